@@ -1,0 +1,36 @@
+"""rewardkit: one scoring interface for LLM rewards (math, code, judges, PRMs, cross-model entropy)."""
+
+from rewardkit.types import Sample, Score, Status
+from rewardkit.verifier import (
+    ConfigError,
+    CPUVerifier,
+    Verifier,
+    available_verifiers,
+    create_verifier,
+    get_verifier_class,
+    register,
+)
+
+__version__ = "0.1.0"
+
+
+def load_spec(name_or_path, **overrides):
+    """Load a reward spec (a name on the asset search path, or a YAML path) as a Verifier."""
+    from rewardkit.spec import load_spec as _load_spec
+
+    return _load_spec(name_or_path, **overrides)
+
+
+__all__ = [
+    "CPUVerifier",
+    "ConfigError",
+    "Sample",
+    "Score",
+    "Status",
+    "Verifier",
+    "available_verifiers",
+    "create_verifier",
+    "get_verifier_class",
+    "load_spec",
+    "register",
+]

@@ -1,0 +1,234 @@
+"""Verifier base classes and the one registry.
+
+A verifier turns samples into scores. Write one by subclassing :class:`Verifier` (anything) or
+:class:`CPUVerifier` (pure-Python work that must run under a hard deadline in the killable worker pool),
+declaring its keyword config as a pydantic model, and registering it::
+
+    from rewardkit import CPUVerifier, Score, register
+
+    @register
+    class Shouting(CPUVerifier):
+        name = "shouting"
+
+        class Config(CPUVerifier.Config):
+            min_ratio: float = 0.5
+
+        def score_one(self, sample):
+            letters = [c for c in sample.response if c.isalpha()]
+            if not letters:
+                return Score.unparseable("no letters")
+            ratio = sum(c.isupper() for c in letters) / len(letters)
+            return Score.correct(ratio >= self.config.min_ratio, ratio=ratio)
+
+Third-party packages expose verifiers through the entry-point group ``rewardkit.verifiers``
+(``name = "package.module:Class"``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rewardkit.types import Sample, Score
+
+ENTRY_POINT_GROUP = "rewardkit.verifiers"
+
+
+class ConfigError(ValueError):
+    """A verifier or spec was configured wrongly; the message says which key and what is allowed."""
+
+
+class VerifierConfig(BaseModel):
+    """Base of every verifier's config: unknown keys are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def describe_fields(config_cls: type[BaseModel]) -> list[tuple[str, str, str, str]]:
+    """(name, type, default, description) for each config field, for `rewardkit verifiers` and errors."""
+    rows = []
+    for name, f in config_cls.model_fields.items():
+        annotation = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
+        default = "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
+        rows.append((name, annotation, default, f.description or ""))
+    return rows
+
+
+def _format_validation_error(owner: str, config_cls: type[BaseModel], err: ValidationError) -> str:
+    allowed = ", ".join(config_cls.model_fields) or "(none)"
+    lines = []
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(config)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{owner}: unknown config key {where!r}; allowed keys: {allowed}")
+        else:
+            lines.append(f"{owner}: config key {where!r}: {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+class Verifier:
+    """Scores samples. Subclasses set ``name``, a ``Config`` model and implement ``score_batch``.
+
+    Order in == order out. ``score_batch`` never raises for a bad sample: the failure is a Score with a
+    non-ok status. Verifiers are built from keyword config so YAML specs can construct them.
+    """
+
+    name: ClassVar[str] = ""
+    Config: ClassVar[type[VerifierConfig]] = VerifierConfig
+
+    def __init__(self, **config: Any) -> None:
+        try:
+            self.config = self.Config(**config)
+        except ValidationError as err:
+            raise ConfigError(_format_validation_error(self.name or type(self).__name__, self.Config, err)) from None
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.model_dump(mode="json")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config_dict().items())
+        return f"{type(self).__name__}({args})"
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        raise NotImplementedError
+
+    async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        return await asyncio.to_thread(self.score_batch, list(samples))
+
+    def score(self, sample: Sample) -> Score:
+        return self.score_batch([sample])[0]
+
+
+class CPUVerifier(Verifier):
+    """A verifier whose per-sample work runs in the killable worker pool under a hard deadline.
+
+    Implement ``score_one``; it runs in a worker process on a copy of this verifier built from the same
+    config (so keep state in config and in caches, not in attributes set after construction).
+    ``workers=0`` runs inline in the calling process instead (no deadline: debugging only).
+    """
+
+    class Config(VerifierConfig):
+        timeout: float = Field(5.0, gt=0, description="hard wall-clock deadline per sample, seconds")
+        workers: int | None = Field(
+            None, ge=0, description="worker processes (None: the shared pool, one per core; 0: inline)"
+        )
+
+    def score_one(self, sample: Sample) -> Score:
+        raise NotImplementedError
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        from rewardkit.engine.pool import get_pool, outcome_to_score
+
+        samples = list(samples)
+        if self.config.workers == 0:
+            return [_score_guarded(self, s) for s in samples]
+        pool = get_pool(self.config.workers)
+        key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
+        outcomes = pool.map(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)
+        return [outcome_to_score(o, self.config.timeout) for o in outcomes]
+
+    async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        from rewardkit.engine.pool import get_pool, outcome_to_score
+
+        samples = list(samples)
+        if self.config.workers == 0:
+            return await asyncio.to_thread(self.score_batch, samples)
+        pool = get_pool(self.config.workers)
+        key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
+        outcomes = await pool.amap(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)
+        return [outcome_to_score(o, self.config.timeout) for o in outcomes]
+
+
+def _score_guarded(verifier: CPUVerifier, sample: Sample) -> Score:
+    try:
+        return verifier.score_one(sample)
+    except Exception as exc:  # a verifier bug or a parser blow-up is a scored error, not a crash
+        return Score.error(f"{type(exc).__name__}: {exc}")
+
+
+_WORKER_VERIFIERS: dict[tuple[type, str], CPUVerifier] = {}
+
+
+def _score_in_worker(task: tuple[tuple[type, str], Sample]) -> Score:
+    """Runs inside a pool worker: build (once) the verifier for this config and score one sample."""
+    key, sample = task
+    verifier = _WORKER_VERIFIERS.get(key)
+    if verifier is None:
+        cls, config_json = key
+        verifier = _WORKER_VERIFIERS[key] = cls(**json.loads(config_json))
+    return _score_guarded(verifier, sample)
+
+
+# ----------------------------------------------------------------------------------------- registry
+
+# Built-ins are imported lazily: name -> "module:Class".
+_BUILTINS: dict[str, str] = {
+    "math": "rewardkit.verifiers.math:MathVerifier",
+    "format": "rewardkit.verifiers.rules:FormatVerifier",
+    "length": "rewardkit.verifiers.rules:LengthVerifier",
+    "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
+}
+_REGISTRY: dict[str, type[Verifier]] = {}
+
+
+def register(cls: type[Verifier]) -> type[Verifier]:
+    """Class decorator: make a verifier available by its ``name`` (for specs and the CLI)."""
+    if not cls.name:
+        raise ConfigError(f"{cls.__qualname__} has no `name`; set name = '...' on the class to register it")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load(target: str) -> type[Verifier]:
+    module, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _entry_point_targets() -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available_verifiers() -> list[str]:
+    return sorted(set(_BUILTINS) | set(_REGISTRY) | set(_entry_point_targets()))
+
+
+def get_verifier_class(name: str) -> type[Verifier]:
+    if name in _REGISTRY:
+        return _REGISTRY[name]
+    if name in _BUILTINS:
+        cls = _load(_BUILTINS[name])
+    else:
+        eps = _entry_point_targets()
+        if name not in eps:
+            raise ConfigError(f"unknown verifier {name!r}; available: {', '.join(available_verifiers())}")
+        cls = eps[name].load()
+        if not (isinstance(cls, type) and issubclass(cls, Verifier)):
+            raise ConfigError(f"entry point {name!r} ({eps[name].value}) is not a rewardkit Verifier subclass")
+    _REGISTRY.setdefault(name, cls)
+    return _REGISTRY[name]
+
+
+def create_verifier(name: str, **config: Any) -> Verifier:
+    return get_verifier_class(name)(**config)
+
+
+__all__ = [
+    "CPUVerifier",
+    "ConfigError",
+    "Verifier",
+    "VerifierConfig",
+    "available_verifiers",
+    "create_verifier",
+    "describe_fields",
+    "get_verifier_class",
+    "register",
+]
