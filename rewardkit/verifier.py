@@ -123,22 +123,22 @@ class CPUVerifier(Verifier):
         raise NotImplementedError
 
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        from rewardkit.engine.pool import get_pool, outcome_to_score
-
         samples = list(samples)
         if self.config.workers == 0:
             return [_score_guarded(self, s) for s in samples]
+        from rewardkit.engine.pool import get_pool, outcome_to_score
+
         pool = get_pool(self.config.workers)
         key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
         outcomes = pool.map(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)
         return [outcome_to_score(o, self.config.timeout) for o in outcomes]
 
     async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        from rewardkit.engine.pool import get_pool, outcome_to_score
-
         samples = list(samples)
         if self.config.workers == 0:
             return await asyncio.to_thread(self.score_batch, samples)
+        from rewardkit.engine.pool import get_pool, outcome_to_score
+
         pool = get_pool(self.config.workers)
         key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
         outcomes = await pool.amap(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)

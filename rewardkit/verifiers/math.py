@@ -1,0 +1,460 @@
+"""Math answer verification: extract the final answer, normalise it, decide equivalence with the gold.
+
+Three steps, each usable on its own::
+
+    from rewardkit.verifiers.math import extract_answer, parse_answer, verify
+
+    found = extract_answer(r"... so the area is $\\boxed{\\dfrac{3}{4}}$.")   # Extraction(text='\\dfrac{3}{4}', mode='boxed')
+    verify(parse_answer("0.75", gold=True), parse_answer(found.text))   # True
+
+Equivalence is gold-guided and asymmetric: the gold's shape (number, set, tuple, interval, equation,
+choice letter) decides how the response is read, so a response listing several candidates never matches a
+single gold. Plain numbers never touch sympy (exact fractions; relative tolerance only for decimals);
+everything else is parsed by latex2sympy2-extended and compared structurally, with cheap numeric probing
+before sympy's simplify.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Literal
+
+from pydantic import Field
+
+from rewardkit.types import Sample, Score
+from rewardkit.verifier import CPUVerifier, register
+
+# ------------------------------------------------------------------------------------------ extraction
+
+
+@dataclass(frozen=True)
+class Extraction:
+    text: str  # the answer as written (LaTeX or plain), before normalisation
+    mode: str  # which rule found it: boxed | gsm8k | answer_is | answer_label | last_number
+
+
+_BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
+_GSM8K = re.compile(r"####")
+_ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|=)\s*:?", re.IGNORECASE)
+_ANSWER_LABEL = re.compile(r"^[ \t>*#_]*(?:final answer|answer|A)[ \t*_]*[:：][ \t*_]*", re.IGNORECASE | re.MULTILINE)
+_NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d])-?\.\d+")
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
+
+
+def _brace_group(text: str, start: int) -> tuple[str, int] | None:
+    """The contents of the {...} group opening at text[start], with nested braces; None if unbalanced."""
+    depth = 0
+    for i in range(start, len(text)):
+        c = text[i]
+        if c == "\\":  # skip escaped braces \{ \}
+            continue
+        if c == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif c == "}" and text[i - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return text[start + 1 : i], i + 1
+    return None
+
+
+def _last_boxed(text: str) -> str | None:
+    for m in reversed(list(_BOXED.finditer(text))):
+        end = m.end()
+        if end < len(text) and text[end] == "{":
+            group = _brace_group(text, end)
+            if group is not None:
+                return group[0]
+        else:  # \boxed 5
+            token = re.match(r"[^\s$]+", text[end:])
+            if token:
+                return token.group(0)
+    return None
+
+
+def _math_span(text: str) -> str:
+    """Trim an answer phrase: prefer its first $...$ span, else cut at the end of the sentence."""
+    text = text.strip()
+    span = re.search(r"\$\$?(.+?)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", text)
+    if span:
+        return next(g for g in span.groups() if g is not None)
+    end = _SENTENCE_END.search(text)
+    return text[: end.start()] if end else text
+
+
+def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") -> Extraction | None:
+    """Find the final answer in a free-form response.
+
+    Tried in order: the last ``\\boxed{}``/``\\fbox{}``; GSM8K ``#### x``; the last "the answer is x";
+    the last ``Answer: x`` line; and, in flexible mode only, the last number in the text.
+    """
+    boxed = _last_boxed(text)
+    if boxed is not None and boxed.strip():
+        return Extraction(boxed.strip(), "boxed")
+    rules = ((_GSM8K, "gsm8k"), (_ANSWER_IS, "answer_is"), (_ANSWER_LABEL, "answer_label"))
+    for pattern, name in rules:
+        last = max(pattern.finditer(text), key=lambda m: m.start(), default=None)
+        if last is not None:  # the rest of the line after the last marker
+            found = _math_span(text[last.end() :].split("\n", 1)[0])
+            if found.strip(" .*"):
+                return Extraction(found.strip(), name)
+    if mode == "flexible":
+        numbers = _NUMBER.findall(text)
+        if numbers:
+            return Extraction(numbers[-1], "last_number")
+    return None
+
+
+# --------------------------------------------------------------------------------------- normalisation
+
+_UNITS = (
+    r"(?:square|sq\.?|cubic)?\s*(?:units?|cm|centimeters?|centimetres?|mm|km|kilometers?|m|meters?|metres?|"
+    r"inches|inch|in|feet|foot|ft|yards?|miles?|mph|kg|kilograms?|g|grams?|pounds?|lbs?|ounces?|oz|"
+    r"seconds?|sec|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|"
+    r"liters?|litres?|ml|gallons?|people|students|apples|marbles|eggs|books|points|times|ways)"
+)
+_TEXT_UNIT = re.compile(
+    r"\\(?:text|mbox|mathrm|textnormal|textbf)\{\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*\}(?:\^\{?\d\}?)?\s*$", re.I
+)
+_TRAILING_UNIT = re.compile(r"(?<=[\d}])\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*$", re.I)
+_TEXT_WRAP = re.compile(r"\\(?:text|mbox|mathrm|textnormal|textbf|mathbf|textit|mathit|operatorname)\s*\{([^{}]*)\}")
+_SPACING = re.compile(r"\\(?:left|right|displaystyle|!|,|;|:|quad|qquad|big|Big|bigg|Bigg)(?![a-zA-Z])|~")
+_FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
+_FRAC_HALF = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
+_SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A normalised answer. ``number`` is set for plain numbers (exact); ``letter`` for choice letters."""
+
+    raw: str
+    text: str
+    number: Fraction | None = None
+    decimals: int | None = None  # digits after the point when written as a decimal
+    percent: bool = False
+    letter: str | None = None
+
+
+def normalize(text: str) -> tuple[str, bool]:
+    """Normalise an answer string; returns (text, had_percent_sign)."""
+    s = text.strip()
+    s = s.replace("−", "-").replace("–", "-").replace("×", r"\times ").replace("π", r"\pi ").replace("√", r"\sqrt")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
+    s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+    s = _SPACING.sub(" ", s)
+    s = _DEGREES.sub("", s)
+    percent = bool(re.search(r"\\?%\s*$", s))
+    s = re.sub(r"\\?%", "", s)
+    s = s.strip().rstrip(".,;:").strip()
+    for _ in range(2):  # "5 \text{ cm}^2", "12 dollars"
+        s = _TEXT_UNIT.sub("", s).strip()
+        s = _TRAILING_UNIT.sub("", s).strip()
+    s = _TEXT_WRAP.sub(r"\1", s)
+    s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
+    s = _FRAC_HALF.sub(r"\\frac{\1}", s)
+    s = _SQRT_SHORT.sub(r"\\sqrt{\1}", s)
+    s = re.sub(r"\s+", " ", s).strip().rstrip(".,;:").strip()
+    if s.startswith("{") and s.endswith("}") and _brace_group(s, 0) == (s[1:-1], len(s)):
+        s = s[1:-1].strip()
+    if _THOUSANDS.match(s):
+        s = s.replace(",", "")
+    return s, percent
+
+
+_DECIMAL = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
+_FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
+_LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?(?:[.:)]|\s|$)")
+
+
+def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
+    m = _DECIMAL.match(s)
+    if m and (m.group(2) or m.group(3)):
+        sign, whole, frac = m.groups()
+        value = Fraction(int(whole or 0) * 10 ** len(frac) + int(frac or 0), 10 ** len(frac))
+        return (-value if sign == "-" else value), (len(frac) if "." in s else None)
+    m = _FRACTION.match(s)
+    if m:
+        sign, num, den = m.group(1, 2, 3) if m.group(2) else m.group(4, 5, 6)
+        if int(den) == 0:
+            return None
+        value = Fraction(int(num), int(den))
+        return (-value if sign == "-" else value), None
+    return None
+
+
+def parse_answer(text: str, gold: bool = False) -> Answer:
+    """Normalise ``text`` (an extracted answer, or a gold answer) into an :class:`Answer`."""
+    if gold and ("\\boxed" in text or "####" in text):  # a gold given as a full solution
+        found = extract_answer(text, "strict")
+        text = found.text if found else text
+    s, percent = normalize(text)
+    number = _plain_number(s)
+    letter = None
+    m = _LETTER.match(s)
+    if m and (len(s) <= 3 or not gold):
+        letter = m.group(1)
+    return Answer(
+        raw=text,
+        text=s,
+        number=number[0] if number else None,
+        decimals=number[1] if number else None,
+        percent=percent,
+        letter=letter,
+    )
+
+
+# ---------------------------------------------------------------------------------------- equivalence
+
+
+def _numbers_equal(gold: Answer, pred: Answer, rel_tol: float) -> bool:
+    assert gold.number is not None and pred.number is not None
+    golds = [gold.number] + ([gold.number / 100] if gold.percent else [])
+    preds = [pred.number] + ([pred.number / 100] if pred.percent else [])
+    for g in golds:
+        for p in preds:
+            if g == p:
+                return True
+            if pred.decimals is not None and abs(p - g) <= rel_tol * abs(g):
+                return True  # a decimal response close to an exact gold, relative to the gold's size
+            if gold.decimals is not None and pred.decimals is None and round(p, gold.decimals) == g:
+                return True  # an exact response that rounds to a decimal gold
+    return False
+
+
+class MathParseError(ValueError):
+    """latex2sympy could not read an answer."""
+
+
+@lru_cache(maxsize=4096)
+def _to_sympy(text: str) -> Any:
+    from latex2sympy2_extended import latex2sympy
+
+    try:
+        return latex2sympy(text)
+    except RecursionError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MathParseError(f"cannot read {text!r} as math: {first}") from None
+
+
+def _probe_points(symbols: list) -> list[dict]:
+    import sympy
+
+    bases = [sympy.Rational(7, 3), sympy.Rational(-5, 11), sympy.Rational(13, 17), sympy.Rational(23, 4)]
+    return [{s: bases[(i + k) % len(bases)] + k for k, s in enumerate(symbols)} for i in range(3)]
+
+
+def _close(a: Any, b: Any, tol: float) -> bool | None:
+    """Numeric comparison of two evaluated sympy numbers; None when not comparable."""
+    import sympy
+
+    if not (a.is_number and b.is_number) or a.has(sympy.nan, sympy.zoo) or b.has(sympy.nan, sympy.zoo):
+        return None
+    if a.is_infinite or b.is_infinite:
+        return a == b
+    try:  # sympy Floats keep an unbounded exponent: 1/2004! and 1/2006! stay apart (floats would underflow)
+        diff, scale = abs(a - b), max(abs(a), abs(b))
+        if diff == 0:
+            return True
+        return bool(diff <= tol * scale)
+    except TypeError:
+        return None
+
+
+def expressions_equal(a: Any, b: Any, rel_tol: float = 1e-6) -> bool:
+    """Two sympy expressions: exact match, then numeric probing, then simplify of the difference."""
+    import sympy
+
+    if a == b:
+        return True
+    tol = rel_tol if (a.has(sympy.Float) or b.has(sympy.Float)) else 1e-12
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    points = _probe_points(symbols) if symbols else [{}]
+    verdicts = []
+    for point in points:
+        va = sympy.N(a.subs(point) if point else a, 30)
+        vb = sympy.N(b.subs(point) if point else b, 30)
+        verdict = _close(va, vb, tol)
+        if verdict is False:
+            return False
+        verdicts.append(verdict)
+    if verdicts and all(v is True for v in verdicts):
+        return True
+    try:
+        return bool(sympy.simplify(a - b) == 0)
+    except Exception:
+        return False
+
+
+def _elements(obj: Any) -> list | None:
+    import sympy
+
+    if isinstance(obj, sympy.FiniteSet | sympy.Tuple | tuple | list):
+        return list(obj.args if isinstance(obj, sympy.Basic) else obj)
+    return None
+
+
+def _is_assignment(obj: Any) -> bool:
+    import sympy
+
+    return isinstance(obj, sympy.Eq) and isinstance(obj.lhs, sympy.Symbol | sympy.Function)
+
+
+def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
+    """Gold-guided structural equivalence of two parsed answers."""
+    import sympy
+
+    if gold == pred:
+        return True
+    # x = 3 vs 3 (either side), y = 2x + 1 vs 2x + 1
+    if _is_assignment(gold) and not isinstance(pred, sympy.Eq):
+        return sympy_equal(gold.rhs, pred, rel_tol)
+    if _is_assignment(pred) and not isinstance(gold, sympy.Eq):
+        return sympy_equal(gold, pred.rhs, rel_tol)
+    if isinstance(gold, sympy.Eq) and isinstance(pred, sympy.Eq):
+        if gold.lhs == pred.lhs and sympy_equal(gold.rhs, pred.rhs, rel_tol):
+            return True
+        g, p = gold.lhs - gold.rhs, pred.lhs - pred.rhs
+        if p == 0 or g == 0:
+            return g == p
+        ratio = sympy.simplify(g / p)
+        return bool(ratio.is_number and ratio != 0)
+    # sets and tuples
+    g_items, p_items = _elements(gold), _elements(pred)
+    # "(a, b)" reads as a point on one side and an open interval on the other
+    if isinstance(gold, sympy.Interval) and isinstance(pred, sympy.Tuple) and len(pred) == 2:
+        pred, p_items = sympy.Interval.open(*pred), None
+    if isinstance(pred, sympy.Interval) and isinstance(gold, sympy.Tuple) and len(gold) == 2:
+        gold, g_items = sympy.Interval.open(*gold), None
+    if g_items is not None or p_items is not None:
+        if g_items is None or p_items is None:
+            return False
+        if len(g_items) != len(p_items):
+            return False
+        ordered = isinstance(gold, sympy.Tuple | tuple | list) and isinstance(pred, sympy.Tuple | tuple | list)
+        if ordered:
+            return all(sympy_equal(g, p, rel_tol) for g, p in zip(g_items, p_items, strict=True))
+        unused = list(p_items)
+        for g in g_items:
+            hit = next((i for i, p in enumerate(unused) if sympy_equal(g, p, rel_tol)), None)
+            if hit is None:
+                return False
+            unused.pop(hit)
+        return True
+    if isinstance(gold, sympy.Interval) and isinstance(pred, sympy.Interval):
+        return (
+            gold.left_open == pred.left_open
+            and gold.right_open == pred.right_open
+            and sympy_equal(gold.start, pred.start, rel_tol)
+            and sympy_equal(gold.end, pred.end, rel_tol)
+        )
+    if isinstance(gold, sympy.Set) or isinstance(pred, sympy.Set) or isinstance(gold, sympy.Rel) or isinstance(pred, sympy.Rel):
+        gs, ps = _as_set(gold), _as_set(pred)
+        if gs is None or ps is None:
+            return False
+        if isinstance(gs, sympy.Union) and isinstance(ps, sympy.Union):
+            if len(gs.args) != len(ps.args):
+                return False
+            return all(sympy_equal(g, p, rel_tol) for g, p in zip(gs.args, ps.args, strict=True))
+        return bool(gs == ps) or (
+            isinstance(gs, sympy.Interval) and isinstance(ps, sympy.Interval) and sympy_equal(gs, ps, rel_tol)
+        )
+    if isinstance(gold, sympy.MatrixBase) or isinstance(pred, sympy.MatrixBase):
+        if not (isinstance(gold, sympy.MatrixBase) and isinstance(pred, sympy.MatrixBase)) or gold.shape != pred.shape:
+            return False
+        return all(sympy_equal(g, p, rel_tol) for g, p in zip(gold, pred, strict=True))
+    if isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr):
+        return expressions_equal(gold, pred, rel_tol)
+    return False
+
+
+def _as_set(obj: Any) -> Any:
+    import sympy
+
+    if isinstance(obj, sympy.Set):
+        return obj
+    if isinstance(obj, sympy.Rel | sympy.And | sympy.Or) and len(obj.free_symbols) == 1:
+        try:
+            return obj.as_set()
+        except Exception:
+            return None
+    return None
+
+
+def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
+    """Is ``pred`` the same answer as ``gold``? Raises MathParseError when sympy cannot read one."""
+    if gold.letter is not None and len(gold.text) <= 3:  # a multiple-choice gold: compare letters only
+        return pred.letter == gold.letter
+    if gold.text == pred.text:
+        return True
+    if gold.number is not None and pred.number is not None:
+        return _numbers_equal(gold, pred, rel_tol)
+    g = _to_sympy(gold.text)
+    p = _to_sympy(pred.text)
+    if sympy_equal(g, p, rel_tol):
+        return True
+    if gold.percent != pred.percent:  # 25\% vs 0.25
+        import sympy
+
+        factor = sympy.Rational(1, 100)
+        return sympy_equal(g * factor if gold.percent else g, p * factor if pred.percent else p, rel_tol)
+    return False
+
+
+# ------------------------------------------------------------------------------------------- verifier
+
+
+def gold_text(reference: Any) -> str | None:
+    if isinstance(reference, dict):
+        reference = reference.get("answer", reference.get("gold"))
+    if reference is None or isinstance(reference, bool):
+        return None
+    if isinstance(reference, float) and reference.is_integer():
+        reference = int(reference)
+    return str(reference)
+
+
+@lru_cache(maxsize=65536)
+def _parsed_gold(text: str) -> Answer:
+    return parse_answer(text, gold=True)
+
+
+@register
+class MathVerifier(CPUVerifier):
+    """Final-answer correctness for math: 1.0 if the response's answer equals the gold, else 0.0."""
+
+    name = "math"
+
+    class Config(CPUVerifier.Config):
+        mode: Literal["flexible", "strict"] = Field(
+            "flexible", description="strict: explicit answers only (boxed, ####, 'the answer is', 'Answer:'); flexible: also the last number"
+        )
+        max_chars: int = Field(20000, gt=0, description="longer responses are cut to their last max_chars characters")
+        rel_tol: float = Field(1e-6, ge=0, lt=1, description="relative tolerance when a decimal is compared with an exact value")
+
+    def score_one(self, sample: Sample) -> Score:
+        gold = gold_text(sample.reference)
+        if gold is None:
+            return Score.error("sample has no gold answer: set `reference` to the answer (or {'answer': ...})")
+        response = sample.response or ""
+        details: dict[str, Any] = {"gold": gold}
+        if len(response) > self.config.max_chars:
+            details.update(truncated=True, original_chars=len(response))
+            response = response[-self.config.max_chars :]
+        found = extract_answer(response, self.config.mode)
+        if found is None:
+            return Score.unparseable(f"no final answer found ({self.config.mode} mode)", **details)
+        details.update(extracted=found.text, match_mode=found.mode)
+        try:
+            correct = verify(_parsed_gold(gold), parse_answer(found.text), self.config.rel_tol)
+        except MathParseError as exc:
+            return Score.error(str(exc), **details)
+        except RecursionError:
+            return Score.error("answer nests too deeply to parse (RecursionError)", **details)
+        return Score.correct(correct, "" if correct else "answer differs from gold", **details)
