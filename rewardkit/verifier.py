@@ -31,7 +31,7 @@ import importlib
 import json
 from collections.abc import Sequence
 from importlib.metadata import entry_points
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -54,7 +54,10 @@ def describe_fields(config_cls: type[BaseModel]) -> list[tuple[str, str, str, st
     """(name, type, default, description) for each config field, for `rewardkit verifiers` and errors."""
     rows = []
     for name, f in config_cls.model_fields.items():
-        annotation = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
+        if get_origin(f.annotation) is Literal:
+            annotation = " | ".join(repr(a) for a in get_args(f.annotation))
+        else:
+            annotation = getattr(f.annotation, "__name__", None) or str(f.annotation).replace("typing.", "")
         default = "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
         rows.append((name, annotation, default, f.description or ""))
     return rows
@@ -68,7 +71,8 @@ def _format_validation_error(owner: str, config_cls: type[BaseModel], err: Valid
         if e["type"] == "extra_forbidden":
             lines.append(f"{owner}: unknown config key {where!r}; allowed keys: {allowed}")
         else:
-            lines.append(f"{owner}: config key {where!r}: {e['msg']} (got {e.get('input')!r})")
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"{owner}: config key {where!r}: {msg} (got {e.get('input')!r})")
     return "\n".join(lines)
 
 
@@ -122,27 +126,57 @@ class CPUVerifier(Verifier):
     def score_one(self, sample: Sample) -> Score:
         raise NotImplementedError
 
+    def quick_score(self, sample: Sample) -> Score | None:
+        """Optional: decide a sample in the calling process, or None to send it to the pool.
+
+        Only for work that is bounded by construction (short strings, no parser, no sympy): it runs
+        without a deadline. The pool's copy of the verifier must reach the same verdict.
+        """
+        return None
+
+    def _quick(self, samples: list[Sample]) -> list[Score | None]:
+        scores: list[Score | None] = []
+        for sample in samples:
+            try:
+                scores.append(self.quick_score(sample))
+            except Exception:  # the pool will score it (and report the error properly)
+                scores.append(None)
+        return scores
+
+    def _pool_task(self):
+        from rewardkit.engine.pool import get_pool
+
+        return get_pool(self.config.workers), (type(self), json.dumps(self.config_dict(), sort_keys=True))
+
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         if self.config.workers == 0:
             return [_score_guarded(self, s) for s in samples]
-        from rewardkit.engine.pool import get_pool, outcome_to_score
+        from rewardkit.engine.pool import outcome_to_score
 
-        pool = get_pool(self.config.workers)
-        key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
-        outcomes = pool.map(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)
-        return [outcome_to_score(o, self.config.timeout) for o in outcomes]
+        scores = self._quick(samples)
+        todo = [i for i, s in enumerate(scores) if s is None]
+        if todo:
+            pool, key = self._pool_task()
+            outcomes = pool.map(_score_in_worker, [(key, samples[i]) for i in todo], timeout=self.config.timeout)
+            for i, outcome in zip(todo, outcomes, strict=True):
+                scores[i] = outcome_to_score(outcome, self.config.timeout)
+        return scores  # type: ignore[return-value]
 
     async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         if self.config.workers == 0:
             return await asyncio.to_thread(self.score_batch, samples)
-        from rewardkit.engine.pool import get_pool, outcome_to_score
+        from rewardkit.engine.pool import outcome_to_score
 
-        pool = get_pool(self.config.workers)
-        key = (type(self), json.dumps(self.config_dict(), sort_keys=True))
-        outcomes = await pool.amap(_score_in_worker, [(key, s) for s in samples], timeout=self.config.timeout)
-        return [outcome_to_score(o, self.config.timeout) for o in outcomes]
+        scores = self._quick(samples)
+        todo = [i for i, s in enumerate(scores) if s is None]
+        if todo:
+            pool, key = self._pool_task()
+            outcomes = await pool.amap(_score_in_worker, [(key, samples[i]) for i in todo], timeout=self.config.timeout)
+            for i, outcome in zip(todo, outcomes, strict=True):
+                scores[i] = outcome_to_score(outcome, self.config.timeout)
+        return scores  # type: ignore[return-value]
 
 
 def _score_guarded(verifier: CPUVerifier, sample: Sample) -> Score:
@@ -183,6 +217,11 @@ def register(cls: type[Verifier]) -> type[Verifier]:
         raise ConfigError(f"{cls.__qualname__} has no `name`; set name = '...' on the class to register it")
     _REGISTRY[cls.name] = cls
     return cls
+
+
+def unregister(name: str) -> None:
+    """Forget a verifier registered at run time (tests, notebooks); built-ins come back on next use."""
+    _REGISTRY.pop(name, None)
 
 
 def _load(target: str) -> type[Verifier]:
@@ -231,4 +270,5 @@ __all__ = [
     "describe_fields",
     "get_verifier_class",
     "register",
+    "unregister",
 ]

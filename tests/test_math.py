@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -85,7 +87,11 @@ NORMALISED = [
     ("3.", "3"),
     ("  42 ", "42"),
     ("{7}", "7"),
-    (r"2\,000", "2 000"),
+    (r"2\,000", "2000"),
+    (r"10,\!080", "10080"),
+    (r"11,\! 111,\! 111,\! 100", "11111111100"),
+    (r"\frac{270}7\text{ degrees}", r"\frac{270}{7}"),
+    (r"\frac{\pi}2", r"\frac{\pi}{2}"),
     ("−3", "-3"),
     (r"\displaystyle \frac{1}{2}", r"\frac{1}{2}"),
 ]
@@ -152,7 +158,8 @@ EQUIVALENT = [
     # multiple choice
     ("C", "(C)"), (r"\text{(C)}", "C"), ("(B)", r"\text{(B)}"), ("A", "A) 12"), ("D", r"\textbf{(D)}"),
     # text answers
-    (r"\text{Monday}", "Monday"), (r"\text{even}", r"\text{even}"),
+    (r"\text{Monday}", "Monday"), (r"\text{even}", r"\text{even}"), (r"\text{even}", r"\text{Even}"),
+    (r"10,\!080", "10080"), (r"\$32,\!348", "32348"), (r"\frac{270}7", "270/7"),
 ]
 
 NOT_EQUIVALENT = [
@@ -316,3 +323,69 @@ def test_hostile_inputs_end_within_the_deadline_and_the_pool_keeps_serving():
     assert elapsed < 2.0 * len(HOSTILE) + 20  # every item bounded by its deadline (plus respawn slack)
     after = verifier.score_batch(BATCH)
     assert [s.value for s in after] == [1.0] * 40 + [0.0] * 40
+
+
+# ------------------------------------------------------------------------------ fast reader vs latex2sympy
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def _answer_corpus() -> set[str]:
+    texts = {t for pair in EQUIVALENT + NOT_EQUIVALENT for t in pair}
+    if SHARED.is_dir():
+        texts |= {json.loads(line)["answer"] for line in (SHARED / "math500" / "test.jsonl").open()}
+        for line in (SHARED / "prm800k" / "phase1_test_stepwise.jsonl").open():
+            row = json.loads(line)
+            texts |= {t for t in (row["answer"], row["gold_answer"]) if t}
+    return texts
+
+
+def test_fast_reader_agrees_with_latex2sympy_on_every_answer_it_accepts():
+    from latex2sympy2_extended import latex2sympy
+
+    from rewardkit.verifiers.math import _fast_sympy, sympy_equal
+
+    accepted = 0
+    for raw in sorted(_answer_corpus()):
+        text = parse_answer(raw).text
+        fast = _fast_sympy(text)
+        if fast is None:
+            continue
+        accepted += 1
+        slow = latex2sympy(text)
+        assert sympy_equal(slow, fast) and sympy_equal(fast, slow), (text, fast, slow)
+    assert accepted >= (500 if SHARED.is_dir() else 100)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("(-1, 6)", "Interval.open(-1, 6)"),
+        ("(8, -2)", "(8, -2)"),
+        ("(1, -16, -4)", "(1, -16, -4)"),
+        (r"(-\infty, 0]", "Interval(-oo, 0)"),
+        (r"(-\infty, 2) \cup (3, \infty)", "Union(Interval.open(-oo, 2), Interval.open(3, oo))"),
+        (r"\{1, 2\}", "{1, 2}"),
+        ("-2, 1", "{-2, 1}"),
+        (r"\frac{\frac{1}{2}}{3}", "1/6"),
+        (r"x^\frac{1}{2}", "sqrt(x)"),
+        (r"\frac{1}{e}", "exp(-1)"),
+        ("(a+5)(b+2)", "(a + 5)*(b + 2)"),
+        ("X + 1", "x + 1"),
+    ],
+)
+def test_fast_reader_shapes(text, expected):
+    from rewardkit.verifiers.math import _fast_sympy
+
+    assert str(_fast_sympy(text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"2\frac{1}{2}", r"x^23", r"\frac{1}{2", "[1,2,3]", r"\sqrt[3]{2}", "ab", r"\frac12 x +", r"5!", r"\log 2", r"1 \pm 2"],
+)
+def test_fast_reader_leaves_other_shapes_to_latex2sympy(text):
+    """Mixed numbers, LaTeX's one-character exponents, unbalanced input... are latex2sympy's to read."""
+    from rewardkit.verifiers.math import _fast_sympy
+
+    assert _fast_sympy(text) is None

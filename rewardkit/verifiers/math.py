@@ -120,9 +120,12 @@ _TEXT_UNIT = re.compile(
 )
 _TRAILING_UNIT = re.compile(r"(?<=[\d}])\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*$", re.I)
 _TEXT_WRAP = re.compile(r"\\(?:text|mbox|mathrm|textnormal|textbf|mathbf|textit|mathit|operatorname)\s*\{([^{}]*)\}")
-_SPACING = re.compile(r"\\(?:left|right|displaystyle|!|,|;|:|quad|qquad|big|Big|bigg|Bigg)(?![a-zA-Z])|~")
+_SIMPLE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_THIN_SPACE = re.compile(r"\\[!,]\s*")  # \! and \, vanish: 10,\!080 and 2\,000 are digit groups
+_SPACING = re.compile(r"\\(?:left|right|displaystyle|;|:|quad|qquad|big|Big|bigg|Bigg)(?![a-zA-Z])|~")
 _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
+_FRAC_TAIL = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
@@ -143,9 +146,12 @@ class Answer:
 def normalize(text: str) -> tuple[str, bool]:
     """Normalise an answer string; returns (text, had_percent_sign)."""
     s = text.strip()
+    if _SIMPLE_NUMBER.match(s):
+        return s, False
     s = s.replace("−", "-").replace("–", "-").replace("×", r"\times ").replace("π", r"\pi ").replace("√", r"\sqrt")
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
-    s = s.replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+    s = s.replace("**", "").replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
+    s = _THIN_SPACE.sub("", s)
     s = _SPACING.sub(" ", s)
     s = _DEGREES.sub("", s)
     percent = bool(re.search(r"\\?%\s*$", s))
@@ -157,6 +163,7 @@ def normalize(text: str) -> tuple[str, bool]:
     s = _TEXT_WRAP.sub(r"\1", s)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF.sub(r"\\frac{\1}", s)
+    s = _FRAC_TAIL.sub(r"\\frac\1{\2}", s)
     s = _SQRT_SHORT.sub(r"\\sqrt{\1}", s)
     s = re.sub(r"\s+", " ", s).strip().rstrip(".,;:").strip()
     if s.startswith("{") and s.endswith("}") and _brace_group(s, 0) == (s[1:-1], len(s)):
@@ -168,6 +175,7 @@ def normalize(text: str) -> tuple[str, bool]:
 
 _DECIMAL = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
 _FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
+_WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
 _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?(?:[.:)]|\s|$)")
 
 
@@ -187,6 +195,7 @@ def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def parse_answer(text: str, gold: bool = False) -> Answer:
     """Normalise ``text`` (an extracted answer, or a gold answer) into an :class:`Answer`."""
     if gold and ("\\boxed" in text or "####" in text):  # a gold given as a full solution
@@ -230,10 +239,162 @@ class MathParseError(ValueError):
     """latex2sympy could not read an answer."""
 
 
+# A fast reader for the commonest answer shape (numbers, single-letter variables, + - * / ^, \frac,
+# \sqrt, \pi, \infty, implicit products) that builds the sympy expression directly; latex2sympy's ANTLR
+# parser costs ~10 ms an answer. Anything outside this token set goes to latex2sympy, and a test checks
+# that both readers agree on every MATH-500 and PRM800K answer the fast one accepts.
+_FAST_TOKEN = re.compile(r"\s*(?:(\d+\.\d+|\d+)|([a-zA-Z])(?![a-zA-Z])|(\\frac|\\sqrt|\\pi|\\infty|\\cdot|\\times)(?![a-zA-Z])|([-+*/^{}()]))")
+_OPERAND_END = {"num", "sym", "const", ")"}
+_OPERAND_START = {"num", "sym", "const", "func", "("}
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside any brackets."""
+    parts, depth, start = [], 0, 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith(sep, i):
+            parts.append(text[start:i])
+            start = i + len(sep)
+            i = start
+            continue
+        i += 1
+    return [*parts, text[start:]]
+
+
+def _encloses(text: str) -> bool:
+    """Does the bracket opening text[0] close at text[-1] (and not before)?"""
+    depth = 0
+    for i, c in enumerate(text):
+        depth += c in "([{"
+        depth -= c in ")]}"
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def _fast_sympy(text: str) -> Any:
+    """sympy object for simple LaTeX (expressions, comma lists, tuples, intervals, unions of intervals),
+    or None when the text is outside the fast reader's shapes."""
+    import sympy
+
+    text = text.strip()
+    if "\\cup" in text:
+        parts = [_fast_sympy(p) for p in _split_top(text, "\\cup")]
+        if len(parts) > 1 and all(isinstance(p, sympy.Interval) for p in parts):
+            return sympy.Union(*parts)
+        return None
+    if text.startswith("\\{") and text.endswith("\\}"):
+        items = [_fast_expression(p) for p in _split_top(text[2:-2], ",")]
+        return None if any(i is None for i in items) else sympy.FiniteSet(*items)
+    bracketed = len(text) > 1 and text[0] in "([" and text[-1] in ")]" and _encloses(text)
+    pieces = _split_top(text[1:-1] if bracketed else text, ",")
+    if len(pieces) == 1:
+        return _fast_expression(text)
+    items = [_fast_expression(p) for p in pieces]
+    if any(i is None for i in items):
+        return None
+    if not bracketed:
+        return sympy.FiniteSet(*items)
+    a, b = items[0], items[-1]
+    ordered_pair = len(items) == 2 and a.is_comparable is not False and b.is_comparable is not False
+    if ordered_pair and text[0] == "(" and text[-1] == ")" and (a.is_number and b.is_number and bool(a < b)):
+        return sympy.Interval.open(a, b)  # as latex2sympy reads it; sympy_equal also accepts the point
+    if len(items) == 2 and (text[0] == "[" or text[-1] == "]"):
+        try:
+            return sympy.Interval(*items, left_open=text[0] == "(", right_open=text[-1] == ")")
+        except (TypeError, ValueError):
+            return None
+    return sympy.Tuple(*items) if text[0] == "(" and text[-1] == ")" else None
+
+
+def _fast_expression(text: str) -> Any:
+    """sympy expression for simple LaTeX, or None when the text is outside the fast reader's token set."""
+    import sympy
+
+    out: list[str] = []
+    names: dict[str, Any] = {"sqrt": sympy.sqrt, "pi": sympy.pi, "oo": sympy.oo, "E": sympy.E}
+    numbers: list[Any] = []
+    previous = None
+    pos = 0
+    fracs: list[list] = []  # open \frac groups: [brace depth of the \frac, part being read]
+    depth = 0
+    while pos < len(text):
+        m = _FAST_TOKEN.match(text, pos)
+        if m is None:
+            return None if text[pos:].strip() else _fast_eval("".join(out), names, numbers)
+        pos = m.end()
+        num, sym, cmd, op = m.groups()
+        if num is not None:
+            kind, piece = "num", f"_n[{len(numbers)}]"
+            numbers.append(sympy.Float(num, max(15, len(num))) if "." in num else sympy.Integer(num))
+        elif sym is not None:
+            name = "E" if sym == "e" else sym.lower()
+            names.setdefault(name, sympy.Symbol(name))
+            kind, piece = "sym", name
+        elif cmd in ("\\cdot", "\\times"):
+            kind, piece = "op", "*"
+        elif cmd == "\\frac":
+            if previous == "num" or not text[pos:].lstrip().startswith("{"):
+                return None  # 2\frac{1}{2} is a mixed number to latex2sympy: leave it to latex2sympy
+            fracs.append([depth, "numerator"])
+            kind, piece = "func", "("
+        elif cmd == "\\sqrt":
+            if not text[pos:].lstrip().startswith("{"):
+                return None
+            kind, piece = "func", "sqrt"
+        elif cmd is not None:
+            kind, piece = "const", {"\\pi": "pi", "\\infty": "oo"}[cmd]
+        elif op in "{(":
+            depth += 1
+            kind, piece = "(", "("
+        elif op in "})":
+            depth -= 1
+            kind, piece = ")", ")"
+            if op == "}" and fracs and fracs[-1][0] == depth:
+                if fracs[-1][1] == "numerator":  # \frac{a}{b} -> ((a)/(b))
+                    if not text[pos:].lstrip().startswith("{"):
+                        return None
+                    fracs[-1][1] = "denominator"
+                    out.append(")/")
+                    previous = "op"
+                    continue
+                fracs.pop()
+                piece = "))"
+        else:
+            if op == "^" and re.match(r"\s*\d\d", text[pos:]):
+                return None  # x^23 is x^2 * 3 in LaTeX
+            kind, piece = "op", "**" if op == "^" else op
+        if previous in _OPERAND_END and kind in _OPERAND_START:
+            out.append("*")
+        out.append(piece)
+        previous = kind
+    if depth != 0 or fracs:
+        return None
+    return _fast_eval("".join(out), names, numbers)
+
+
+def _fast_eval(code: str, names: dict[str, Any], numbers: list[Any]) -> Any:
+    if not code:
+        return None
+    try:  # the code holds only our own tokens: names, _n[i], operators and brackets
+        return eval(code, {"__builtins__": {}}, {**names, "_n": numbers})  # noqa: S307
+    except (SyntaxError, TypeError, ZeroDivisionError):
+        return None
+
+
 @lru_cache(maxsize=4096)
 def _to_sympy(text: str) -> Any:
     from latex2sympy2_extended import latex2sympy
 
+    fast = _fast_sympy(text)
+    if fast is not None:
+        return fast
     try:
         return latex2sympy(text)
     except RecursionError:
@@ -387,14 +548,25 @@ def _as_set(obj: Any) -> Any:
     return None
 
 
-def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
-    """Is ``pred`` the same answer as ``gold``? Raises MathParseError when sympy cannot read one."""
+def verify_without_sympy(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool | None:
+    """The cheap, bounded part of :func:`verify`: choice letters, identical text, plain numbers.
+
+    None when the answers need sympy.
+    """
     if gold.letter is not None and len(gold.text) <= 3:  # a multiple-choice gold: compare letters only
         return pred.letter == gold.letter
-    if gold.text == pred.text:
+    if gold.text == pred.text or (_WORDS.match(gold.text) and gold.text.casefold() == pred.text.casefold()):
         return True
     if gold.number is not None and pred.number is not None:
         return _numbers_equal(gold, pred, rel_tol)
+    return None
+
+
+def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
+    """Is ``pred`` the same answer as ``gold``? Raises MathParseError when sympy cannot read one."""
+    quick = verify_without_sympy(gold, pred, rel_tol)
+    if quick is not None:
+        return quick
     g = _to_sympy(gold.text)
     p = _to_sympy(pred.text)
     if sympy_equal(g, p, rel_tol):
@@ -420,9 +592,9 @@ def gold_text(reference: Any) -> str | None:
     return str(reference)
 
 
-@lru_cache(maxsize=65536)
-def _parsed_gold(text: str) -> Answer:
-    return parse_answer(text, gold=True)
+# Answers this short keep every step of the cheap path (regexes, Fraction arithmetic) in microseconds, so
+# MathVerifier.quick_score may decide them in the calling process; everything else goes to the pool.
+QUICK_MAX_CHARS = 200
 
 
 @register
@@ -438,7 +610,8 @@ class MathVerifier(CPUVerifier):
         max_chars: int = Field(20000, gt=0, description="longer responses are cut to their last max_chars characters")
         rel_tol: float = Field(1e-6, ge=0, lt=1, description="relative tolerance when a decimal is compared with an exact value")
 
-    def score_one(self, sample: Sample) -> Score:
+    def _read(self, sample: Sample, quick: bool) -> Score | tuple[Answer, Answer, dict[str, Any]] | None:
+        """Gold and extracted answer, or the Score that ends it early; None: too long for the quick path."""
         gold = gold_text(sample.reference)
         if gold is None:
             return Score.error("sample has no gold answer: set `reference` to the answer (or {'answer': ...})")
@@ -450,11 +623,52 @@ class MathVerifier(CPUVerifier):
         found = extract_answer(response, self.config.mode)
         if found is None:
             return Score.unparseable(f"no final answer found ({self.config.mode} mode)", **details)
+        if quick and (len(gold) > QUICK_MAX_CHARS or len(found.text) > QUICK_MAX_CHARS):
+            return None
         details.update(extracted=found.text, match_mode=found.mode)
+        return parse_answer(gold, gold=True), parse_answer(found.text), details
+
+    def quick_score(self, sample: Sample) -> Score | None:
+        read = self._read(sample, quick=True)
+        if read is None or isinstance(read, Score):
+            return read
+        gold, pred, details = read
+        correct = verify_without_sympy(gold, pred, self.config.rel_tol)
+        return None if correct is None else _verdict(correct, details)
+
+    def score_one(self, sample: Sample) -> Score:
+        read = self._read(sample, quick=False)
+        if isinstance(read, Score):
+            return read
+        gold, pred, details = read
         try:
-            correct = verify(_parsed_gold(gold), parse_answer(found.text), self.config.rel_tol)
+            return _verdict(verify(gold, pred, self.config.rel_tol), details)
         except MathParseError as exc:
             return Score.error(str(exc), **details)
         except RecursionError:
             return Score.error("answer nests too deeply to parse (RecursionError)", **details)
-        return Score.correct(correct, "" if correct else "answer differs from gold", **details)
+
+
+def _verdict(correct: bool, details: dict[str, Any]) -> Score:
+    return Score.correct(correct, "" if correct else "answer differs from gold", **details)
+
+
+_WARM_UP_ANSWERS = (
+    r"\frac{\sqrt{3}}{2}", r"(1, \infty)", r"[-2, 5) \cup (6, 7]", r"\{1, 2\}", r"x = 3", r"x \le 3", r"2, 3",
+    r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\sqrt[3]{2}", r"5!", r"\log_2 8", r"\sin \frac{\pi}{6}",
+    r"(3, \frac{\pi}{2})", r"2\frac{1}{2}", r"\text{(C)}", r"1 \pm \sqrt{2}", r"0.5x^2 - 3.5",
+)
+
+
+def warm_up() -> None:
+    """Load sympy and latex2sympy and run typical answers through them (fills ANTLR's parse cache).
+
+    The worker pool's forkserver calls this once (via rewardkit.verifiers.math_warmup), so every worker
+    forked from it starts warm instead of paying ~1 s on its first symbolic answer.
+    """
+    for text in _WARM_UP_ANSWERS:
+        try:
+            answer = parse_answer(text, gold=True)
+            verify(answer, parse_answer(text + "+1"))
+        except Exception:
+            pass

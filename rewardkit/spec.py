@@ -1,0 +1,359 @@
+"""Reward specs: YAML files that compose verifiers, with weights, into one reward.
+
+A spec is found by name on the asset search path (``verifiers/<name>.yaml``, see
+:mod:`rewardkit.assets`) or given as a path, and loads as a :class:`SpecVerifier`, an ordinary
+:class:`~rewardkit.verifier.Verifier`::
+
+    name: math                      # optional; defaults to the file name
+    description: "..."              # optional; shown by `rewardkit specs`
+    components:                     # one or more, scored in this order
+      - name: correctness           # unique within the spec; keys details["components"]
+        verifier: math              # a registered verifier (`rewardkit verifiers` lists them)
+        weight: 1.0                 # default 1.0
+        required: true              # default: true for the first component, false for the others
+        config: {mode: flexible}    # the verifier's keyword config
+      - name: boxed
+        verifier: format
+        weight: 0.1
+        config: {pattern: '\\boxed\\{'}
+    fallback: {unparseable: 0.0}    # optional: explicit values for a required component's non-ok status
+    clip: [null, 1.0]               # optional: [low, high] bounds on the total (null: unbounded)
+
+Every component scores the whole batch with one ``score_batch`` call (``ascore_batch`` runs the
+components concurrently); the composite for a sample then follows :data:`STATUS_RULE`.
+
+``load_spec(name, **overrides)`` merges overrides into component configs by component name, e.g.
+``load_spec("math", correctness={"timeout": 10}, overlong={"max_length": 4096})``.
+
+A bad spec raises :class:`~rewardkit.verifier.ConfigError` naming the file, the line and the field
+(``components[1].weight``), and what is allowed there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from rewardkit.assets import find_asset
+from rewardkit.types import Sample, Score, Status
+from rewardkit.verifier import ConfigError, Verifier, VerifierConfig, get_verifier_class
+
+STATUS_RULE = """\
+How a spec combines its components' scores for one sample:
+- All required components ok: value = sum(weight * value) over the ok components, clipped to `clip`;
+  status ok. An optional component that is not ok contributes 0 and is named in details["skipped"].
+- A required component not ok: the composite takes the status (and reason) of the first such component,
+  in component order. Its value is None, unless `fallback` names a value for the status of every failing
+  required component: then each of them counts as that value (times its weight) in the sum above, and the
+  status stays non-ok, so the substitution is visible (details["fallback"] lists it). Never silently 0.
+"""
+
+NonOkStatus = Literal["unparseable", "timeout", "error"]
+FieldPath = tuple[str | int, ...]
+
+
+class ComponentSpec(BaseModel):
+    """One verifier in a spec."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, description="unique name; keys details['components']")
+    verifier: str = Field(description="registered verifier name")
+    weight: float = Field(1.0, allow_inf_nan=False, description="multiplies the component's value")
+    required: bool | None = Field(None, description="default: true for the first component, else false")
+    config: dict[str, Any] = Field(default_factory=dict, description="the verifier's keyword config")
+
+
+class SpecConfig(VerifierConfig):
+    """A whole reward spec."""
+
+    name: str = ""
+    description: str = ""
+    components: list[ComponentSpec] = Field(min_length=1)
+    fallback: dict[NonOkStatus, float] = Field(default_factory=dict)
+    clip: tuple[float | None, float | None] = (None, None)
+
+    @model_validator(mode="after")
+    def _clip_ordered(self) -> SpecConfig:
+        low, high = self.clip
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"clip low ({low}) is above high ({high})")
+        return self
+
+
+class SpecError(ConfigError):
+    """Spec problems with their field paths, so load_spec can point at file lines."""
+
+    def __init__(self, problems: list[tuple[FieldPath, str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"{field_path(p) or '(spec)'}: {msg}" for p, msg in problems))
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """("components", 1, "weight") -> "components[1].weight"."""
+    out = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _problems(
+    err: ValidationError, allowed: Callable[[FieldPath], str], prefix: FieldPath = ()
+) -> list[tuple[FieldPath, str]]:
+    """Pydantic errors as (field path, message); ``allowed(loc)`` lists the keys allowed beside ``loc``."""
+    problems = []
+    for e in err.errors():
+        loc = prefix + tuple(e["loc"])
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key {loc[-1]!r}; allowed: {allowed(loc)}"
+        elif e["type"] == "missing":
+            msg = "required key missing"
+        else:
+            msg = f"{e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})"
+        problems.append((loc, msg))
+    return problems
+
+
+def _spec_keys(loc: FieldPath) -> str:
+    model = ComponentSpec if loc[:1] == ("components",) and len(loc) > 2 else SpecConfig
+    return ", ".join(model.model_fields)
+
+
+class Component:
+    """A built component: its spec and its verifier."""
+
+    def __init__(self, spec: ComponentSpec, verifier: Verifier, required: bool) -> None:
+        self.name, self.weight, self.required = spec.name, spec.weight, required
+        self.spec, self.verifier = spec, verifier
+
+    def __repr__(self) -> str:
+        return f"Component({self.name!r}, {self.verifier!r}, weight={self.weight}, required={self.required})"
+
+
+def _build_component(index: int, spec: ComponentSpec) -> Component:
+    where: FieldPath = ("components", index)
+    try:
+        cls = get_verifier_class(spec.verifier)
+    except ConfigError as err:
+        raise SpecError([(where + ("verifier",), f"{err} (see `rewardkit verifiers`)")]) from None
+    except Exception as err:  # the verifier's module failed to import
+        raise SpecError(
+            [(where + ("verifier",), f"cannot load {spec.verifier!r}: {type(err).__name__}: {err}")]
+        ) from None
+    try:
+        cls.Config.model_validate(spec.config)
+    except ValidationError as err:
+        allowed = ", ".join(cls.Config.model_fields) or "(none)"
+        raise SpecError(_problems(err, lambda _: allowed, where + ("config",))) from None
+    try:
+        verifier = cls(**spec.config)
+    except ConfigError as err:
+        raise SpecError([(where + ("config",), str(err))]) from None
+    return Component(spec, verifier, spec.required if spec.required is not None else index == 0)
+
+
+def _valid_components(raw: Any) -> list[tuple[int, ComponentSpec]]:
+    """The entries of a raw components list that are valid ComponentSpecs, with their indexes."""
+    valid = []
+    for i, item in enumerate(raw if isinstance(raw, list) else []):
+        try:
+            valid.append((i, ComponentSpec.model_validate(item)))
+        except ValidationError:
+            pass  # already reported by the whole-spec validation
+    return valid
+
+
+class SpecVerifier(Verifier):
+    """Several verifiers combined into one reward; see the module docstring and :data:`STATUS_RULE`."""
+
+    Config = SpecConfig
+
+    def __init__(self, **config: Any) -> None:
+        problems: list[tuple[FieldPath, str]] = []
+        try:
+            self.config = SpecConfig(**config)
+            specs = list(enumerate(self.config.components))
+        except ValidationError as err:  # report the components' own problems too, all in one go
+            problems = _problems(err, _spec_keys)
+            specs = _valid_components(config.get("components"))
+        seen: set[str] = set()
+        self.components: list[Component] = []
+        for i, spec in specs:
+            if spec.name in seen:
+                problems.append((("components", i, "name"), f"duplicate component name {spec.name!r}"))
+            seen.add(spec.name)
+            try:
+                self.components.append(_build_component(i, spec))
+            except SpecError as err:
+                problems.extend(err.problems)
+        if problems:
+            raise SpecError(problems)
+
+    def __repr__(self) -> str:
+        return f"SpecVerifier({self.config.name!r}, components={self.components!r})"
+
+    # ------------------------------------------------------------------------------------- scoring
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        samples = list(samples)
+        columns = [self._checked(c, samples, _run(c, samples)) for c in self.components]
+        return [self.combine(row) for row in zip(*columns, strict=True)] if samples else []
+
+    async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        samples = list(samples)
+        results = await asyncio.gather(*(_arun(c, samples) for c in self.components))
+        columns = [self._checked(c, samples, r) for c, r in zip(self.components, results, strict=True)]
+        return [self.combine(row) for row in zip(*columns, strict=True)] if samples else []
+
+    @staticmethod
+    def _checked(component: Component, samples: list[Sample], scores: list[Score]) -> list[Score]:
+        if len(scores) != len(samples):
+            raise RuntimeError(
+                f"verifier {component.spec.verifier!r} returned {len(scores)} scores for {len(samples)} samples"
+            )
+        return [
+            Score.error(f"{component.spec.verifier} returned status ok without a value", **s.details)
+            if s.ok and s.value is None
+            else s
+            for s in scores
+        ]
+
+    def combine(self, scores: Sequence[Score]) -> Score:
+        """One sample's composite score from its component scores (in component order)."""
+        pairs = list(zip(self.components, scores, strict=True))
+        details: dict[str, Any] = {
+            "components": {c.name: s.to_dict() for c, s in pairs},
+            "skipped": [c.name for c, s in pairs if not c.required and not s.ok],
+        }
+        total: float | None = 0.0
+        for c, s in pairs:
+            if s.ok:
+                total += c.weight * s.value  # type: ignore[operator]
+            elif c.required:
+                fallback = self.config.fallback.get(s.status.value)
+                if fallback is None:
+                    total = None
+                    break
+                details.setdefault("fallback", {})[c.name] = fallback
+                total += c.weight * fallback  # type: ignore[operator]
+        if total is not None:
+            low, high = self.config.clip
+            total = max(total, low) if low is not None else total
+            total = min(total, high) if high is not None else total
+        failed = [(c, s) for c, s in pairs if c.required and not s.ok]
+        if failed:
+            first, score = failed[0]
+            return Score(total, score.status, f"{first.name}: {score.reason}".rstrip(": "), details)
+        skipped = [f"{c.name} ({s.status})" for c, s in pairs if not s.ok]
+        return Score(total, Status.OK, f"skipped {', '.join(skipped)}" if skipped else "", details)
+
+
+def _run(component: Component, samples: list[Sample]) -> list[Score]:
+    try:
+        return component.verifier.score_batch(samples)
+    except Exception as exc:  # a broken verifier fails its component, not the whole spec
+        return [Score.error(f"{type(exc).__name__}: {exc}") for _ in samples]
+
+
+async def _arun(component: Component, samples: list[Sample]) -> list[Score]:
+    try:
+        return await component.verifier.ascore_batch(samples)
+    except Exception as exc:
+        return [Score.error(f"{type(exc).__name__}: {exc}") for _ in samples]
+
+
+# ----------------------------------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """The document and its node tree (for line numbers)."""
+    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{where}: invalid YAML: {problem}; fix the syntax at that line") from None
+    finally:
+        loader.dispose()
+
+
+def _line_of(node: yaml.Node | None, loc: FieldPath) -> int | None:
+    """The line of the deepest node along ``loc`` that exists in the YAML tree."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: Path) -> None:
+    components = data.get("components") if isinstance(data.get("components"), list) else []
+    by_name = {c.get("name"): c for c in components if isinstance(c, dict)}
+    for name, update in overrides.items():
+        if name not in by_name:
+            raise ConfigError(
+                f"override {name!r}: {source} has no component of that name; components: {', '.join(map(str, by_name))}"
+            )
+        if not isinstance(update, dict):
+            raise ConfigError(f"override {name!r}: give a dict of config keys, e.g. {name}={{'timeout': 10}}")
+        by_name[name]["config"] = {**(by_name[name].get("config") or {}), **update}
+
+
+def load_spec(name_or_path: str | os.PathLike[str], **overrides: dict[str, Any]) -> SpecVerifier:
+    """Load a reward spec by name (``verifiers/<name>.yaml`` on the asset path) or from a YAML path.
+
+    ``overrides`` maps component names to config updates: ``load_spec("math", correctness={"timeout": 10})``.
+    """
+    path = find_asset("verifiers", name_or_path)
+    data, root = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path}:1: a reward spec is a YAML mapping with a `components:` list, got {type(data).__name__}; "
+            "see the format in `help(rewardkit.spec)`"
+        )
+    data.setdefault("name", path.stem)
+    _apply_overrides(data, overrides, path)
+    try:
+        return SpecVerifier(**{str(k): v for k, v in data.items()})
+    except SpecError as err:
+        lines = []
+        for loc, msg in err.problems:
+            line = _line_of(root, loc)
+            lines.append(f"{path}:{line}: {field_path(loc) or '(spec)'}: {msg}")
+        raise ConfigError(
+            f"invalid reward spec {path}:\n  "
+            + "\n  ".join(lines)
+            + "\nFix these fields (the format is in `help(rewardkit.spec)`)."
+        ) from None
+
+
+__all__ = [
+    "STATUS_RULE",
+    "ComponentSpec",
+    "SpecConfig",
+    "SpecError",
+    "SpecVerifier",
+    "field_path",
+    "load_spec",
+]

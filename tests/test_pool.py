@@ -1,0 +1,296 @@
+"""The killable worker pool, with real processes: deadlines, crashes, memory caps, threads, asyncio, cleanup.
+
+Tests never assert on speed; the only time bounds are generous ones proving a call came back soon after
+its deadline instead of hanging.
+"""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import types
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # workers import the helpers by module name
+
+import _pool_helpers as h  # noqa: E402
+
+from rewardkit.engine.pool import (  # noqa: E402
+    TaskError,
+    TaskTimeout,
+    WorkerCrashed,
+    WorkerPool,
+    get_pool,
+    outcome_to_score,
+)
+from rewardkit.types import Score, Status  # noqa: E402
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    with WorkerPool(2, preload=()) as p:
+        yield p
+
+
+def gone(pids, within=10.0):
+    """True once none of the pids is a live process (zombies count as gone)."""
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        alive = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_map_keeps_order(pool):
+    assert pool.map(h.square, range(1000), timeout=10) == [i * i for i in range(1000)]
+    assert pool.map(h.square, [], timeout=10) == []
+    assert pool.size == 2
+
+
+def test_sleeping_item_times_out_and_the_rest_completes(pool):
+    items = [("ok", 0), ("sleep", 3600), *[("ok", i) for i in range(2, 40)]]
+    start = time.monotonic()
+    out = pool.map(h.act, items, timeout=1)
+    assert time.monotonic() - start < 15
+    assert isinstance(out[1], TaskTimeout) and "1s deadline" in str(out[1])
+    assert out[:1] + out[2:] == [0, *range(2, 40)]
+    assert pool.map(h.square, range(50), timeout=10) == [i * i for i in range(50)]  # still serving
+
+
+def test_c_level_hang_times_out(pool):
+    start = time.monotonic()
+    out = pool.map(h.act, [("ok", 1), ("bigpow", 10**10), ("ok", 3)], timeout=1)
+    assert time.monotonic() - start < 15
+    assert out[0] == 1 and out[2] == 3
+    assert isinstance(out[1], TaskTimeout)
+
+
+@pytest.mark.parametrize(("item", "why"), [(("exit", 1), "exit code 1"), (("sigkill", 0), "SIGKILL")])
+def test_worker_crash_is_reported_and_the_rest_completes(pool, item, why):
+    items = [("ok", i) for i in range(20)]
+    items[7] = item
+    out = pool.map(h.act, items, timeout=10)
+    assert isinstance(out[7], WorkerCrashed) and why in str(out[7])
+    assert [o for i, o in enumerate(out) if i != 7] == [i for i in range(20) if i != 7]
+
+
+def test_exception_in_fn_is_a_task_error(pool):
+    out = pool.map(h.act, [("raise", "boom"), ("ok", 2)], timeout=10)
+    assert isinstance(out[0], TaskError) and str(out[0]) == "ValueError: boom"
+    assert "Traceback" in out[0].traceback and "_pool_helpers.py" in out[0].traceback
+    assert out[1] == 2
+
+
+def test_unpicklable_item_is_a_task_error(pool):
+    out = pool.map(h.act, [("ok", 1), ("ok", lambda: 0), ("ok", 3)], timeout=10)
+    assert out[0] == 1 and out[2] == 3
+    assert isinstance(out[1], TaskError) and "pickle" in str(out[1]).lower()
+
+
+def test_memory_bomb_is_contained():
+    with WorkerPool(1, memory_mb=512, preload=()) as p:
+        out = p.map(h.act, [("alloc", 10 * 1024**3), ("grow", 10**6), ("ok", 3)], timeout=30)
+        for o in out[:2]:
+            assert isinstance(o, (TaskError, WorkerCrashed)), o
+            if isinstance(o, TaskError):
+                assert "MemoryError" in str(o)
+        assert out[2] == 3
+        assert p.map(h.act, [("alloc", 10**6)], timeout=30) == [10**6]  # still serving
+
+
+def test_threads_calling_map_at_once_get_serial_results(pool):
+    def job(k):
+        return pool.map(h.square, range(k * 100, k * 100 + 300), timeout=10)
+
+    with ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(job, range(8)))
+    assert results == [[i * i for i in range(k * 100, k * 100 + 300)] for k in range(8)]
+
+
+def test_timeouts_from_threads_do_not_disturb_each_other(pool):
+    def job(k):
+        items = [("ok", k), ("sleep", 3600) if k % 2 else ("ok", -k), ("ok", k + 1)]
+        return pool.map(h.act, items, timeout=1)
+
+    with ThreadPoolExecutor(4) as ex:
+        results = list(ex.map(job, range(4)))
+    for k, out in enumerate(results):
+        assert out[0] == k and out[2] == k + 1
+        assert isinstance(out[1], TaskTimeout) if k % 2 else out[1] == -k
+
+
+def test_amap_from_asyncio_does_not_block_the_loop(pool):
+    ticks = 0
+
+    async def ticker():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def main():
+        tick = asyncio.create_task(ticker())
+        outs = await asyncio.gather(
+            *(pool.amap(h.square, range(k, k + 50), timeout=10) for k in range(5)),
+            pool.amap(h.act, [("sleep", 0.5), ("sleep", 3600)], timeout=1),
+        )
+        tick.cancel()
+        return outs
+
+    outs = asyncio.run(main())
+    assert outs[:5] == [[i * i for i in range(k, k + 50)] for k in range(5)]
+    assert outs[5][0] == 0.5 and isinstance(outs[5][1], TaskTimeout)
+    assert ticks > 10  # the loop kept running while the workers slept
+
+
+def test_submit(pool):
+    assert pool.submit(h.square, 7, timeout=10).result(timeout=30) == 49
+    with pytest.raises(TaskError, match="ValueError: nope"):
+        pool.submit(h.act, ("raise", "nope"), timeout=10).result(timeout=30)
+    with pytest.raises(TaskTimeout):
+        pool.submit(h.act, ("sleep", 3600), timeout=0.5).result(timeout=30)
+
+
+def test_fn_the_worker_cannot_import_is_a_task_error(pool):
+    ghost = types.ModuleType("rk_ghost_module")  # exists here only: pickles fine, fails to unpickle there
+    exec("def f(x):\n    return x", ghost.__dict__)
+    sys.modules[ghost.__name__] = ghost
+    try:
+        out = pool.map(ghost.f, [1, 2, 3], timeout=10)
+    finally:
+        del sys.modules[ghost.__name__]
+    assert all(isinstance(o, TaskError) and "rk_ghost_module" in str(o) for o in out), out
+    assert pool.map(h.square, [4], timeout=10) == [16]
+
+
+def test_stats_count_timeouts_crashes_and_restarts():
+    with WorkerPool(2, preload=()) as p:
+        items = [("ok", 1), ("sleep", 3600), ("exit", 3), ("sigkill", 0), ("raise", "x"), ("ok", 2)]
+        out = p.map(h.act, items, timeout=1)
+        assert [type(o) for o in out] == [int, TaskTimeout, WorkerCrashed, WorkerCrashed, TaskError, int]
+        stats = p.stats
+    assert stats["timeouts"] == 1 and stats["crashes"] == 2 and stats["restarts"] == 3
+    assert stats["tasks"] == len(items)
+
+
+def test_workers_one():
+    with WorkerPool(1, preload=()) as p:
+        out = p.map(h.act, [("ok", 1), ("sleep", 3600), ("ok", 3)], timeout=0.5)
+        assert out[0] == 1 and isinstance(out[1], TaskTimeout) and out[2] == 3
+        assert p.map(h.square, range(300), timeout=10) == [i * i for i in range(300)]
+
+
+def test_close_leaves_no_worker_processes():
+    p = WorkerPool(2, preload=())
+    pids = set(p.map(h.pid_after, [0.05] * 20, timeout=10))
+    busy = threading.Thread(target=p.map, args=(h.act, [("sleep", 3600)] * 4, 3600), daemon=True)
+    busy.start()
+    time.sleep(0.3)
+    p.close()
+    busy.join(10)
+    assert not busy.is_alive()  # the waiting caller got its (failed) results back
+    assert gone(pids)
+    with pytest.raises(RuntimeError, match="closed"):
+        p.map(h.square, [1], timeout=1)
+    p.close()  # idempotent
+
+
+def test_pending_items_fail_when_the_pool_closes():
+    p = WorkerPool(1, preload=())
+    future = p.submit(h.act, ("sleep", 3600), timeout=3600)
+    time.sleep(0.3)
+    p.close()
+    assert isinstance(future.exception(timeout=10), WorkerCrashed)
+
+
+def test_killed_parent_leaves_no_orphans():
+    script = textwrap.dedent(
+        """
+        import _pool_helpers as h
+        from rewardkit.engine.pool import WorkerPool
+        pool = WorkerPool(2, preload=())
+        pids = set(pool.map(h.pid_after, [0.05] * 20, timeout=10))
+        print(" ".join(map(str, pids)), flush=True)
+        pool.map(h.act, [("bigpow", 10**10), ("sleep", 3600)], timeout=3600)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        pids = {int(p) for p in proc.stdout.readline().split()}
+        assert pids
+        time.sleep(0.5)  # the workers are now busy: one in C code, one asleep
+        descendants = [c.pid for c in psutil.Process(proc.pid).children(recursive=True)]
+        assert pids <= set(descendants)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert gone(descendants), "worker or forkserver processes outlived their parent"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_unguarded_script_fails_fast_with_advice(tmp_path):
+    script = tmp_path / "unguarded.py"  # workers re-import the main script, which makes a pool again
+    script.write_text(
+        "import _pool_helpers as h\n"
+        "from rewardkit.engine.pool import WorkerPool\n"
+        "pool = WorkerPool(1, preload=())\n"
+        "print(repr(pool.map(h.square, [2, 3], timeout=10)))\n"
+        "pool.close()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("WorkerCrashed") == 2 and "__name__ == '__main__'" in done.stdout
+
+
+def test_get_pool_shares_one_pool_per_size():
+    a, b = get_pool(1), get_pool(2)
+    try:
+        assert a is get_pool(1) and b is get_pool(2) and a is not b
+        assert a.size == 1 and b.size == 2
+        assert a.map(h.square, [3], timeout=10) == [9]
+    finally:
+        a.close()
+        b.close()
+    assert get_pool(1) is not a  # a closed shared pool is replaced
+    get_pool(1).close()
+
+
+def test_outcome_to_score():
+    ok = Score.correct(True)
+    assert outcome_to_score(ok, 5) is ok
+    timeout = outcome_to_score(TaskTimeout("x"), 2.5)
+    assert timeout.status is Status.TIMEOUT and timeout.reason == "exceeded the 2.5s deadline; worker killed"
+    crashed = outcome_to_score(WorkerCrashed("worker died"), 5)
+    assert crashed.status is Status.ERROR and crashed.reason == "worker died"
+    err = outcome_to_score(TaskError("ValueError: bad", "tb"), 5)
+    assert err.status is Status.ERROR and err.reason == "ValueError: bad"
+    assert outcome_to_score(0.5, 5).status is Status.ERROR
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        WorkerPool(-1)
+    with WorkerPool(1, preload=()) as p, pytest.raises(ValueError, match="timeout"):
+        p.map(h.square, [1], timeout=0)
