@@ -30,6 +30,7 @@ import asyncio
 import importlib
 import json
 from collections.abc import Sequence
+from functools import cache
 from importlib.metadata import entry_points
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -146,7 +147,10 @@ class CPUVerifier(Verifier):
     def _pool_task(self):
         from rewardkit.engine.pool import get_pool
 
-        return get_pool(self.config.workers), (type(self), json.dumps(self.config_dict(), sort_keys=True))
+        cls: type | bytes = type(self)
+        if cls.__module__ == "__main__":  # workers do not run the caller's script: send the class by value
+            cls = _class_by_value(cls)
+        return get_pool(self.config.workers), (cls, json.dumps(self.config_dict(), sort_keys=True))
 
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
@@ -186,15 +190,26 @@ def _score_guarded(verifier: CPUVerifier, sample: Sample) -> Score:
         return Score.error(f"{type(exc).__name__}: {exc}")
 
 
-_WORKER_VERIFIERS: dict[tuple[type, str], CPUVerifier] = {}
+@cache
+def _class_by_value(cls: type) -> bytes:
+    import cloudpickle
+
+    return cloudpickle.dumps(cls)
 
 
-def _score_in_worker(task: tuple[tuple[type, str], Sample]) -> Score:
+_WORKER_VERIFIERS: dict[tuple[type | bytes, str], CPUVerifier] = {}
+
+
+def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
     """Runs inside a pool worker: build (once) the verifier for this config and score one sample."""
     key, sample = task
     verifier = _WORKER_VERIFIERS.get(key)
     if verifier is None:
         cls, config_json = key
+        if isinstance(cls, bytes):
+            import cloudpickle
+
+            cls = cloudpickle.loads(cls)
         verifier = _WORKER_VERIFIERS[key] = cls(**json.loads(config_json))
     return _score_guarded(verifier, sample)
 

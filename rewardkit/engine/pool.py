@@ -19,6 +19,7 @@ import collections
 import concurrent.futures
 import contextlib
 import ctypes
+import importlib.machinery
 import math
 import multiprocessing
 import os
@@ -37,6 +38,30 @@ from rewardkit.types import Score
 
 MAX_CHUNK = 32  # items sent to a worker at once while the queue is long: cuts IPC for ~1 ms items
 _START_FAILURES = 3  # workers in a row dying before they are ready: fail the queue instead of looping
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_script_not_rerun():
+    """Start a worker without re-running the caller's main script in it.
+
+    spawn/forkserver children re-import ``__main__`` unless its ``__spec__`` names it ``"__main__"``.
+    Workers need only importable modules (verifier classes defined in a script travel by value, see
+    rewardkit.verifier), so a script needs no ``if __name__ == "__main__":`` guard and is never run twice.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        saved = getattr(main, "__spec__", None)
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+        try:
+            yield
+        finally:
+            main.__spec__ = saved
 
 
 class TaskTimeout(Exception):
@@ -234,7 +259,8 @@ class WorkerPool:
         parent_conn, child_conn = self._ctx.Pipe()
         proc = self._ctx.Process(target=_serve, args=(child_conn, self._memory_mb), name="rewardkit-worker")
         proc.daemon = True
-        proc.start()
+        with _main_script_not_rerun():
+            proc.start()
         child_conn.close()
         return _Worker(proc, parent_conn)
 
@@ -310,8 +336,8 @@ class WorkerPool:
             if self._start_failures >= _START_FAILURES:
                 with self._lock:
                     pending, self._queue = self._queue, collections.deque()
-                why = f"workers exit while starting ({_exit_text(code)}); see their stderr. They re-import"
-                self._fail(pending, WorkerCrashed, f"{why} the main script: guard it with {_GUARD}")
+                why = f"{_START_FAILURES} workers in a row exited while starting ({_exit_text(code)})"
+                self._fail(pending, WorkerCrashed, f"{why}; see their stderr")
         elif w.running:
             batch, i = w.running.popleft()
             if timed_out:
