@@ -1,0 +1,36 @@
+"""The benchmark scripts run end to end (their numbers are read from benchmarks/results, never asserted
+as timings here)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_math_throughput_quick_runs_and_reports(tmp_path):
+    pytest.importorskip("math_verify", reason="the math benchmark needs the peer: pip install -e '.[bench]'")
+    out = tmp_path / "math_throughput.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "math_throughput.py"), "--quick", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
+    result = json.loads(out.read_text())
+    assert result["quick"] is True and result["pairs"] > 1000
+    assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
+    total = result["agreement"]["total"]
+    assert total["rewardkit_accuracy"] >= total["math_verify_accuracy"]
+    assert result["rewardkit_verdicts_identical_across_worker_counts"] is True
