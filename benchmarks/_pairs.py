@@ -142,7 +142,11 @@ def _numeric_differs(a: Any, b: Any) -> bool | None:
         if not (isinstance(a, sympy.Tuple) and isinstance(b, sympy.Tuple)):  # a set: order does not matter
             a_items, b_items = sorted(a_items, key=str), sorted(b_items, key=str)
         verdicts = [_numeric_differs(x, y) for x, y in zip(a_items, b_items, strict=True)]
-        return True if any(v is True for v in verdicts) else (False if all(v is False for v in verdicts) else None)
+        return (
+            True
+            if any(v is True for v in verdicts)
+            else (False if all(v is False for v in verdicts) else None)
+        )
     if isinstance(a, sympy.Interval) and isinstance(b, sympy.Interval):
         if (a.left_open, a.right_open) != (b.left_open, b.right_open):
             return True
@@ -354,7 +358,9 @@ def math500_pairs(all_perturbations: bool = True, skipped: Skipped | None = None
         if j is None:
             skipped.other_problem += 1
         else:
-            yield Pair("math500", "other_problem", f"{rid}<-{rows[j]['unique_id']}", gold, rows[j]["solution"], False)
+            yield Pair(
+                "math500", "other_problem", f"{rid}<-{rows[j]['unique_id']}", gold, rows[j]["solution"], False
+            )
         value = numeric_value(gold)
         if value is not None:
             as_decimal = bool(re.search(r"\d\.\d|^\.\d", gold))
@@ -362,7 +368,9 @@ def math500_pairs(all_perturbations: bool = True, skipped: Skipped | None = None
             names = list(variants) if all_perturbations else [list(variants)[i % len(variants)]]
             for name in names:
                 new = latex_number(variants[name], decimal=as_decimal)
-                yield Pair("math500", f"perturbed:{name}", rid, gold, replace_final_answer(solution, new), False)
+                yield Pair(
+                    "math500", f"perturbed:{name}", rid, gold, replace_final_answer(solution, new), False
+                )
             continue
         dropped = dropped_term(gold)
         if dropped is None or not dropped.strip():
@@ -388,7 +396,14 @@ def gsm8k_pairs(all_perturbations: bool = True, model_runs: bool = True) -> Iter
         variants = perturbed_values(value)
         names = list(variants) if all_perturbations else [list(variants)[i % len(variants)]]
         for name in names:
-            yield Pair("gsm8k", f"perturbed:{name}", rid, gold, replace_final_answer(row["answer"], plain_number(variants[name])), False)
+            yield Pair(
+                "gsm8k",
+                f"perturbed:{name}",
+                rid,
+                gold,
+                replace_final_answer(row["answer"], plain_number(variants[name])),
+                False,
+            )
     if model_runs:
         yield from gsm8k_model_pairs()
 
@@ -399,7 +414,9 @@ def gsm8k_model_pairs(runs: tuple[str, ...] = GSM8K_RUNS) -> Iterator[Pair]:
     for run in runs:
         for i, (row, gold) in enumerate(zip(gsm8k_model_solutions(), golds, strict=True)):
             sample = row[run]
-            yield Pair("gsm8k", f"model:{run}", f"gsm8k/{i}", gold, sample["solution"], bool(sample["is_correct"]))
+            yield Pair(
+                "gsm8k", f"model:{run}", f"gsm8k/{i}", gold, sample["solution"], bool(sample["is_correct"])
+            )
 
 
 def benchmark_pairs(quick: bool = False, seed: int = 0) -> list[Pair]:

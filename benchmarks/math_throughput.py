@@ -156,7 +156,15 @@ def agreement(pairs: list[Pair], rk: list[bool], mv: list[bool]) -> dict[str, di
         for key in (p.dataset, "total"):
             c = table.setdefault(key, Counter())
             r_ok, m_ok = r == p.label, m == p.label
-            c["both_right" if r_ok and m_ok else "only_rewardkit" if r_ok else "only_math_verify" if m_ok else "both_wrong"] += 1
+            c[
+                "both_right"
+                if r_ok and m_ok
+                else "only_rewardkit"
+                if r_ok
+                else "only_math_verify"
+                if m_ok
+                else "both_wrong"
+            ] += 1
             c["n"] += 1
             c["rewardkit_right"] += r_ok
             c["math_verify_right"] += m_ok
@@ -193,8 +201,14 @@ def machine_info() -> dict[str, Any]:
 
     try:
         root = Path(__file__).resolve().parents[1]
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-        dirty = bool(subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout.strip())
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
+            ).stdout.strip()
+        )
     except OSError:
         commit, dirty = "", False
     return {
@@ -203,7 +217,10 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
         "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "packages": {n: pkg(n) for n in ("rewardkit", "math-verify", "sympy", "latex2sympy2_extended", "antlr4-python3-runtime")},
+        "packages": {
+            n: pkg(n)
+            for n in ("rewardkit", "math-verify", "sympy", "latex2sympy2_extended", "antlr4-python3-runtime")
+        },
         "git_commit": commit,
         "git_dirty": dirty,
     }
@@ -214,7 +231,9 @@ def print_tables(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console(width=None if sys.stdout.isatty() else 140)
-    speed = Table(title=f"Math verification throughput ({result['pairs']} pairs{', quick' if result['quick'] else ''})")
+    speed = Table(
+        title=f"Math verification throughput ({result['pairs']} pairs{', quick' if result['quick'] else ''})"
+    )
     for col in ("verifier", "seconds", "pairs/s", "vs Math-Verify", "start-up s", "non-ok scores"):
         speed.add_column(col, justify="left" if col in ("verifier", "non-ok scores") else "right")
     for row in result["throughput"]:
@@ -230,13 +249,29 @@ def print_tables(result: dict[str, Any]) -> None:
     console.print(speed)
 
     agree = Table(title="Verdicts against the labels (rewardkit workers=1 vs Math-Verify)")
-    for col in ("dataset", "pairs", "labelled correct", "both right", "only rewardkit", "only Math-Verify", "both wrong", "rewardkit acc", "Math-Verify acc"):
+    for col in (
+        "dataset",
+        "pairs",
+        "labelled correct",
+        "both right",
+        "only rewardkit",
+        "only Math-Verify",
+        "both wrong",
+        "rewardkit acc",
+        "Math-Verify acc",
+    ):
         agree.add_column(col, justify="left" if col == "dataset" else "right")
     for name, a in result["agreement"].items():
         agree.add_row(
-            name, str(a["pairs"]), str(a["labelled_correct"]), str(a["both_right"]), str(a["only_rewardkit_right"]),
-            str(a["only_math_verify_right"]), str(a["both_wrong"]),
-            f"{a['rewardkit_accuracy']:.2%}", f"{a['math_verify_accuracy']:.2%}",
+            name,
+            str(a["pairs"]),
+            str(a["labelled_correct"]),
+            str(a["both_right"]),
+            str(a["only_rewardkit_right"]),
+            str(a["only_math_verify_right"]),
+            str(a["both_wrong"]),
+            f"{a['rewardkit_accuracy']:.2%}",
+            f"{a['math_verify_accuracy']:.2%}",
         )
     console.print(agree)
 
@@ -244,17 +279,31 @@ def print_tables(result: dict[str, Any]) -> None:
     for col in ("dataset", "kind", "pairs", "rewardkit acc", "Math-Verify acc"):
         kinds.add_column(col, justify="left" if col in ("dataset", "kind") else "right")
     for row in result["by_kind"]:
-        kinds.add_row(row["dataset"], row["kind"], str(row["pairs"]), f"{row['rewardkit_accuracy']:.2%}", f"{row['math_verify_accuracy']:.2%}")
+        kinds.add_row(
+            row["dataset"],
+            row["kind"],
+            str(row["pairs"]),
+            f"{row['rewardkit_accuracy']:.2%}",
+            f"{row['math_verify_accuracy']:.2%}",
+        )
     console.print(kinds)
 
     if result["disagreements"]:
-        dis = Table(title=f"Disagreements (first {len(result['disagreements'])} of {result['disagreement_count']})")
+        dis = Table(
+            title=f"Disagreements (first {len(result['disagreements'])} of {result['disagreement_count']})"
+        )
         for col in ("kind", "label", "rk", "mv", "gold", "rk extracted", "mv extracted", "response tail"):
             dis.add_column(col, overflow="fold")
         for d in result["disagreements"]:
             dis.add_row(
-                d["kind"], str(d["label"]), str(d["rewardkit"]), str(d["math_verify"]), d["gold"],
-                d["rewardkit_extracted"], d["math_verify_extracted"], d["response_tail"][-80:],
+                d["kind"],
+                str(d["label"]),
+                str(d["rewardkit"]),
+                str(d["math_verify"]),
+                d["gold"],
+                d["rewardkit_extracted"],
+                d["math_verify_extracted"],
+                d["response_tail"][-80:],
             )
         console.print(dis)
 
@@ -262,34 +311,46 @@ def print_tables(result: dict[str, Any]) -> None:
 def by_kind(pairs: list[Pair], rk: list[bool], mv: list[bool]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, str], list[int]] = {}
     for i, p in enumerate(pairs):
-        groups.setdefault((p.dataset, p.kind.split(":")[0] if p.kind.startswith("perturbed") else p.kind), []).append(i)
+        groups.setdefault(
+            (p.dataset, p.kind.split(":")[0] if p.kind.startswith("perturbed") else p.kind), []
+        ).append(i)
     rows = []
     for (dataset, kind), idx in sorted(groups.items()):
-        rows.append({
-            "dataset": dataset,
-            "kind": kind,
-            "pairs": len(idx),
-            "rewardkit_accuracy": round(sum(rk[i] == pairs[i].label for i in idx) / len(idx), 5),
-            "math_verify_accuracy": round(sum(mv[i] == pairs[i].label for i in idx) / len(idx), 5),
-        })
+        rows.append(
+            {
+                "dataset": dataset,
+                "kind": kind,
+                "pairs": len(idx),
+                "rewardkit_accuracy": round(sum(rk[i] == pairs[i].label for i in idx) / len(idx), 5),
+                "math_verify_accuracy": round(sum(mv[i] == pairs[i].label for i in idx) / len(idx), 5),
+            }
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a stratified sample (~1.5k pairs); under a minute")
+    parser.add_argument(
+        "--quick", action="store_true", help="a stratified sample (~1.5k pairs); under a minute"
+    )
     parser.add_argument("--seed", type=int, default=0, help="sampling seed for --quick")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     args = parser.parse_args(argv)
 
     if not _pairs.data_available():
-        print(f"shared data not found under {_pairs.DATA_DIR}; see DESIGN.md 'Data for tests and benchmarks'", flush=True)
+        print(
+            f"shared data not found under {_pairs.DATA_DIR}; see DESIGN.md 'Data for tests and benchmarks'",
+            flush=True,
+        )
         return 2
     import math_verify  # noqa: F401  (fail early with a clear error when the bench extra is missing)
 
     pairs = _pairs.benchmark_pairs(quick=args.quick, seed=args.seed)
     sizes = Counter(f"{p.dataset}/{p.kind}" for p in pairs)
-    print(f"{len(pairs)} labelled pairs ({sum(p.label for p in pairs)} correct); cpu_count={os.cpu_count()}", flush=True)
+    print(
+        f"{len(pairs)} labelled pairs ({sum(p.label for p in pairs)} correct); cpu_count={os.cpu_count()}",
+        flush=True,
+    )
 
     timeout_check = check_math_verify_timeout()
     mv_verdicts, mv_extracted, mv_seconds, mv_timeouts = run_math_verify(pairs)
@@ -307,43 +368,49 @@ def main(argv: list[str] | None = None) -> int:
 
     single = runs["rewardkit workers=1"]
     rk_verdicts = single["verdicts"]
-    throughput: list[dict[str, Any]] = [{
-        "name": "Math-Verify (main thread)",
-        "seconds": mv_seconds,
-        "pairs_per_s": mv_rate,
-        "ratio_vs_math_verify": 1.0,
-        "startup_seconds": None,
-        "timeouts": mv_timeouts,
-    }]
+    throughput: list[dict[str, Any]] = [
+        {
+            "name": "Math-Verify (main thread)",
+            "seconds": mv_seconds,
+            "pairs_per_s": mv_rate,
+            "ratio_vs_math_verify": 1.0,
+            "startup_seconds": None,
+            "timeouts": mv_timeouts,
+        }
+    ]
     for name, r in runs.items():
         rate = len(pairs) / r["seconds"]
-        throughput.append({
-            "name": name,
-            "workers": r["workers"],
-            "seconds": r["seconds"],
-            "pairs_per_s": rate,
-            "ratio_vs_math_verify": rate / mv_rate,
-            "startup_seconds": r["startup_seconds"],
-            "statuses": r["statuses"],
-        })
+        throughput.append(
+            {
+                "name": name,
+                "workers": r["workers"],
+                "seconds": r["seconds"],
+                "pairs_per_s": rate,
+                "ratio_vs_math_verify": rate / mv_rate,
+                "startup_seconds": r["startup_seconds"],
+                "statuses": r["statuses"],
+            }
+        )
     consistent = all(r["verdicts"] == rk_verdicts for r in runs.values())
 
     disagreements = []
     for i, p in enumerate(pairs):
         if rk_verdicts[i] != mv_verdicts[i]:
-            disagreements.append({
-                "dataset": p.dataset,
-                "kind": p.kind,
-                "id": p.id,
-                "label": p.label,
-                "rewardkit": rk_verdicts[i],
-                "math_verify": mv_verdicts[i],
-                "gold": p.gold,
-                "rewardkit_extracted": single["extracted"][i],
-                "rewardkit_reason": single["reasons"][i],
-                "math_verify_extracted": mv_extracted[i],
-                "response_tail": _pairs.tail(p.response, 200),
-            })
+            disagreements.append(
+                {
+                    "dataset": p.dataset,
+                    "kind": p.kind,
+                    "id": p.id,
+                    "label": p.label,
+                    "rewardkit": rk_verdicts[i],
+                    "math_verify": mv_verdicts[i],
+                    "gold": p.gold,
+                    "rewardkit_extracted": single["extracted"][i],
+                    "rewardkit_reason": single["reasons"][i],
+                    "math_verify_extracted": mv_extracted[i],
+                    "response_tail": _pairs.tail(p.response, 200),
+                }
+            )
 
     ratio = len(pairs) / single["seconds"] / mv_rate
     result = {

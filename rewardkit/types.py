@@ -92,7 +92,12 @@ class Score:
         return cls(None, Status.ERROR, reason, details)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"value": self.value, "status": self.status.value, "reason": self.reason, "details": self.details}
+        return {
+            "value": self.value,
+            "status": self.status.value,
+            "reason": self.reason,
+            "details": self.details,
+        }
 
 
 __all__ = ["Message", "Sample", "Score", "Status"]

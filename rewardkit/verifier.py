@@ -91,7 +91,9 @@ class Verifier:
         try:
             self.config = self.Config(**config)
         except ValidationError as err:
-            raise ConfigError(_format_validation_error(self.name or type(self).__name__, self.Config, err)) from None
+            raise ConfigError(
+                _format_validation_error(self.name or type(self).__name__, self.Config, err)
+            ) from None
 
     def config_dict(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json")
@@ -135,52 +137,47 @@ class CPUVerifier(Verifier):
         """
         return None
 
-    def _quick(self, samples: list[Sample]) -> list[Score | None]:
+    def _split(self, samples: list[Sample]) -> tuple[list[Score | None], list[int], Any, list]:
+        """Quick scores where the verifier has them; the pool, and the tasks for the rest."""
+        from rewardkit.engine.pool import get_pool
+
         scores: list[Score | None] = []
         for sample in samples:
             try:
                 scores.append(self.quick_score(sample))
             except Exception:  # the pool will score it (and report the error properly)
                 scores.append(None)
-        return scores
-
-    def _pool_task(self):
-        from rewardkit.engine.pool import get_pool
-
+        todo = [i for i, s in enumerate(scores) if s is None]
+        if not todo:
+            return scores, todo, None, []
         cls: type | bytes = type(self)
         if cls.__module__ == "__main__":  # workers do not run the caller's script: send the class by value
             cls = _class_by_value(cls)
-        return get_pool(self.config.workers), (cls, json.dumps(self.config_dict(), sort_keys=True))
+        key = (cls, json.dumps(self.config_dict(), sort_keys=True))
+        return scores, todo, get_pool(self.config.workers), [(key, samples[i]) for i in todo]
+
+    def _merge(self, scores: list[Score | None], todo: list[int], outcomes: list) -> list[Score]:
+        from rewardkit.engine.pool import outcome_to_score
+
+        for i, outcome in zip(todo, outcomes, strict=True):
+            scores[i] = outcome_to_score(outcome, self.config.timeout)
+        return scores  # type: ignore[return-value]
 
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         if self.config.workers == 0:
             return [_score_guarded(self, s) for s in samples]
-        from rewardkit.engine.pool import outcome_to_score
-
-        scores = self._quick(samples)
-        todo = [i for i, s in enumerate(scores) if s is None]
-        if todo:
-            pool, key = self._pool_task()
-            outcomes = pool.map(_score_in_worker, [(key, samples[i]) for i in todo], timeout=self.config.timeout)
-            for i, outcome in zip(todo, outcomes, strict=True):
-                scores[i] = outcome_to_score(outcome, self.config.timeout)
-        return scores  # type: ignore[return-value]
+        scores, todo, pool, tasks = self._split(samples)
+        outcomes = pool.map(_score_in_worker, tasks, timeout=self.config.timeout) if tasks else []
+        return self._merge(scores, todo, outcomes)
 
     async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         if self.config.workers == 0:
             return await asyncio.to_thread(self.score_batch, samples)
-        from rewardkit.engine.pool import outcome_to_score
-
-        scores = self._quick(samples)
-        todo = [i for i, s in enumerate(scores) if s is None]
-        if todo:
-            pool, key = self._pool_task()
-            outcomes = await pool.amap(_score_in_worker, [(key, samples[i]) for i in todo], timeout=self.config.timeout)
-            for i, outcome in zip(todo, outcomes, strict=True):
-                scores[i] = outcome_to_score(outcome, self.config.timeout)
-        return scores  # type: ignore[return-value]
+        scores, todo, pool, tasks = self._split(samples)
+        outcomes = await pool.amap(_score_in_worker, tasks, timeout=self.config.timeout) if tasks else []
+        return self._merge(scores, todo, outcomes)
 
 
 def _score_guarded(verifier: CPUVerifier, sample: Sample) -> Score:
@@ -266,7 +263,9 @@ def get_verifier_class(name: str) -> type[Verifier]:
             raise ConfigError(f"unknown verifier {name!r}; available: {', '.join(available_verifiers())}")
         cls = eps[name].load()
         if not (isinstance(cls, type) and issubclass(cls, Verifier)):
-            raise ConfigError(f"entry point {name!r} ({eps[name].value}) is not a rewardkit Verifier subclass")
+            raise ConfigError(
+                f"entry point {name!r} ({eps[name].value}) is not a rewardkit Verifier subclass"
+            )
     _REGISTRY.setdefault(name, cls)
     return _REGISTRY[name]
 

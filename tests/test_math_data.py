@@ -20,7 +20,12 @@ from rewardkit import Sample, Score
 from rewardkit.verifiers.math import MathVerifier
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data"
-_REQUIRED = ("math500/test.jsonl", "gsm8k/test.jsonl", "gsm8k/example_model_solutions.jsonl", "prm800k/phase1_test_stepwise.jsonl")
+_REQUIRED = (
+    "math500/test.jsonl",
+    "gsm8k/test.jsonl",
+    "gsm8k/example_model_solutions.jsonl",
+    "prm800k/phase1_test_stepwise.jsonl",
+)
 _MISSING = [f for f in _REQUIRED if not (DATA_DIR / f).is_file()]
 
 pytestmark = pytest.mark.skipif(
@@ -73,8 +78,14 @@ def test_math500_reference_solutions_verify():
     rows = P.math500()
     assert len(rows) == 500
     scores = score_all([r["answer"] for r in rows], [r["solution"] for r in rows])
-    failures = {r["unique_id"]: describe(r["answer"], s, r["solution"]) for r, s in zip(rows, scores, strict=True) if not verified(s)}
-    print(f"\nMATH-500 reference solutions: {500 - len(failures)}/500 verify; modes {Counter(s.details.get('match_mode') for s in scores)}")
+    failures = {
+        r["unique_id"]: describe(r["answer"], s, r["solution"])
+        for r, s in zip(rows, scores, strict=True)
+        if not verified(s)
+    }
+    print(
+        f"\nMATH-500 reference solutions: {500 - len(failures)}/500 verify; modes {Counter(s.details.get('match_mode') for s in scores)}"
+    )
     for uid, why in failures.items():
         print(f"  FAIL {uid}: {why}")
     unexpected = {uid: why for uid, why in failures.items() if uid not in MATH500_REFERENCE_ALLOWED_FAILURES}
@@ -119,7 +130,10 @@ MATH500_SAME = [
     ("\\frac{3\\sqrt{3}}{4}", "\\frac{3}{4}\\sqrt{3}"),
     ("\\cot x", "\\frac{\\cos x}{\\sin x}"),
     ("1 \\pm \\sqrt{19}", "1+\\sqrt{19}, 1-\\sqrt{19}"),
-    ("\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}", "\\begin{pmatrix} -\\frac{1}{3} \\\\ \\frac{2}{3} \\\\ \\frac{5}{3} \\end{pmatrix}"),
+    (
+        "\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}",
+        "\\begin{pmatrix} -\\frac{1}{3} \\\\ \\frac{2}{3} \\\\ \\frac{5}{3} \\end{pmatrix}",
+    ),
     ("(a+5)(b+2)", "(b+2)(a+5)"),
     ("\\frac43", "\\frac{4}{3}"),
     ("4210_{5}", "4210_5"),
@@ -183,7 +197,10 @@ MATH500_DIFFERENT = [
     ("x \\in [-2,7]", "(-2,7)"),
     ("y = 2x + 3", "y = 2x - 3"),
     ("5x - 7y + 11z + 4 = 0", "5x - 7y + 11z - 4 = 0"),
-    ("\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}", "\\begin{pmatrix} -1/3 \\\\ 5/3 \\\\ 2/3 \\end{pmatrix}"),
+    (
+        "\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}",
+        "\\begin{pmatrix} -1/3 \\\\ 5/3 \\\\ 2/3 \\end{pmatrix}",
+    ),
     ("\\frac{448}{15625}", "0.0287"),
     ("(0,9) \\cup (9,36)", "(0,36)"),
     ("\\{1\\pm\\sqrt{5},-2\\}", "1+\\sqrt{5}, 1-\\sqrt{5}"),
@@ -224,7 +241,9 @@ def test_gsm8k_reference_answers_verify():
     assert len(rows) == 1319
     golds = [P.gsm8k_gold(r["answer"]) for r in rows]
     scores = score_all(golds, [r["answer"] for r in rows])
-    failures = [describe(g, s, r["answer"]) for g, s, r in zip(golds, scores, rows, strict=True) if not verified(s)]
+    failures = [
+        describe(g, s, r["answer"]) for g, s, r in zip(golds, scores, rows, strict=True) if not verified(s)
+    ]
     print(f"\nGSM8K test answers: {1319 - len(failures)}/1319 verify against the number after ####")
     assert not failures, "\n".join(failures)
 
@@ -239,8 +258,10 @@ def test_gsm8k_model_solutions_agree_with_labels():
         disagree = [(p, s) for p, s in rows if verified(s) != p.label]
         agreement = 1 - len(disagree) / len(rows)
         statuses = Counter(s.status.value for _, s in rows)
-        print(f"GSM8K {run}: agreement with is_correct {agreement:.4f} ({len(rows) - len(disagree)}/{len(rows)}), "
-              f"labelled correct {sum(p.label for p, _ in rows)}, statuses {dict(statuses)}")
+        print(
+            f"GSM8K {run}: agreement with is_correct {agreement:.4f} ({len(rows) - len(disagree)}/{len(rows)}), "
+            f"labelled correct {sum(p.label for p, _ in rows)}, statuses {dict(statuses)}"
+        )
         for p, s in disagree:
             print(f"  {p.id} label={p.label}: {describe(p.gold, s, p.response)}")
         if agreement < MIN_LABEL_AGREEMENT:
@@ -263,8 +284,10 @@ def test_wrong_answers_do_not_verify():
         accepted = [(p, s) for p, s in rows if verified(s)]
         nonok = [(p, s) for p, s in rows if not s.ok]
         rate = len(accepted) / len(rows)
-        print(f"{dataset}: {len(accepted)}/{len(rows)} wrong answers verified (false-positive rate {rate:.4%}); "
-              f"non-ok scores {len(nonok)}; kinds {dict(sorted(kinds.items()))}")
+        print(
+            f"{dataset}: {len(accepted)}/{len(rows)} wrong answers verified (false-positive rate {rate:.4%}); "
+            f"non-ok scores {len(nonok)}; kinds {dict(sorted(kinds.items()))}"
+        )
         for p, s in accepted:
             print(f"  FALSE POSITIVE {p.kind} {p.id}: {describe(p.gold, s, p.response)}")
         for p, s in nonok:
@@ -315,9 +338,14 @@ PRM800K_MUST_MATCH = [
     ("\\frac{1}{3}", "1/3"),
     ("90^\\circ", "90"),
     ("\\frac{1997}{2}", "998.5"),
-    ("\\begin{pmatrix} 16/49 \\\\ 48/49 \\\\ 24/49 \\end{pmatrix}",
-     "\\begin{pmatrix} \\frac{16}{49} \\\\ \\frac{48}{49} \\\\ \\frac{24}{49} \\end{pmatrix}"),
-    ("\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}", "\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}"),
+    (
+        "\\begin{pmatrix} 16/49 \\\\ 48/49 \\\\ 24/49 \\end{pmatrix}",
+        "\\begin{pmatrix} \\frac{16}{49} \\\\ \\frac{48}{49} \\\\ \\frac{24}{49} \\end{pmatrix}",
+    ),
+    (
+        "\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}",
+        "\\begin{pmatrix} -7 \\\\ 16 \\\\ 5 \\end{pmatrix}",
+    ),
     ("\\dfrac{33}{100}", "\\dfrac{33}{100}"),
     ("-\\sqrt{3}", "-\\sqrt{3}"),
     ("40_9", "40_9"),
@@ -342,7 +370,10 @@ PRM800K_MUST_NOT_MATCH = [
     ("34", "-34"),
     ("-1", "(a_3)^9"),
     ("-1", "\\frac{1}{512}"),
-    ("\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]", "\\left[\\frac{\\pi^2}{8}, \\frac{5\\pi^2}{8}\\right]"),
+    (
+        "\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]",
+        "\\left[\\frac{\\pi^2}{8}, \\frac{5\\pi^2}{8}\\right]",
+    ),
     ("\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]", "\\frac{\\pi^2}{8}"),
     ("\\left[ \\frac{\\pi^2}{8}, \\frac{5 \\pi^2}{4} \\right]", "[\\frac{\\pi^2}{8},\\infty)"),
     ("\\frac{8}{15}", "\\frac{8bc}{b^2 + c^2 - a^2}-1"),
@@ -360,8 +391,10 @@ def test_prm800k_step_answers_against_gold():
     scores = score_all([r["gold_answer"] for r in rows], [_boxed(r["answer"]) for r in rows])
     distinct = {(r["gold_answer"], r["answer"]): verified(s) for r, s in zip(rows, scores, strict=True)}
     by_rating = Counter((r["rating"], verified(s)) for r, s in zip(rows, scores, strict=True))
-    print(f"\nPRM800K step answers: {sum(map(verified, scores))}/{len(rows)} rows verify against gold_answer "
-          f"({sum(distinct.values())}/{len(distinct)} distinct pairs); statuses {dict(Counter(s.status.value for s in scores))}")
+    print(
+        f"\nPRM800K step answers: {sum(map(verified, scores))}/{len(rows)} rows verify against gold_answer "
+        f"({sum(distinct.values())}/{len(distinct)} distinct pairs); statuses {dict(Counter(s.status.value for s in scores))}"
+    )
     print(f"  (rating, verified) counts: {dict(sorted(by_rating.items(), key=str))}")
     assert len(rows) >= 200, f"expected ~237 PRM800K rows with an answer, found {len(rows)}"
     assert all(s.status.value in ("ok", "unparseable") for s in scores), [

@@ -24,18 +24,27 @@ def test_score_never_hides_a_failure_as_nan_or_zero():
     assert Score.error("boom").status is Status.ERROR
     with pytest.raises(ValueError, match="NaN"):
         Score(math.nan)
-    assert Score.correct(True, why="x").to_dict() == {"value": 1.0, "status": "ok", "reason": "", "details": {"why": "x"}}
+    assert Score.correct(True, why="x").to_dict() == {
+        "value": 1.0,
+        "status": "ok",
+        "reason": "",
+        "details": {"why": "x"},
+    }
     assert Score(1, "timeout").status is Status.TIMEOUT and not Score(1, "timeout").ok
 
 
 def test_sample_prompt_text_joins_chat_messages():
-    s = Sample(response="r", prompt=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "2+2?"}])
+    s = Sample(
+        response="r", prompt=[{"role": "system", "content": "be brief"}, {"role": "user", "content": "2+2?"}]
+    )
     assert s.prompt_text == "system: be brief\nuser: 2+2?"
 
 
 def test_builtins_are_registered_with_their_fields():
     assert {"math", "format", "length", "exact_match"} <= set(available_verifiers())
-    fields = {name: (kind, default) for name, kind, default, _ in describe_fields(get_verifier_class("math").Config)}
+    fields = {
+        name: (kind, default) for name, kind, default, _ in describe_fields(get_verifier_class("math").Config)
+    }
     assert fields["mode"] == ("'flexible' | 'strict'", "'flexible'")
     assert fields["timeout"] == ("float", "5.0")
 
@@ -88,7 +97,7 @@ def test_entry_point_that_is_not_a_verifier_is_refused(tmp_path, monkeypatch):
         create_verifier("bad_one")
 
 
-SCRIPT = '''
+SCRIPT = """
 from rewardkit import CPUVerifier, Sample, Score
 
 class Palindrome(CPUVerifier):          # defined in the script itself, no __main__ guard
@@ -106,7 +115,7 @@ class Palindrome(CPUVerifier):          # defined in the script itself, no __mai
 print("script body ran")
 samples = [Sample(response=r) for r in ["Level", "abc", "", "hang", "noon"]]
 print([(s.value, s.status.value) for s in Palindrome(timeout=1, workers=2).score_batch(samples)])
-'''
+"""
 
 
 def test_a_verifier_defined_in_an_unguarded_script_runs_in_the_pool(tmp_path):

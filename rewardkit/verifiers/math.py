@@ -39,8 +39,12 @@ class Extraction:
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _GSM8K = re.compile(r"####")
 _ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|=)\s*:?", re.IGNORECASE)
-_ANSWER_LABEL = re.compile(r"^[ \t>*#_]*(?:final answer|answer|A)[ \t*_]*[:：][ \t*_]*", re.IGNORECASE | re.MULTILINE)
-_NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d])-?\.\d+")
+_ANSWER_LABEL = re.compile(
+    r"^[ \t>*#_]*(?:final answer|answer|A)[ \t*_]*[:：][ \t*_]*", re.IGNORECASE | re.MULTILINE
+)
+_NUMBER = re.compile(
+    r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d])-?\.\d+"
+)
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
 
 
@@ -116,10 +120,13 @@ _UNITS = (
     r"liters?|litres?|ml|gallons?|people|students|apples|marbles|eggs|books|points|times|ways)"
 )
 _TEXT_UNIT = re.compile(
-    r"\\(?:text|mbox|mathrm|textnormal|textbf)\{\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*\}(?:\^\{?\d\}?)?\s*$", re.I
+    r"\\(?:text|mbox|mathrm|textnormal|textbf)\{\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*\}(?:\^\{?\d\}?)?\s*$",
+    re.I,
 )
 _TRAILING_UNIT = re.compile(r"(?<=[\d}])\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*$", re.I)
-_TEXT_WRAP = re.compile(r"\\(?:text|mbox|mathrm|textnormal|textbf|mathbf|textit|mathit|operatorname)\s*\{([^{}]*)\}")
+_TEXT_WRAP = re.compile(
+    r"\\(?:text|mbox|mathrm|textnormal|textbf|mathbf|textit|mathit|operatorname)\s*\{([^{}]*)\}"
+)
 _SIMPLE_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _THIN_SPACE = re.compile(r"\\[!,]\s*")  # \! and \, vanish: 10,\!080 and 2\,000 are digit groups
 _SPACING = re.compile(r"\\(?:left|right|displaystyle|;|:|quad|qquad|big|Big|bigg|Bigg)(?![a-zA-Z])|~")
@@ -148,7 +155,13 @@ def normalize(text: str) -> tuple[str, bool]:
     s = text.strip()
     if _SIMPLE_NUMBER.match(s):
         return s, False
-    s = s.replace("−", "-").replace("–", "-").replace("×", r"\times ").replace("π", r"\pi ").replace("√", r"\sqrt")
+    s = (
+        s.replace("−", "-")
+        .replace("–", "-")
+        .replace("×", r"\times ")
+        .replace("π", r"\pi ")
+        .replace("√", r"\sqrt")
+    )
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
     s = s.replace("**", "").replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
     s = _THIN_SPACE.sub("", s)
@@ -243,7 +256,9 @@ class MathParseError(ValueError):
 # \sqrt, \pi, \infty, implicit products) that builds the sympy expression directly; latex2sympy's ANTLR
 # parser costs ~10 ms an answer. Anything outside this token set goes to latex2sympy, and a test checks
 # that both readers agree on every MATH-500 and PRM800K answer the fast one accepts.
-_FAST_TOKEN = re.compile(r"\s*(?:(\d+\.\d+|\d+)|([a-zA-Z])(?![a-zA-Z])|(\\frac|\\sqrt|\\pi|\\infty|\\cdot|\\times)(?![a-zA-Z])|([-+*/^{}()]))")
+_FAST_TOKEN = re.compile(
+    r"\s*(?:(\d+\.\d+|\d+)|([a-zA-Z])(?![a-zA-Z])|(\\frac|\\sqrt|\\pi|\\infty|\\cdot|\\times)(?![a-zA-Z])|([-+*/^{}()]))"
+)
 _OPERAND_END = {"num", "sym", "const", ")"}
 _OPERAND_START = {"num", "sym", "const", "func", "("}
 
@@ -498,7 +513,9 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
             return False
         if len(g_items) != len(p_items):
             return False
-        ordered = isinstance(gold, sympy.Tuple | tuple | list) and isinstance(pred, sympy.Tuple | tuple | list)
+        ordered = isinstance(gold, sympy.Tuple | tuple | list) and isinstance(
+            pred, sympy.Tuple | tuple | list
+        )
         if ordered:
             return all(sympy_equal(g, p, rel_tol) for g, p in zip(g_items, p_items, strict=True))
         unused = list(p_items)
@@ -515,7 +532,12 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
             and sympy_equal(gold.start, pred.start, rel_tol)
             and sympy_equal(gold.end, pred.end, rel_tol)
         )
-    if isinstance(gold, sympy.Set) or isinstance(pred, sympy.Set) or isinstance(gold, sympy.Rel) or isinstance(pred, sympy.Rel):
+    if (
+        isinstance(gold, sympy.Set)
+        or isinstance(pred, sympy.Set)
+        or isinstance(gold, sympy.Rel)
+        or isinstance(pred, sympy.Rel)
+    ):
         gs, ps = _as_set(gold), _as_set(pred)
         if gs is None or ps is None:
             return False
@@ -527,7 +549,10 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
             isinstance(gs, sympy.Interval) and isinstance(ps, sympy.Interval) and sympy_equal(gs, ps, rel_tol)
         )
     if isinstance(gold, sympy.MatrixBase) or isinstance(pred, sympy.MatrixBase):
-        if not (isinstance(gold, sympy.MatrixBase) and isinstance(pred, sympy.MatrixBase)) or gold.shape != pred.shape:
+        if (
+            not (isinstance(gold, sympy.MatrixBase) and isinstance(pred, sympy.MatrixBase))
+            or gold.shape != pred.shape
+        ):
             return False
         return all(sympy_equal(g, p, rel_tol) for g, p in zip(gold, pred, strict=True))
     if isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr):
@@ -605,16 +630,23 @@ class MathVerifier(CPUVerifier):
 
     class Config(CPUVerifier.Config):
         mode: Literal["flexible", "strict"] = Field(
-            "flexible", description="strict: explicit answers only (boxed, ####, 'the answer is', 'Answer:'); flexible: also the last number"
+            "flexible",
+            description="strict: explicit answers only (boxed, ####, 'the answer is', 'Answer:'); flexible: also the last number",
         )
-        max_chars: int = Field(20000, gt=0, description="longer responses are cut to their last max_chars characters")
-        rel_tol: float = Field(1e-6, ge=0, lt=1, description="relative tolerance when a decimal is compared with an exact value")
+        max_chars: int = Field(
+            20000, gt=0, description="longer responses are cut to their last max_chars characters"
+        )
+        rel_tol: float = Field(
+            1e-6, ge=0, lt=1, description="relative tolerance when a decimal is compared with an exact value"
+        )
 
     def _read(self, sample: Sample, quick: bool) -> Score | tuple[Answer, Answer, dict[str, Any]] | None:
         """Gold and extracted answer, or the Score that ends it early; None: too long for the quick path."""
         gold = gold_text(sample.reference)
         if gold is None:
-            return Score.error("sample has no gold answer: set `reference` to the answer (or {'answer': ...})")
+            return Score.error(
+                "sample has no gold answer: set `reference` to the answer (or {'answer': ...})"
+            )
         response = sample.response or ""
         details: dict[str, Any] = {"gold": gold}
         if len(response) > self.config.max_chars:
@@ -654,9 +686,23 @@ def _verdict(correct: bool, details: dict[str, Any]) -> Score:
 
 
 _WARM_UP_ANSWERS = (
-    r"\frac{\sqrt{3}}{2}", r"(1, \infty)", r"[-2, 5) \cup (6, 7]", r"\{1, 2\}", r"x = 3", r"x \le 3", r"2, 3",
-    r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\sqrt[3]{2}", r"5!", r"\log_2 8", r"\sin \frac{\pi}{6}",
-    r"(3, \frac{\pi}{2})", r"2\frac{1}{2}", r"\text{(C)}", r"1 \pm \sqrt{2}", r"0.5x^2 - 3.5",
+    r"\frac{\sqrt{3}}{2}",
+    r"(1, \infty)",
+    r"[-2, 5) \cup (6, 7]",
+    r"\{1, 2\}",
+    r"x = 3",
+    r"x \le 3",
+    r"2, 3",
+    r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}",
+    r"\sqrt[3]{2}",
+    r"5!",
+    r"\log_2 8",
+    r"\sin \frac{\pi}{6}",
+    r"(3, \frac{\pi}{2})",
+    r"2\frac{1}{2}",
+    r"\text{(C)}",
+    r"1 \pm \sqrt{2}",
+    r"0.5x^2 - 3.5",
 )
 
 
