@@ -188,14 +188,28 @@ def load_input(path: Path, fmt: str, fields: Fields) -> tuple[list[dict[str, Any
 # ------------------------------------------------------------------------------------------ output
 
 
-def _arrow_column(values: list[Any]) -> Any:
+JSON_COLUMNS_KEY = b"rewardkit.json_columns"  # parquet metadata: the columns stored as JSON text
+
+
+def _arrow_column(values: list[Any]) -> tuple[Any, bool]:
+    """The column as an Arrow array, and whether it had to be stored as JSON text."""
     import pyarrow as pa
 
     try:
-        return pa.array(values)
+        return pa.array(values), False
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         # mixed types (e.g. numbers and strings in one column): keep the column as JSON text
-        return pa.array([None if v is None else json.dumps(v, default=str) for v in values])
+        return pa.array([None if v is None else json.dumps(v, default=str) for v in values]), True
+
+
+def _decode_json_columns(path: Path, records: list[Any]) -> None:
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    for key in json.loads(metadata.get(JSON_COLUMNS_KEY, b"[]")):
+        for record in records:
+            if isinstance(record, dict) and isinstance(record.get(key), str):
+                record[key] = json.loads(record[key])
 
 
 def write_rows(path: Path, fmt: str, rows: list[dict[str, Any]]) -> None:
@@ -206,13 +220,17 @@ def write_rows(path: Path, fmt: str, rows: list[dict[str, Any]]) -> None:
         import pyarrow.parquet as pq
 
         keys = list(dict.fromkeys(k for row in rows for k in row))
-        columns = {}
+        columns, as_json = {}, []
         for key in keys:
             values = [row.get(key) for row in rows]
             if key == "details":
-                values = [json.dumps(v, default=str) for v in values]
-            columns[key] = _arrow_column(values)
-        pq.write_table(pa.table(columns), tmp)
+                values, encoded = pa.array([json.dumps(v, default=str) for v in values]), True
+            else:
+                values, encoded = _arrow_column(values)
+            columns[key] = values
+            as_json += [key] if encoded else []
+        table = pa.table(columns).replace_schema_metadata({JSON_COLUMNS_KEY: json.dumps(as_json)})
+        pq.write_table(table, tmp)
     elif fmt == "json":
         tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
     else:
@@ -259,9 +277,8 @@ def existing_rows(output: Path, fmt: str, checkpoint: Path) -> list[dict[str, An
     rows = []
     if fmt != "jsonl" and output.exists():
         records = [r for _, r in read_records(output, fmt)]
-        for r in records:
-            if isinstance(r, dict) and isinstance(r.get("details"), str):
-                r["details"] = json.loads(r["details"])
+        if fmt == "parquet":
+            _decode_json_columns(output, records)
         rows += records
     return rows + read_checkpoint(checkpoint)
 
@@ -361,6 +378,8 @@ def run_score(
     console = Console()
     try:
         file_format(output)
+        if input.resolve() == output.resolve():
+            raise Failure(f"{output}: --output is the --input file; write the scores to another file")
         verifier = load_spec(spec)
         records, samples = load_input(input, file_format(input, input_format), fields)
         rows = score_file(verifier, records, samples, output, fields.id, chunk_size)

@@ -175,7 +175,7 @@ class CPUVerifier(Verifier):
         samples = list(samples)
         if self.config.workers == 0:
             return await asyncio.to_thread(self.score_batch, samples)
-        scores, todo, pool, tasks = self._split(samples)
+        scores, todo, pool, tasks = await asyncio.to_thread(self._split, samples)  # keep the loop free
         outcomes = await pool.amap(_score_in_worker, tasks, timeout=self.config.timeout) if tasks else []
         return self._merge(scores, todo, outcomes)
 
@@ -216,7 +216,6 @@ def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
 # Built-ins are imported lazily: name -> "module:Class".
 _BUILTINS: dict[str, str] = {
     "math": "rewardkit.verifiers.math:MathVerifier",
-    "code": "rewardkit.verifiers.code:CodeVerifier",
     "sql": "rewardkit.verifiers.sql:SQLVerifier",
     "format": "rewardkit.verifiers.rules:FormatVerifier",
     "length": "rewardkit.verifiers.rules:LengthVerifier",

@@ -137,6 +137,19 @@ def test_mixed_type_columns_are_stored_as_json_text(rules_spec: Path, write_json
     assert score("-s", rules_spec, "-i", write_jsonl(data), "-o", out).exit_code == 0
     table = pq.read_table(out).to_pylist()
     assert [r["reference"] for r in table] == ["1", '"x"'] and [r["reward"] for r in table] == [1.0, 1.0]
+    # resuming with a longer input reads the JSON text back: no double encoding of the earlier rows
+    data.append({"id": "c", "response": "answer: 2", "reference": 2})
+    assert score("-s", rules_spec, "-i", write_jsonl(data), "-o", out).exit_code == 0
+    table = pq.read_table(out).to_pylist()
+    assert [r["reference"] for r in table] == ["1", '"x"', "2"] and [r["reward"] for r in table] == [1.0] * 3
+
+
+def test_output_must_not_be_the_input(rules_spec: Path, write_jsonl, tmp_path: Path) -> None:
+    path = write_jsonl(rows(3))
+    before = path.read_text()
+    result = score("-s", rules_spec, "-i", path, "-o", path)
+    assert result.exit_code == 2 and "--output is the --input file" in result.output
+    assert path.read_text() == before
 
 
 # -------------------------------------------------------------------------------------------- bad input
@@ -335,8 +348,11 @@ def test_verifiers_lists_config_fields() -> None:
         "normalize_whitespace",
         "pattern",
         "'present'",
+        "sql",
+        "query_timeout_s",
     ):
         assert text in result.stdout
+    assert "unavailable" not in result.stdout
 
 
 def test_specs_lists_shipped_specs() -> None:

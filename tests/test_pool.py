@@ -296,3 +296,15 @@ def test_bad_arguments():
         WorkerPool(-1)
     with WorkerPool(1, preload=()) as p, pytest.raises(ValueError, match="timeout"):
         p.map(h.square, [1], timeout=0)
+
+
+def test_a_forked_child_gets_its_own_pool_and_forkserver():
+    pool = get_pool(1)
+    assert pool.map(h.square, [3], timeout=10) == [9]
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's pool thread and forkserver are not ours
+        ok = get_pool(1).map(h.square, [4, 5], timeout=10) == [16, 25]
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert pool.map(h.square, [6], timeout=10) == [36]

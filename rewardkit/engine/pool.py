@@ -81,7 +81,6 @@ class TaskError(Exception):
 
 
 _FAILURES = (TaskTimeout, WorkerCrashed, TaskError)
-_GUARD = "`if __name__ == '__main__':`"
 
 
 class _Batch:
@@ -129,8 +128,6 @@ class WorkerPool:
         start_method: str = "forkserver",
         preload: Sequence[str] = ("rewardkit.verifiers.math_warmup",),
     ) -> None:
-        if getattr(multiprocessing.current_process(), "_inheriting", False):
-            raise RuntimeError(f"a worker re-importing the main script made a pool; guard it with {_GUARD}")
         self._n = _default_workers() if workers is None else workers
         if self._n < 1:
             raise ValueError(f"workers must be at least 1, got {workers!r}")
@@ -426,7 +423,8 @@ def _exit_text(code: int | None) -> str:
 
 
 def _default_workers() -> int:
-    return int(os.environ.get("REWARDKIT_WORKERS") or 0) or os.cpu_count() or 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return int(os.environ.get("REWARDKIT_WORKERS") or 0) or usable or 1
 
 
 _SHARED: dict[int, WorkerPool] = {}
@@ -443,10 +441,17 @@ def get_pool(workers: int | None = None) -> WorkerPool:
         return _SHARED[n]
 
 
-def _forget_shared_pools() -> None:  # in a forked child, the pools (and their threads) are the parent's
-    global _SHARED_LOCK
+def _forget_shared_pools() -> None:
+    """In a forked child the pools, their threads and the forkserver are the parent's: start afresh."""
+    global _SHARED_LOCK, _MAIN_LOCK
     _SHARED_LOCK = threading.Lock()
+    _MAIN_LOCK = threading.Lock()
     _SHARED.clear()
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # private, but the only way: a new forkserver starts on first use
+    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+    server._inherited_fds = None
 
 
 if hasattr(os, "register_at_fork"):

@@ -39,38 +39,44 @@ class Extraction:
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _GSM8K = re.compile(r"####")
 _ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|=)\s*:?", re.IGNORECASE)
-_ANSWER_LABEL = re.compile(
-    r"^[ \t>*#_]*(?:final answer|answer|A)[ \t*_]*[:：][ \t*_]*", re.IGNORECASE | re.MULTILINE
+_ANSWER_LABEL = re.compile(  # "Answer: x" anywhere; "A: x" (GSM8K samples) only at the start of a line
+    r"\b(?:final answer|answer)[ \t*_]*[:：][ \t*_]*|^[ \t>*#_]*A[ \t*_]*[:：][ \t*_]*",
+    re.IGNORECASE | re.MULTILINE,
 )
 _NUMBER = re.compile(
-    r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d])-?\.\d+"
+    r"(?<![\w.^_])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.^_])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d^_])-?\.\d+"
 )
-_SENTENCE_END = re.compile(r"\.(?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.?!](?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
+_MATH_SPAN = re.compile(r"\$\$?(.+?)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """Index of each unescaped "{" -> index of its matching "}", in one pass (unbalanced ones left out)."""
+    pairs, stack = {}, []
+    for i, c in enumerate(text):
+        if c in "{}" and i and text[i - 1] == "\\":
+            continue
+        if c == "{":
+            stack.append(i)
+        elif c == "}" and stack:
+            pairs[stack.pop()] = i
+    return pairs
 
 
 def _brace_group(text: str, start: int) -> tuple[str, int] | None:
     """The contents of the {...} group opening at text[start], with nested braces; None if unbalanced."""
-    depth = 0
-    for i in range(start, len(text)):
-        c = text[i]
-        if c == "\\":  # skip escaped braces \{ \}
-            continue
-        if c == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif c == "}" and text[i - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                return text[start + 1 : i], i + 1
-    return None
+    close = _brace_pairs(text[start:]).get(0)
+    return None if close is None else (text[start + 1 : start + close], start + close + 1)
 
 
 def _last_boxed(text: str) -> str | None:
-    for m in reversed(list(_BOXED.finditer(text))):
+    matches = list(_BOXED.finditer(text))
+    pairs = _brace_pairs(text) if matches else {}
+    for m in reversed(matches):
         end = m.end()
         if end < len(text) and text[end] == "{":
-            group = _brace_group(text, end)
-            if group is not None:
-                return group[0]
+            if end in pairs:
+                return text[end + 1 : pairs[end]]
         else:  # \boxed 5
             token = re.match(r"[^\s$]+", text[end:])
             if token:
@@ -79,33 +85,34 @@ def _last_boxed(text: str) -> str | None:
 
 
 def _math_span(text: str) -> str:
-    """Trim an answer phrase: prefer its first $...$ span, else cut at the end of the sentence."""
+    """Trim an answer phrase to its end of sentence; a single $...$ span in it is the answer."""
     text = text.strip()
-    span = re.search(r"\$\$?(.+?)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]", text)
-    if span:
-        return next(g for g in span.groups() if g is not None)
     end = _SENTENCE_END.search(text)
-    return text[: end.start()] if end else text
+    sentence = text[: end.start()] if end else text
+    spans = list(_MATH_SPAN.finditer(text))
+    if len(spans) == 1 or (spans and spans[0].start() == 0 and len(_MATH_SPAN.findall(sentence)) <= 1):
+        return next(g for g in spans[0].groups() if g is not None)
+    return sentence.replace("$", "")  # "5 or 6", "$5$ or $6$": keep the hedge visible
 
 
 def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") -> Extraction | None:
     """Find the final answer in a free-form response.
 
-    Tried in order: the last ``\\boxed{}``/``\\fbox{}``; GSM8K ``#### x``; the last "the answer is x";
-    the last ``Answer: x`` line; and, in flexible mode only, the last number in the text.
+    The last ``\\boxed{}``/``\\fbox{}`` wins; otherwise the last of the explicit markers — GSM8K
+    ``#### x``, "the answer is x", an ``Answer: x`` line — by position; and, in flexible mode only, the
+    last number in the text.
     """
     boxed = _last_boxed(text)
     if boxed is not None and boxed.strip():
         return Extraction(boxed.strip(), "boxed")
     rules = ((_GSM8K, "gsm8k"), (_ANSWER_IS, "answer_is"), (_ANSWER_LABEL, "answer_label"))
-    for pattern, name in rules:
-        last = max(pattern.finditer(text), key=lambda m: m.start(), default=None)
-        if last is not None:  # the rest of the line after the last marker
-            found = _math_span(text[last.end() :].split("\n", 1)[0])
-            if found.strip(" .*"):
-                return Extraction(found.strip(), name)
+    markers = [(m, name) for pattern, name in rules for m in pattern.finditer(text)]
+    for last, name in sorted(markers, key=lambda found: found[0].end(), reverse=True):
+        found = _math_span(text[last.end() :].split("\n", 1)[0])  # the rest of the marker's line
+        if found.strip(" .*"):
+            return Extraction(found.strip(), name)
     if mode == "flexible":
-        numbers = _NUMBER.findall(text)
+        numbers = _NUMBER.findall(text.replace("−", "-"))
         if numbers:
             return Extraction(numbers[-1], "last_number")
     return None
@@ -119,10 +126,6 @@ _UNITS = (
     r"seconds?|sec|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|"
     r"liters?|litres?|ml|gallons?|people|students|apples|marbles|eggs|books|points|times|ways)"
 )
-_TEXT_UNIT = re.compile(
-    r"\\(?:text|mbox|mathrm|textnormal|textbf)\{\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*\}(?:\^\{?\d\}?)?\s*$",
-    re.I,
-)
 _TRAILING_UNIT = re.compile(r"(?<=[\d}])\s*" + _UNITS + r"(?:\^?\{?\d\}?)?\s*$", re.I)
 _TEXT_WRAP = re.compile(
     r"\\(?:text|mbox|mathrm|textnormal|textbf|mathbf|textit|mathit|operatorname)\s*\{([^{}]*)\}"
@@ -134,7 +137,7 @@ _FRAC_SHORT = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _FRAC_HALF = re.compile(r"\\frac\s*(\d)\s*(?=\{)")
 _FRAC_TAIL = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")  # 1,000 and 1 000
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
 
 
@@ -170,10 +173,9 @@ def normalize(text: str) -> tuple[str, bool]:
     percent = bool(re.search(r"\\?%\s*$", s))
     s = re.sub(r"\\?%", "", s)
     s = s.strip().rstrip(".,;:").strip()
-    for _ in range(2):  # "5 \text{ cm}^2", "12 dollars"
-        s = _TEXT_UNIT.sub("", s).strip()
+    s = _TEXT_WRAP.sub(r"\1", s).strip()
+    for _ in range(2):  # "5 \text{ cm}^2", "12 square dollars"
         s = _TRAILING_UNIT.sub("", s).strip()
-    s = _TEXT_WRAP.sub(r"\1", s)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF.sub(r"\\frac{\1}", s)
     s = _FRAC_TAIL.sub(r"\\frac\1{\2}", s)
@@ -182,7 +184,7 @@ def normalize(text: str) -> tuple[str, bool]:
     if s.startswith("{") and s.endswith("}") and _brace_group(s, 0) == (s[1:-1], len(s)):
         s = s[1:-1].strip()
     if _THOUSANDS.match(s):
-        s = s.replace(",", "")
+        s = s.replace(",", "").replace(" ", "")
     return s, percent
 
 
@@ -190,6 +192,7 @@ _DECIMAL = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
 _FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
 _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?(?:[.:)]|\s|$)")
+_ANY_LETTER = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
 
 
 def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
@@ -218,8 +221,8 @@ def parse_answer(text: str, gold: bool = False) -> Answer:
     number = _plain_number(s)
     letter = None
     m = _LETTER.match(s)
-    if m and (len(s) <= 3 or not gold):
-        letter = m.group(1)
+    if m and (len(s) <= 3 or not gold) and len(set(_ANY_LETTER.findall(s))) == 1:
+        letter = m.group(1)  # exactly one choice letter: "(B) or (C)" and "C) 5 D) 6" name none
     return Answer(
         raw=text,
         text=s,
@@ -233,18 +236,37 @@ def parse_answer(text: str, gold: bool = False) -> Answer:
 # ---------------------------------------------------------------------------------------- equivalence
 
 
+def _terminates(value: Fraction) -> bool:
+    """Has an exact decimal expansion (denominator of the form 2^a 5^b)."""
+    d = value.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
 def _numbers_equal(gold: Answer, pred: Answer, rel_tol: float) -> bool:
+    """Exact numbers compare exactly; a decimal on either side must agree to the digits it was given."""
     assert gold.number is not None and pred.number is not None
-    golds = [gold.number] + ([gold.number / 100] if gold.percent else [])
-    preds = [pred.number] + ([pred.number / 100] if pred.percent else [])
-    for g in golds:
-        for p in preds:
-            if g == p:
+    g, p = gold.number, pred.number
+    if gold.percent == pred.percent:  # 10\% vs 10\%, or no percent at all: the numbers as written
+        pairs = [(g, p)]
+    elif gold.percent:  # 10\% accepts 10 and 0.1
+        pairs = [(g, p), (g / 100, p)]
+    else:  # 0.25 accepts 25\%
+        pairs = [(g, p), (g, p / 100)]
+    for g, p in pairs:
+        if g == p:
+            return True
+        if pred.decimals is not None and gold.decimals is None:
+            # 0.333333 for 1/3: right to every digit written, and close relative to the gold's size
+            if abs(p - g) <= Fraction(1, 2 * 10**pred.decimals) and abs(p - g) <= Fraction(
+                repr(rel_tol)
+            ) * abs(g):
                 return True
-            if pred.decimals is not None and abs(p - g) <= rel_tol * abs(g):
-                return True  # a decimal response close to an exact gold, relative to the gold's size
-            if gold.decimals is not None and pred.decimals is None and round(p, gold.decimals) == g:
-                return True  # an exact response that rounds to a decimal gold
+        if gold.decimals is not None and gold.decimals >= 2 and pred.decimals is None and not _terminates(p):
+            if round(p, gold.decimals) == g:
+                return True  # gold 0.33 accepts 1/3 (a rounded gold), but gold 0.5 never accepts 13/25
     return False
 
 
@@ -315,7 +337,7 @@ def _fast_sympy(text: str) -> Any:
     if any(i is None for i in items):
         return None
     if not bracketed:
-        return sympy.FiniteSet(*items)
+        return items  # a bare comma list: a multiset (2, 2, 3 has three members)
     a, b = items[0], items[-1]
     ordered_pair = len(items) == 2 and a.is_comparable is not False and b.is_comparable is not False
     if ordered_pair and text[0] == "(" and text[-1] == ")" and (a.is_number and b.is_number and bool(a < b)):
@@ -410,6 +432,9 @@ def _to_sympy(text: str) -> Any:
     fast = _fast_sympy(text)
     if fast is not None:
         return fast
+    pieces = _split_top(text, ",")
+    if len(pieces) > 1 and not (text[:1] in "([" and _encloses(text)) and not text.startswith("\\{"):
+        return [_to_sympy(piece.strip()) for piece in pieces]  # a bare comma list: a multiset
     try:
         return latex2sympy(text)
     except RecursionError:
@@ -444,26 +469,49 @@ def _close(a: Any, b: Any, tol: float) -> bool | None:
 
 
 def expressions_equal(a: Any, b: Any, rel_tol: float = 1e-6) -> bool:
-    """Two sympy expressions: exact match, then numeric probing, then simplify of the difference."""
+    """Two sympy expressions: exact match, numeric probing, then proof for exact (Float-free) ones.
+
+    Probing at 30 digits rejects cheaply. Agreement is enough when a decimal is involved (tolerance is
+    the point); for exact expressions the difference must be exactly zero: a rational difference
+    decides at once, anything else goes to simplify, and only then to a 100-digit evaluation.
+    """
     import sympy
 
     if a == b:
         return True
-    tol = rel_tol if (a.has(sympy.Float) or b.has(sympy.Float)) else 1e-12
-    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    floats = a.has(sympy.Float) or b.has(sympy.Float)
+    diff = a - b
+    if not floats and diff.is_Rational:  # exact arithmetic already decided: 2^{64} vs 2^{64}+1
+        return bool(diff == 0)
+    symbols = sorted(diff.free_symbols, key=str)
     points = _probe_points(symbols) if symbols else [{}]
     verdicts = []
     for point in points:
-        va = sympy.N(a.subs(point) if point else a, 30)
-        vb = sympy.N(b.subs(point) if point else b, 30)
-        verdict = _close(va, vb, tol)
+        exact = diff.subs(point) if point else diff
+        if not floats and exact.is_Rational:
+            verdict: bool | None = exact == 0
+        else:
+            verdict = _close(
+                sympy.N(a.subs(point), 30), sympy.N(b.subs(point), 30), rel_tol if floats else 1e-12
+            )
         if verdict is False:
             return False
         verdicts.append(verdict)
-    if verdicts and all(v is True for v in verdicts):
+    if floats and verdicts and all(v is True for v in verdicts):
         return True
+    return _is_zero(diff)
+
+
+def _is_zero(expr: Any) -> bool:
+    import sympy
+
     try:
-        return bool(sympy.simplify(a - b) == 0)
+        if sympy.simplify(expr) == 0:
+            return True
+        if expr.free_symbols:
+            return False
+        value, scale = abs(sympy.N(expr, 100)), 10**-90
+        return bool(value.is_number and value < scale)  # sqrt-denesting and the like simplify misses
     except Exception:
         return False
 
@@ -477,9 +525,15 @@ def _elements(obj: Any) -> list | None:
 
 
 def _is_assignment(obj: Any) -> bool:
+    """x = 3, f(x) = ..., (x, y) = (4, 5)."""
     import sympy
 
-    return isinstance(obj, sympy.Eq) and isinstance(obj.lhs, sympy.Symbol | sympy.Function)
+    if not isinstance(obj, sympy.Eq):
+        return False
+    lhs = obj.lhs
+    return isinstance(lhs, sympy.Symbol | sympy.Function) or (
+        isinstance(lhs, sympy.Tuple) and all(isinstance(x, sympy.Symbol) for x in lhs)
+    )
 
 
 def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
@@ -496,6 +550,8 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
     if isinstance(gold, sympy.Eq) and isinstance(pred, sympy.Eq):
         if gold.lhs == pred.lhs and sympy_equal(gold.rhs, pred.rhs, rel_tol):
             return True
+        if not all(isinstance(x, sympy.Expr) for x in (gold.lhs, gold.rhs, pred.lhs, pred.rhs)):
+            return False  # x = \pm 1 (a set) is only equal through its right-hand side, above
         g, p = gold.lhs - gold.rhs, pred.lhs - pred.rhs
         if p == 0 or g == 0:
             return g == p
@@ -513,9 +569,8 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
             return False
         if len(g_items) != len(p_items):
             return False
-        ordered = isinstance(gold, sympy.Tuple | tuple | list) and isinstance(
-            pred, sympy.Tuple | tuple | list
-        )
+        # tuples are ordered; sets and bare comma lists (read as lists: multisets) are not
+        ordered = isinstance(gold, sympy.Tuple | tuple) and isinstance(pred, sympy.Tuple | tuple)
         if ordered:
             return all(sympy_equal(g, p, rel_tol) for g, p in zip(g_items, p_items, strict=True))
         unused = list(p_items)
