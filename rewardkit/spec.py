@@ -260,14 +260,14 @@ def _run(component: Component, samples: list[Sample]) -> list[Score]:
     try:
         return component.verifier.score_batch(samples)
     except Exception as exc:  # a broken verifier fails its component, not the whole spec
-        return [Score.error(f"{type(exc).__name__}: {exc}") for _ in samples]
+        return [Score.from_exception(exc) for _ in samples]
 
 
 async def _arun(component: Component, samples: list[Sample]) -> list[Score]:
     try:
         return await component.verifier.ascore_batch(samples)
     except Exception as exc:
-        return [Score.error(f"{type(exc).__name__}: {exc}") for _ in samples]
+        return [Score.from_exception(exc) for _ in samples]
 
 
 # ----------------------------------------------------------------------------------------- loading

@@ -91,6 +91,11 @@ class Score:
     def error(cls, reason: str, **details: Any) -> Score:
         return cls(None, Status.ERROR, reason, details)
 
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Score:
+        """A verifier bug or a parser blow-up: a scored error naming the exception, never a crash."""
+        return cls.error(f"{type(exc).__name__}: {exc}")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,
@@ -100,4 +105,12 @@ class Score:
         }
 
 
-__all__ = ["Message", "Sample", "Score", "Status"]
+def gold_answer(reference: Any) -> Any:
+    """The gold answer in a sample's reference: the value itself, or ``reference["answer"]`` (or
+    ``["gold"]``) when the reference is a dict."""
+    if isinstance(reference, dict):
+        return reference.get("answer", reference.get("gold"))
+    return reference
+
+
+__all__ = ["Message", "Sample", "Score", "Status", "gold_answer"]

@@ -78,7 +78,8 @@ def _format_validation_error(owner: str, config_cls: type[BaseModel], err: Valid
 
 
 class Verifier:
-    """Scores samples. Subclasses set ``name``, a ``Config`` model and implement ``score_batch``.
+    """Scores samples. Subclasses set ``name`` and a ``Config`` model, and implement ``score_one`` (run
+    in the caller, per sample) or ``score_batch`` (batched work: models, servers).
 
     Order in == order out. ``score_batch`` never raises for a bad sample: the failure is a Score with a
     non-ok status. Verifiers are built from keyword config so YAML specs can construct them.
@@ -102,8 +103,12 @@ class Verifier:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config_dict().items())
         return f"{type(self).__name__}({args})"
 
+    def score_one(self, sample: Sample) -> Score:
+        raise NotImplementedError(f"{type(self).__name__} must implement score_one or score_batch")
+
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        raise NotImplementedError
+        """Default: ``score_one`` per sample, in the calling process; an exception is that sample's error."""
+        return [_score_guarded(self, s) for s in samples]
 
     async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
         return await asyncio.to_thread(self.score_batch, list(samples))
@@ -125,9 +130,6 @@ class CPUVerifier(Verifier):
         workers: int | None = Field(
             None, ge=0, description="worker processes (None: the shared pool, one per core; 0: inline)"
         )
-
-    def score_one(self, sample: Sample) -> Score:
-        raise NotImplementedError
 
     def quick_score(self, sample: Sample) -> Score | None:
         """Optional: decide a sample in the calling process, or None to send it to the pool.
@@ -180,11 +182,11 @@ class CPUVerifier(Verifier):
         return self._merge(scores, todo, outcomes)
 
 
-def _score_guarded(verifier: CPUVerifier, sample: Sample) -> Score:
+def _score_guarded(verifier: Verifier, sample: Sample) -> Score:
     try:
         return verifier.score_one(sample)
     except Exception as exc:  # a verifier bug or a parser blow-up is a scored error, not a crash
-        return Score.error(f"{type(exc).__name__}: {exc}")
+        return Score.from_exception(exc)
 
 
 @cache

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from rewardkit.types import Sample, Score
+from rewardkit.types import Sample, Score, gold_answer
 from rewardkit.verifier import CPUVerifier, register
 
 # ------------------------------------------------------------------------------------------ extraction
@@ -663,8 +663,7 @@ def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
 
 
 def gold_text(reference: Any) -> str | None:
-    if isinstance(reference, dict):
-        reference = reference.get("answer", reference.get("gold"))
+    reference = gold_answer(reference)
     if reference is None or isinstance(reference, bool):
         return None
     if isinstance(reference, float) and reference.is_integer():

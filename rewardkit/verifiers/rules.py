@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from rewardkit.types import Sample, Score
+from rewardkit.types import Sample, Score, gold_answer
 from rewardkit.verifier import Verifier, VerifierConfig, register
 
 RegexFlag = Literal["ignorecase", "multiline", "dotall"]
@@ -35,27 +35,8 @@ def _valid_regex(pattern: str | None) -> str | None:
     return pattern
 
 
-class InlineVerifier(Verifier):
-    """A verifier cheap enough to run in the caller: implement ``score_one``; exceptions become errors."""
-
-    def score_one(self, sample: Sample) -> Score:
-        raise NotImplementedError
-
-    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        scores = []
-        for sample in samples:
-            try:
-                scores.append(self.score_one(sample))
-            except Exception as exc:  # a bad sample is a scored error, never a crash
-                scores.append(Score.error(f"{type(exc).__name__}: {exc}"))
-        return scores
-
-    async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        return self.score_batch(samples)
-
-
 @register
-class FormatVerifier(InlineVerifier):
+class FormatVerifier(Verifier):
     """1.0 when the response has (or, with `must: absent`, lacks) a match for `pattern`, else 0.0."""
 
     name = "format"
@@ -92,7 +73,7 @@ def measure(text: str, unit: str) -> int:
 
 
 @register
-class LengthVerifier(InlineVerifier):
+class LengthVerifier(Verifier):
     """DAPO-style overlong penalty: 0 within budget, linear down to -1 over the last `buffer` units.
 
     value = 0 when length <= max_length - buffer; (max_length - buffer - length) / buffer up to
@@ -137,15 +118,8 @@ class LengthVerifier(InlineVerifier):
         return Score(value, reason=reason, details={"length": length, "unit": self.config.unit})
 
 
-def gold_answer(reference: Any) -> Any:
-    """The gold answer in a reference: the value itself, or ``reference["answer"]`` for a dict."""
-    if isinstance(reference, dict):
-        return reference.get("answer")
-    return reference
-
-
 @register
-class ExactMatchVerifier(InlineVerifier):
+class ExactMatchVerifier(Verifier):
     """1.0 when the (stripped, optionally extracted and normalised) response equals the reference."""
 
     name = "exact_match"
@@ -191,8 +165,6 @@ class ExactMatchVerifier(InlineVerifier):
 __all__ = [
     "ExactMatchVerifier",
     "FormatVerifier",
-    "InlineVerifier",
     "LengthVerifier",
-    "gold_answer",
     "measure",
 ]
