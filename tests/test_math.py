@@ -511,6 +511,7 @@ def test_config_errors_name_the_key_and_allowed_values():
 
 # ---------------------------------------------------------------------------------------- engine behaviour
 
+
 def _needs_the_pool(pairs: list[tuple[str, str]]) -> list[Sample]:
     """Samples the caller's quick path cannot decide, so they really run in pool workers."""
     samples = [Sample(response=r"\boxed{" + pred + "}", reference=gold) for gold, pred in pairs]
