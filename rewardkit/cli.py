@@ -488,5 +488,62 @@ def demo(
     run_score(spec, rollouts, output, None, Fields(), chunk_size=256)
 
 
+@app.command()
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="print probe() as JSON instead of tables")] = False,
+) -> None:
+    """What this machine supports for running code: sandbox isolation levels, their per-run overhead, compilers.
+
+    Exit code 1 when no isolation works ("auto" would fail; only an explicit isolation='none' runs code).
+    """
+    from rewardkit.engine.sandbox import probe
+
+    info = probe()
+    if as_json:
+        typer.echo(json.dumps(info, indent=2))
+    else:
+        console = Console()
+        mark = {True: "[green]yes[/green]", False: "[red]no[/red]"}
+        machine = Table(title="rewardkit doctor: machine", title_justify="left", show_header=False)
+        bwrap, userns = info["bwrap"], info["user_namespaces"]
+        machine.add_row("platform", f"{info['platform']} {info['kernel']}, Python {info['python']}")
+        machine.add_row("running as root", mark[info["root"]])
+        machine.add_row(
+            "bwrap", f"{bwrap['path']} ({bwrap['version']})" if bwrap["path"] else "[red]not found[/red]"
+        )
+        machine.add_row("user namespaces", ", ".join(f"{k}={v}" for k, v in userns.items()) or "unknown")
+        machine.add_row(
+            "unprivileged uid for programs", mark[info["uid_drop"]] if info["root"] else "caller's uid"
+        )
+        machine.add_row("rlimits", mark[info["rlimits"]])
+        auto = info["auto"]
+        machine.add_row(
+            "isolation 'auto' picks", f"[bold]{auto}[/bold]" if auto else "[red]nothing: auto fails[/red]"
+        )
+        levels = Table(title="isolation levels", title_justify="left")
+        for column in ("level", "works", "uid", "namespaces", "run_python('pass') ms", "error"):
+            levels.add_column(column, overflow="fold")
+        for name, level in info["levels"].items():
+            levels.add_row(
+                name,
+                mark[level["works"]],
+                str(level.get("uid", "")),
+                ", ".join(level.get("namespaces", [])),
+                str(level.get("overhead_ms", "")),
+                level.get("error", ""),
+            )
+        tools = Table(title="compilers and runtimes", title_justify="left")
+        for column in ("tool", "path", "version", "visible in bwrap"):
+            tools.add_column(column, overflow="fold")
+        for name, tool in info["compilers"].items():
+            if tool is None:
+                tools.add_row(name, "[red]not found[/red]", "", "")
+            else:
+                tools.add_row(name, tool["path"], tool["version"], mark[tool["visible_in_bwrap"]])
+        console.print(machine, levels, tools)
+    if info["auto"] is None:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()
