@@ -218,6 +218,7 @@ def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
 # Built-ins are imported lazily: name -> "module:Class".
 _BUILTINS: dict[str, str] = {
     "math": "rewardkit.verifiers.math:MathVerifier",
+    "code": "rewardkit.verifiers.code:CodeVerifier",
     "sql": "rewardkit.verifiers.sql:SQLVerifier",
     "format": "rewardkit.verifiers.rules:FormatVerifier",
     "length": "rewardkit.verifiers.rules:LengthVerifier",

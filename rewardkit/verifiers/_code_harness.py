@@ -1,0 +1,762 @@
+"""The test harness the code verifier runs inside the sandbox (one sandbox run per sample).
+
+Plain standard-library Python (3.10+) that never imports rewardkit: the verifier compiles this file,
+sends the code object on stdin (see ``code._LOADER``) and runs it with ``Sandbox.run_python``. ``main()``
+then reads a 32-character nonce and a JSON payload (built by :mod:`rewardkit.verifiers.code`), runs every
+test, and writes one verdict record per line to its own stdout: ``<nonce> <json>``.
+
+Only the harness process (P) can write to that stdout; the defence is structural, not the nonce (which a
+determined program can find: it is in the memory P was forked with):
+
+* P never runs the program under test. Python programs run in forked children (C), compiled programs
+  and JavaScript in exec'd children; every child gets fresh fds 0/1/2 (/dev/null, a memfd holding the
+  case's input, a capped pipe back to P), fd 3 for its reports where it has one, nothing else, and its
+  own process group, which P SIGKILLs when the child finishes, overruns or floods;
+* P marks itself non-dumpable (``prctl(PR_SET_DUMPABLE, 0)``), so a child without CAP_SYS_PTRACE (every
+  child under the bwrap and rlimits levels, which run programs as an unprivileged uid) can neither open
+  ``/proc/<P>/fd/1`` nor ptrace P, read or write its memory, or take its fds with ``pidfd_getfd``;
+* expected outputs never enter the sandbox: stdin/stdout and function-call results are sent back raw and
+  compared by the caller. Only assert-style tests are judged inside the child, where the program can
+  defeat them.
+
+Child -> P report protocol (one line each, on fd 3 for Python children and the JavaScript driver):
+``L`` program loaded; ``E <json>`` program failed to load; ``S <i>`` test i starts;
+``R <i> <json>`` test i finished. P times each test from its ``S`` to its ``R`` and kills the child at
+the per-test limit, then starts a fresh child at the next test.
+
+Records P writes: ``{"t": "compile", ...}``, ``{"t": "load", ...}``, ``{"t": "test", "i", "v", "m",
+"s", ...}`` (``v``: pass | fail | error | timeout | not_run | ran — "ran" means the caller compares
+``out``/``val``), ``{"t": "fatal", "m"}`` (a harness failure) and finally ``{"t": "done"}``.
+"""
+
+import fcntl
+import json
+import os
+import select
+import signal
+import sys
+import time
+
+NONCE_BYTES = 32
+STDERR_CAP = 16384
+_NONCE = b""
+_DEVNULL = -1
+_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+# ------------------------------------------------------------------------------------------ plumbing
+
+
+def _read_exact(fd, n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(fd, n - len(data))
+        if not chunk:
+            raise EOFError("stdin ended inside the nonce")
+        data += chunk
+    return data
+
+
+def _read_all(fd):
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _emit(record):
+    line = json.dumps(record, allow_nan=True).encode() + b"\n"
+    os.write(1, _NONCE + b" " + line)
+
+
+def _set_dumpable(flag):
+    """prctl(PR_SET_DUMPABLE): 0 in P (see the module docstring), back to 1 in a forked child."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, flag, 0, 0, 0)
+    except Exception:
+        pass
+
+
+def _clip(text, limit=800):
+    text = str(text)
+    return text if len(text) <= limit else text[: limit // 2] + " ... " + text[-limit // 2 :]
+
+
+def _exit_text(status):
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = str(sig)
+        return "killed by " + name
+    return f"exit code {os.WEXITSTATUS(status)}"
+
+
+def _memfd(data):
+    fd = os.memfd_create("stdin", 0) if hasattr(os, "memfd_create") else None
+    if fd is None:
+        path = f"input.{time.monotonic_ns()}"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.unlink(path)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, 0)
+    return fd
+
+
+class Child:
+    """A child process in its own process group, with capped pipes P reads until it exits or overruns."""
+
+    def __init__(self, pid, pipes, caps):
+        self.pid = pid
+        self.pipes = pipes  # name -> read fd
+        self.caps = caps  # name -> max bytes kept (report: max line length)
+        self.data = {name: bytearray() for name in pipes}
+        self.lines = []  # complete report lines not yet consumed
+        self.overflow = None  # name of the pipe that went over its cap
+        self.status = None
+        self.pidfd = None
+        if hasattr(os, "pidfd_open"):
+            try:
+                self.pidfd = os.pidfd_open(pid)
+            except OSError:
+                self.pidfd = None
+        for fd in pipes.values():
+            os.set_blocking(fd, False)
+        self._open = dict(pipes)
+
+    def _read(self, name, fd):
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return False
+        if not chunk:
+            del self._open[name]
+            return False
+        buf = self.data[name]
+        buf += chunk
+        if name == "report":
+            *done, rest = bytes(buf).split(b"\n")
+            self.lines.extend(done)
+            buf[:] = rest
+        if len(buf) > self.caps[name]:
+            if name == "stderr":
+                del buf[self.caps[name] :]
+            else:
+                self.overflow = name
+        return True
+
+    def _poll_exit(self):
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.status = status
+            self._drain()
+        return pid != 0
+
+    def _drain(self):
+        for name, fd in list(self._open.items()):
+            for _ in range(64):
+                if not self._read(name, fd) or self.overflow:
+                    break
+
+    def wait(self, deadline):
+        """Until a report line, the exit, the deadline or an overflow: 'line' | 'exit' | 'timeout' | 'overflow'."""
+        while True:
+            if self.overflow:
+                return "overflow"
+            if self.lines:
+                return "line"
+            if self.status is not None:
+                return "exit"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            fds = {fd: name for name, fd in self._open.items()}
+            watch = list(fds)
+            if self.pidfd is not None:
+                watch.append(self.pidfd)
+                left_poll = left
+            else:
+                left_poll = min(left, 0.005)
+            ready = select.select(watch, [], [], left_poll)[0]
+            for fd in ready:
+                if fd in fds:
+                    self._read(fds[fd], fd)
+            if self.pidfd is not None and self.pidfd in ready:
+                self.status = os.waitpid(self.pid, 0)[1]
+                self._drain()
+            elif self.pidfd is None and not self.lines:
+                self._poll_exit()
+
+    def finish(self):
+        """Kill the whole process group, reap, close everything."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.status is None:
+            try:
+                self.status = os.waitpid(self.pid, 0)[1]
+            except ChildProcessError:
+                self.status = 0
+        for fd in self.pipes.values():
+            os.close(fd)
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+
+    def stderr_text(self):
+        text = bytes(self.data.get("stderr", b"")).decode("utf-8", "replace").strip()
+        return _clip(text, 1500)
+
+
+def _fd_setup(fds):
+    """In a child: fds[k] becomes fd k (stdin, stdout, stderr[, report]); every other fd is closed."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 64) for fd in fds]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)
+    os.closerange(len(fds), max(1 << 16, os.sysconf("SC_OPEN_MAX")))
+
+
+def _spawn(body, fds):
+    """Fork a child in its own process group with fds set up, then body() and _exit."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 70
+        try:
+            _set_dumpable(1)
+            os.setpgid(0, 0)
+            _fd_setup(fds)
+            code = body()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            code = 70
+        finally:
+            os._exit(code)
+    try:
+        os.setpgid(pid, pid)
+    except OSError:
+        pass
+    return pid
+
+
+def _exec_body(argv, env):
+    def body():
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; a fresh program must not
+            signal.signal(sig, signal.SIG_DFL)
+        try:
+            os.execvpe(argv[0], argv, env)
+        except OSError as exc:
+            os.write(2, (f"cannot run {argv[0]}: {exc}\n").encode())
+        return 127
+
+    return body
+
+
+# ------------------------------------------------------------------------------------- the program
+
+
+class InfrastructureError(Exception):
+    """The harness cannot run the tests for a reason that is not the program's (a tool will not start)."""
+
+
+class _LoadError(Exception):
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _send(fd, text):
+    data = text.encode("utf-8", "replace") + b"\n"
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _describe(exc):
+    name = type(exc).__name__
+    text = str(exc)
+    return name + ": " + text if text else name
+
+
+def jsonable(value, depth=0):
+    if depth > 100:
+        raise ValueError("value nests too deeply")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k) if not isinstance(k, str) else k: jsonable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        items = [jsonable(v, depth + 1) for v in value]
+        try:
+            return sorted(items)
+        except TypeError:
+            return items
+    raise TypeError(f"returned {type(value).__name__}, which has no JSON form")
+
+
+def _load_python(p, main):
+    """Compile and run the program (and the test setup); the namespace the tests run in."""
+    import builtins
+
+    ns = {"__name__": "__main__" if main else "__solution__", "__builtins__": builtins}
+    try:
+        code = compile(p["program"], "<program>", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        raise _LoadError("syntax", _describe(exc)) from None
+    try:
+        exec(code, ns)
+    except BaseException as exc:
+        raise _LoadError("error", "the program raised " + _describe(exc)) from None
+    if p.get("setup"):
+        try:
+            exec(compile(p["setup"], "<test setup>", "exec"), ns)
+        except BaseException as exc:
+            raise _LoadError("error", "the test setup raised " + _describe(exc)) from None
+    return ns
+
+
+def _python_session(p, start):
+    """Body of a forked child running tests start.. of an asserts/call payload, reporting on fd 3."""
+    try:
+        ns = _load_python(p, main=False)
+        if p["kind"] == "asserts":
+            test_ns = dict(ns)
+            if p.get("entry_point"):
+                if p["entry_point"] not in ns:
+                    raise _LoadError("error", "the program does not define {!r}".format(p["entry_point"]))
+                test_ns[p.get("bind_as") or "candidate"] = ns[p["entry_point"]]
+        else:
+            fn = ns.get(p["fn_name"])
+            if fn is None and isinstance(ns.get("Solution"), type) and hasattr(ns["Solution"], p["fn_name"]):
+                fn = getattr(ns["Solution"](), p["fn_name"])
+            if not callable(fn):
+                raise _LoadError("error", "the program does not define a function {!r}".format(p["fn_name"]))
+    except _LoadError as exc:
+        _send(3, "E " + json.dumps({"kind": exc.kind, "m": _clip(exc)}))
+        return 0
+    _send(3, "L")
+    cap = p["max_output_bytes"]
+    for i in range(start, len(p["tests"])):
+        _send(3, f"S {i}")
+        try:
+            if p["kind"] == "asserts":
+                try:
+                    code = compile(p["tests"][i], f"<test {i + 1}>", "exec")
+                except SyntaxError as exc:
+                    result = {"v": "error", "m": "the test does not compile: " + _describe(exc)}
+                else:
+                    exec(code, test_ns)
+                    result = {"v": "pass"}
+            else:
+                args, kwargs = p["tests"][i]
+                value = json.dumps(jsonable(fn(*args, **kwargs)), allow_nan=True)
+                if len(value) > cap:
+                    result = {"v": "error", "m": f"the return value is over {cap} bytes as JSON"}
+                else:
+                    result = {"v": "ran", "val": value}
+        except AssertionError as exc:
+            result = {"v": "fail", "m": _clip(exc) if str(exc) else "assertion failed"}
+        except BaseException as exc:
+            result = {"v": "error", "m": _clip(_describe(exc))}
+        _send(3, f"R {i} {json.dumps(result)}")
+    return 0
+
+
+def _python_stdio(p):
+    """Body of a forked child running the program as a script on its stdin; exceptions go to fd 3."""
+    import builtins
+
+    try:
+        code = compile(p["program"], "<program>", "exec")
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+        _send(3, "E " + json.dumps({"kind": "syntax", "m": _clip(_describe(exc))}))
+        return 1
+    status = 0
+    try:
+        exec(code, {"__name__": "__main__", "__builtins__": builtins})
+    except SystemExit as exc:
+        if exc.code is not None and exc.code != 0:
+            status = exc.code if isinstance(exc.code, int) else 1
+    except BaseException as exc:
+        _send(3, "E " + json.dumps({"kind": "error", "m": _clip(_describe(exc))}))
+        status = 1
+    try:
+        sys.stdout.flush()
+    except BaseException:
+        pass
+    return status
+
+
+# ---------------------------------------------------------------------------------------- runners
+
+
+class Harness:
+    def __init__(self, p):
+        self.p = p
+        self.n = len(p["tests"])
+        self.done = set()
+        self.time_limit = float(p["time_limit"])
+        self.deadline = None  # the overall limit, set when the tests start
+        self.env = {"PATH": _PATH, "HOME": os.getcwd(), "TMPDIR": os.getcwd(), "LANG": "C.UTF-8"}
+
+    # records
+
+    def test(self, i, verdict, message="", seconds=0.0, **extra):
+        if i in self.done:
+            return
+        self.done.add(i)
+        record = {"t": "test", "i": i, "v": verdict, "m": message, "s": round(seconds, 6)}
+        record.update(extra)
+        _emit(record)
+
+    def rest(self, start, verdict, message):
+        for i in range(start, self.n):
+            self.test(i, verdict, message)
+
+    def overall_left(self):
+        return self.deadline - time.monotonic()
+
+    def cannot_start(self, start, exc):
+        """No process for the next test: the program used up the process (or memory) limit with
+        processes that escaped its process group. A verdict on the program, not a harness failure."""
+        why = os.strerror(exc.errno) if exc.errno else str(exc)
+        self.rest(
+            start,
+            "error",
+            f"could not start a process for the test ({why}): the program left processes behind",
+        )
+
+    def out_of_time(self, start):
+        self.rest(
+            start,
+            "not_run",
+            "not run: the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"]),
+        )
+
+    # compile step for C/C++
+
+    def compile(self):
+        """C/C++: gcc/g++ under compile_time_limit; JavaScript: ``node --check`` (a syntax check)
+        under the overall limit. A failure is a compile record and an error verdict for every test."""
+        lang = self.p["language"]
+        src = {"c": "main.c", "cpp": "main.cpp", "javascript": "main.js"}[lang]
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(self.p["program"])
+        if lang == "c":
+            argv = ["gcc", "-O2", "-std=gnu17", "-o", "prog", src, "-lm"]
+        elif lang == "cpp":
+            argv = ["g++", "-O2", "-std=gnu++17", "-o", "prog", src]
+        else:
+            argv = ["node", "--check", src]
+        limit = float(self.p["compile_time_limit"]) if lang != "javascript" else self.time_limit + 5.0
+        t0 = time.monotonic()
+        child = self.exec_child(argv)
+        event = child.wait(t0 + limit if lang != "javascript" else min(t0 + limit, self.deadline))
+        child.finish()
+        seconds = time.monotonic() - t0
+        if event == "timeout":
+            message = f"compilation exceeded {limit:g}s"
+        elif child.status != 0:
+            message = child.stderr_text() or _exit_text(child.status)
+            if message.startswith("cannot run "):
+                raise InfrastructureError(
+                    f"{message} (is {argv[0]} installed? `rewardkit doctor` lists the tools)"
+                )
+            if lang == "javascript" and "SyntaxError" not in message:  # node itself did not start
+                raise InfrastructureError(
+                    f"node could not start ({_exit_text(child.status)}): {message[-600:]}\n"
+                    "(node needs an address-space limit of about 1 GB: raise memory_mb)"
+                )
+        else:
+            _emit({"t": "compile", "ok": True, "s": round(seconds, 6)})
+            return True
+        _emit({"t": "compile", "ok": False, "m": message, "s": round(seconds, 6)})
+        self.rest(0, "error", "compile error" if lang != "javascript" else "syntax error")
+        return False
+
+    # children
+
+    def child(self, body, stdin=b"", stdout=False, stderr=False, report=False):
+        """Start body() in a child; stdin is a memfd with these bytes, the rest are capped pipes."""
+        owned, fds, pipes, caps = [], [], {}, {}
+        try:
+            if stdin:
+                owned.append(_memfd(stdin))
+            fds.append(owned[-1] if stdin else _DEVNULL)
+            for name, wanted, cap in (
+                ("stdout", stdout, self.p["max_output_bytes"]),
+                ("stderr", stderr, STDERR_CAP),
+                ("report", report, self.p["max_output_bytes"] + 4096),
+            ):
+                if wanted:
+                    r, w = os.pipe()
+                    owned.append(w)
+                    pipes[name], caps[name] = r, cap
+                    fds.append(w)
+                elif name != "report":
+                    fds.append(_DEVNULL)
+            pid = _spawn(body, fds)
+        except BaseException:
+            for fd in pipes.values():
+                os.close(fd)
+            raise
+        finally:
+            for fd in owned:
+                os.close(fd)
+        return Child(pid, pipes, caps)
+
+    def exec_child(self, argv, stdin=b"", stdout=False, report=False):
+        return self.child(_exec_body(argv, self.env), stdin, stdout, stderr=True, report=report)
+
+    def python_child(self, body, stdin=b"", stdout=False):
+        return self.child(body, stdin, stdout, report=True)
+
+    # sessions: one child runs many tests (Python asserts/call, JavaScript call)
+
+    def sessions(self, spawn):
+        start = 0
+        while start < self.n:
+            if self.overall_left() <= 0:
+                self.out_of_time(start)
+                return
+            try:
+                child = spawn(start)
+            except OSError as exc:
+                self.cannot_start(start, exc)
+                return
+            start = self.session(child, start)
+
+    def session(self, child, start):
+        """Supervise one session child; returns the index to restart at (n when finished)."""
+        now = time.monotonic()
+        deadline = min(now + self.time_limit, self.deadline)
+        current, t_start = None, now
+        loaded = False
+        try:
+            while True:
+                event = child.wait(deadline)
+                if event == "line":
+                    line = child.lines.pop(0).decode("utf-8", "replace")
+                    tag, _, rest = line.partition(" ")
+                    now = time.monotonic()
+                    if tag == "L" and not loaded:
+                        loaded = True
+                        deadline = min(now + self.time_limit, self.deadline)
+                    elif tag == "E" and not loaded:
+                        try:
+                            info = json.loads(rest)
+                        except ValueError:
+                            continue
+                        _emit({"t": "load", "ok": False, "kind": info.get("kind"), "m": info.get("m", "")})
+                        self.rest(start, "error", info.get("m", "the program failed to load"))
+                        return self.n
+                    elif tag == "S" and loaded and current is None:
+                        try:
+                            i = int(rest)
+                        except ValueError:
+                            continue
+                        if start <= i < self.n and i not in self.done:
+                            current, t_start = i, now
+                            deadline = min(now + self.time_limit, self.deadline)
+                    elif tag == "R" and current is not None:
+                        index, _, payload = rest.partition(" ")
+                        if index != str(current):
+                            continue
+                        try:
+                            result = json.loads(payload)
+                        except ValueError:
+                            continue
+                        extra = {"val": result["val"]} if "val" in result else {}
+                        self.test(
+                            current, result.get("v", "error"), result.get("m", ""), now - t_start, **extra
+                        )
+                        if current == self.n - 1:
+                            return self.n
+                        current = None
+                        deadline = min(now + self.time_limit, self.deadline)
+                    continue
+                now = time.monotonic()
+                if event == "timeout":
+                    overall = now >= self.deadline
+                    if not loaded:
+                        if overall:
+                            self.out_of_time(start)
+                        else:
+                            _emit({"t": "load", "ok": False, "kind": "timeout"})
+                            self.rest(
+                                start,
+                                "timeout",
+                                f"the program did not finish loading within {self.time_limit:g}s",
+                            )
+                        return self.n
+                    if current is None:  # stalled between tests: count it against the next one
+                        current = min(set(range(start, self.n)) - self.done)
+                    if overall:
+                        self.test(
+                            current,
+                            "timeout",
+                            "the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"]),
+                            now - t_start,
+                        )
+                        self.out_of_time(current + 1)
+                        return self.n
+                    self.test(
+                        current, "timeout", f"exceeded the {self.time_limit:g}s time limit", now - t_start
+                    )
+                    return current + 1
+                if event == "overflow":
+                    if current is None:
+                        current = min(set(range(start, self.n)) - self.done)
+                    self.test(current, "error", "the test's report is over the output limit", now - t_start)
+                    return current + 1
+                # exit
+                why = _exit_text(child.status)
+                err = child.stderr_text() if "stderr" in child.pipes else ""
+                if not loaded:
+                    message = err or (f"the program exited ({why}) before the tests ran")
+                    _emit({"t": "load", "ok": False, "kind": "error", "m": message})
+                    self.rest(start, "error", message)
+                    return self.n
+                if current is None:
+                    remaining = set(range(start, self.n)) - self.done
+                    if not remaining:
+                        return self.n
+                    current = min(remaining)
+                message = f"the process exited during the test ({why})"
+                if err:
+                    message += ": " + err
+                self.test(current, "error", message, now - t_start)
+                return current + 1
+        finally:
+            child.finish()
+
+    # one process per case: stdin/stdout tests, and assert tests in C/C++/JavaScript
+
+    def case(self, i, child, expect_output):
+        t0 = time.monotonic()
+        try:
+            deadline = min(t0 + self.time_limit, self.deadline)
+            event = child.wait(deadline)
+            while event == "line":
+                line = child.lines.pop(0).decode("utf-8", "replace")
+                if line.startswith("E "):
+                    try:
+                        child.error = json.loads(line[2:])
+                    except ValueError:
+                        pass
+                event = child.wait(deadline)
+            seconds = time.monotonic() - t0
+            if event == "timeout":
+                if time.monotonic() >= self.deadline:
+                    self.test(
+                        i,
+                        "timeout",
+                        "the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"]),
+                        seconds,
+                    )
+                else:
+                    self.test(i, "timeout", f"exceeded the {self.time_limit:g}s time limit", seconds)
+                return
+            if event == "overflow":
+                self.test(
+                    i, "fail", f"the output is over the {self.p['max_output_bytes']}-byte limit", seconds
+                )
+                return
+            error = getattr(child, "error", None)
+            if error is not None:
+                message = error.get("m", "")
+                if error.get("kind") == "syntax":
+                    message = "syntax error: " + message
+                self.test(i, "error", message, seconds)
+                return
+            if child.status != 0:
+                err = child.stderr_text() if "stderr" in child.pipes else ""
+                self.test(
+                    i,
+                    "error" if expect_output else "fail",
+                    _exit_text(child.status) + (": " + err if err else ""),
+                    seconds,
+                )
+                return
+            if expect_output:
+                out = bytes(child.data["stdout"]).decode("utf-8", "replace")
+                self.test(i, "ran", "", seconds, out=out)
+            else:
+                self.test(i, "pass", "", seconds)
+        finally:
+            child.finish()
+
+    def cases(self, make_child, expect_output):
+        for i in range(self.n):
+            if self.overall_left() <= 0:
+                self.out_of_time(i)
+                return
+            try:
+                child = make_child(i)
+            except OSError as exc:
+                self.cannot_start(i, exc)
+                return
+            self.case(i, child, expect_output)
+
+    # entry
+
+    def run(self):
+        p, lang, kind = self.p, self.p["language"], self.p["kind"]
+        self.deadline = time.monotonic() + float(p["total_time_limit"])
+        if lang != "python" and not self.compile():
+            return
+        if lang in ("c", "cpp"):  # the overall limit is for the tests: it starts after compilation
+            self.deadline = time.monotonic() + float(p["total_time_limit"])
+        if lang == "python":
+            if kind == "stdio":
+                script = lambda: _python_stdio(p)  # noqa: E731
+                self.cases(lambda i: self.python_child(script, p["tests"][i].encode(), stdout=True), True)
+            else:
+                self.sessions(lambda start: self.python_child(lambda: _python_session(p, start)))
+            return
+        if lang == "javascript":
+            if kind == "call":
+                with open("cases.json", "w", encoding="utf-8") as f:
+                    json.dump(p["tests"], f)
+                self.sessions(lambda start: self.exec_child(["node", "main.js", str(start)], report=True))
+                return
+            argv = ["node", "main.js"]
+        else:
+            argv = ["./prog"]
+        if kind == "stdio":
+            self.cases(lambda i: self.exec_child(argv, p["tests"][i].encode(), stdout=True), True)
+        else:  # asserts: the program with its tests must exit 0
+            self.cases(lambda i: self.exec_child(argv), False)
+
+
+def main():
+    global _DEVNULL, _NONCE
+    try:
+        _NONCE = _read_exact(0, NONCE_BYTES)
+        payload = json.loads(_read_all(0))
+    except Exception as exc:  # nothing can be reported without the nonce
+        sys.stderr.write(f"rewardkit harness: bad input: {exc!r}\n")
+        os._exit(2)
+    try:
+        _set_dumpable(0)
+        _DEVNULL = os.open(os.devnull, os.O_RDWR)
+        Harness(payload).run()
+    except InfrastructureError as exc:
+        _emit({"t": "fatal", "m": _clip(exc, 4000)})
+    except BaseException as exc:
+        import traceback
+
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        _emit({"t": "fatal", "m": _clip(trace, 4000)})
+    _emit({"t": "done"})
+    sys.stdout.flush()
+    os._exit(0)

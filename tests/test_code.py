@@ -1,0 +1,621 @@
+"""The code verifier: extraction, reference formats, comparison, languages, verdicts, forging attempts,
+threads and asyncio. Programs run in the real sandbox (isolation "auto")."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+
+import pytest
+
+from rewardkit import Sample
+from rewardkit.types import Status
+from rewardkit.verifier import ConfigError, create_verifier
+from rewardkit.verifiers import code as code_mod
+from rewardkit.verifiers.code import (
+    BadReference,
+    CodeVerifier,
+    compare_output,
+    compare_value,
+    extract_code,
+    find_blocks,
+    load_tests,
+    split_check,
+)
+
+needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="node not installed")
+
+FAST = {"time_limit": 1.0, "total_time_limit": 6.0, "timeout": 30.0}
+
+
+@pytest.fixture(scope="module")
+def sandbox_level() -> str:
+    from rewardkit.engine.sandbox import SandboxError, default_sandbox
+
+    try:
+        return default_sandbox().isolation
+    except SandboxError as exc:  # the sandbox's own tests say why; here there is nothing to run in
+        pytest.skip(f"no sandbox on this machine: {exc}")
+
+
+def fenced(code: str, tag: str = "python") -> str:
+    return f"Here is my solution.\n\n```{tag}\n{code}\n```\n"
+
+
+def verdicts(score) -> list[str]:
+    return [t["verdict"] for t in score.details["tests"]]
+
+
+def run(sample_or_code, reference=None, language="python", **config):
+    cfg = {**FAST, "language": language, **config}
+    sample = sample_or_code
+    if isinstance(sample_or_code, str):
+        tag = {"cpp": "cpp", "javascript": "js"}.get(language, language)
+        sample = Sample(response=fenced(sample_or_code, tag), reference=reference)
+    return CodeVerifier(**cfg).score(sample)
+
+
+# ------------------------------------------------------------------------------------------ extraction
+
+
+def test_tagged_block_wins_over_a_later_untagged_output_block():
+    text = "```python\nprint(1)\n```\nOutput:\n```\n1\n```\n"
+    assert extract_code(text) == "print(1)\n"
+
+
+def test_untagged_block_is_used_when_none_is_tagged():
+    assert extract_code("Try:\n```\nx = 1\n```\n") == "x = 1\n"
+
+
+def test_last_first_and_all_blocks():
+    text = "```py\na = 1\n```\ntext\n```python3\nb = 2\n```\n"
+    assert extract_code(text) == "b = 2\n"
+    assert extract_code(text, mode="first_block") == "a = 1\n"
+    assert extract_code(text, mode="all_blocks") == "a = 1\n\nb = 2\n"
+
+
+def test_blocks_in_other_languages_are_never_run():
+    text = "```bash\nrm -rf /\n```\n```text\nhello\n```\n"
+    assert extract_code(text) is None
+    assert extract_code("```cpp\nint main(){}\n```", "python") is None
+    assert extract_code("```c++\nint main(){}\n```", "cpp") == "int main(){}\n"
+    assert extract_code("```js\nconsole.log(1)\n```", "javascript") == "console.log(1)\n"
+    assert extract_code("```C\nint main(){}\n```", "c") == "int main(){}\n"
+
+
+def test_fence_variants():
+    assert extract_code("~~~python\nx = 1\n~~~") == "x = 1\n"
+    assert extract_code("````python\nx = '```'\n````") == "x = '```'\n"  # a longer fence holds a shorter one
+    assert extract_code("1. step\n   ```python\n   def f():\n       return 1\n   ```\n") == (
+        "def f():\n    return 1\n"
+    )
+    assert extract_code("```python\ndef f():\n    return 1") == "def f():\n    return 1\n"  # unclosed
+    assert extract_code("```{.python}\nx = 2\n```") == "x = 2\n"
+    assert extract_code("```python\r\nx = 3\r\n```\r\nThat's it.\r\n") == "x = 3\n"  # CRLF
+    assert [b.tag for b in find_blocks("```python title='a'\nx\n```\n```\ny\n```")] == ["python", ""]
+
+
+def test_no_code_block_and_whole_mode():
+    assert extract_code("I think the answer is to use a loop.") is None
+    assert extract_code("```python\n   \n```") is None  # empty block
+    completion = "    return sorted(x)\n\n"
+    assert extract_code(completion, mode="whole") == "    return sorted(x)\n"  # indentation kept
+    assert extract_code("\n\n", mode="whole") is None
+
+
+def test_reasoning_before_think_end_is_ignored():
+    text = "<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\nprint('final')\n```"
+    assert extract_code(text) == "print('final')\n"
+    assert extract_code("<think>```python\nx=1\n```</think> no code here") is None
+
+
+def test_no_block_is_unparseable_without_running_anything():
+    score = CodeVerifier().score(Sample(response="No code, sorry.", reference={"tests": ["assert True"]}))
+    assert score.status is Status.UNPARSEABLE and score.value is None
+    assert "no python code block" in score.reason
+
+
+# ------------------------------------------------------------------------------------------ references
+
+HUMANEVAL_LIKE = {
+    "task_id": "demo/0",
+    "prompt": 'def inc(x: int) -> int:\n    """Add one."""\n',
+    "test": (
+        "METADATA = {}\n\n"
+        "def check(candidate):\n"
+        "    assert candidate(1) == 2\n"
+        "    assert True, 'not a test'\n"
+        "    y = candidate(2)\n"
+        "    assert y == 3, 'two'\n"
+        "    for i in range(3):\n"
+        "        assert candidate(i) == i + 1\n"
+    ),
+    "entry_point": "inc",
+    "canonical_solution": "    return x + 1\n",
+}
+
+
+def test_humaneval_check_is_split_into_one_test_per_assert():
+    bind, setup, chunks = split_check(HUMANEVAL_LIKE["test"])
+    assert bind == "candidate" and setup.strip() == "METADATA = {}"
+    assert [name for name, _ in chunks] == [
+        "assert candidate(1) == 2",
+        "assert y == 3, 'two'",
+        "for i in range(3):",
+    ]
+    assert chunks[1][1] == "y = candidate(2)\nassert y == 3, 'two'"
+    suite = load_tests(HUMANEVAL_LIKE)
+    assert suite.kind == "asserts" and suite.entry_point == "inc" and suite.prefix == HUMANEVAL_LIKE["prompt"]
+    no_check = load_tests({"test": "assert inc(1) == 2", "entry_point": "inc", "prompt": ""})
+    assert no_check.names == ("check(inc)",)  # cannot split: check(entry_point) as one test
+
+
+def test_mbpp_shapes_give_one_test_per_assert():
+    full = {"task_id": 2, "test_list": ["assert f(1) == 1", "assert f(2) == 2", "assert f(3) == 3"],
+            "test_setup_code": "import math", "challenge_test_list": []}  # fmt: skip
+    suite = load_tests(full)
+    assert len(suite.tests) == 3 and suite.setup.strip() == "import math"
+    sanitized = {
+        "task_id": 2,
+        "prompt": "Write a function.",
+        "test_imports": ["import re"],
+        "test_list": full["test_list"],
+    }
+    suite = load_tests(sanitized)
+    assert suite.prefix == "" and "import re" in suite.setup  # MBPP's prompt is prose, never code
+
+
+def test_stdio_and_call_shapes():
+    apps = {"input_output": json.dumps({"inputs": ["1 2\n", ["3", "4"]], "outputs": ["3\n", ["7"]]})}
+    suite = load_tests(apps)
+    assert suite.kind == "stdio" and suite.tests == ("1 2\n", "3\n4\n") and suite.expected == ("3\n", "7\n")
+    apps_call = {"inputs": [[1, 2]], "outputs": [[3]], "fn_name": "add"}
+    suite = load_tests(apps_call)
+    assert suite.kind == "call" and suite.unwrap and suite.tests == (([1, 2], {}),)
+    contests = {
+        "public_tests": {"input": ["1\n"], "output": ["1\n"]},
+        "private_tests": {"input": ["2\n"], "output": ["4\n"]},
+        "generated_tests": {"input": [], "output": []},
+    }
+    assert load_tests(contests).tests == ("1\n", "2\n")
+    lcb_stdin = {"public_test_cases": json.dumps([{"input": "5\n", "output": "25\n", "testtype": "stdin"}])}
+    assert load_tests(lcb_stdin).kind == "stdio"
+    lcb_call = {
+        "public_test_cases": json.dumps([{"input": "[1, 2]\n3", "output": "6", "testtype": "functional"}]),
+        "metadata": json.dumps({"func_name": "total"}),
+    }
+    suite = load_tests(lcb_call)
+    assert suite.kind == "call" and suite.fn_name == "total" and suite.tests == (([[1, 2], 3], {}),)
+    pairs = load_tests(
+        {"fn_name": "f", "cases": [[[1], 2], {"args": [2], "kwargs": {"k": 1}, "expected": 3}]}
+    )
+    assert pairs.tests == (([1], {}), ([2], {"k": 1})) and pairs.names[1] == "f(2, k=1)"
+    assert load_tests([{"input": "x", "output": "y"}]).kind == "stdio"
+    assert load_tests(["assert 1"]).kind == "asserts"
+    assert load_tests(json.dumps({"tests": ["assert 1"]})).kind == "asserts"
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        (None, "must be a dict"),
+        ({"answer": 3}, r"reference has keys \['answer'\]"),
+        ({"tests": []}, "no tests"),
+        ({"format": "nope"}, "unknown format"),
+        ({"fn_name": "1bad", "cases": [[[1], 1]]}, "identifier"),
+        ({"fn_name": "f", "cases": [[1, 1]]}, "list of positional arguments"),
+        ({"public_test_cases": "eJzLSM3JyVcozy/KSQEAGgQEXQ=="}, "not JSON"),
+        ({"inputs": ["1"], "outputs": []}, "1 inputs but 0 outputs"),
+    ],
+)
+def test_unusable_references_say_why(reference, message):
+    with pytest.raises(BadReference, match=message):
+        load_tests(reference)
+
+
+def test_unusable_reference_is_an_error_score(sandbox_level):
+    score = CodeVerifier(**FAST).score(Sample(response=fenced("x = 1"), reference={"answer": 3}))
+    assert score.status is Status.ERROR and "unusable reference" in score.reason
+
+
+# ------------------------------------------------------------------------------------------ comparison
+
+
+def test_output_comparison_ignores_whitespace_and_tolerates_floats():
+    assert compare_output("1 2\n3\n", "1 2 3") is None
+    assert compare_output("  1\t2  \r\n", "1\n2\n") is None
+    assert compare_output("0.30000000000000004", "0.3") is None
+    assert compare_output("3.0", "3") is None
+    assert compare_output("1e-9", "0") is None  # absolute tolerance
+    assert compare_output("12345678901234567890", "12345678901234567891") is not None  # integers: exact
+    assert "token 2" in compare_output("1 3", "1 2")
+    assert "expected 2 tokens, got 1" in compare_output("1", "1 2")
+    assert compare_output("0.31", "0.3") is not None
+    assert compare_output("nan", "nan") is None
+    assert compare_output("YES", "yes") is not None  # case matters
+    assert compare_output("0.3001", "0.3", float_tol=1e-3) is None
+
+
+def test_value_comparison():
+    assert compare_value([1, 2], (1, 2)) is None  # tuples come back as lists
+    assert compare_value([1, 2], {2, 1}) is None  # sets as sorted lists
+    assert compare_value(0.1 + 0.2, 0.3) is None
+    assert compare_value({"a": [1.0]}, {"a": [1]}) is None
+    assert compare_value(True, 1) is not None  # bool is not int
+    assert compare_value(3, 4) is not None
+    assert compare_value(3, [3], unwrap=True) is None and compare_value(3, [3]) is not None
+    assert compare_value("abc", "abc") is None and compare_value(None, None) is None
+
+
+# ------------------------------------------------------------------------------------------ config
+
+
+def test_config_validation():
+    with pytest.raises(ConfigError, match=r"timeout \(10s.*must exceed total_time_limit \+ 3s"):
+        CodeVerifier(timeout=10)
+    with pytest.raises(ConfigError, match="compile_time_limit"):
+        CodeVerifier(language="cpp", timeout=30)
+    CodeVerifier(language="cpp", timeout=30, compile_time_limit=5)
+    with pytest.raises(ConfigError, match="extract"):
+        CodeVerifier(extract="everything")
+    with pytest.raises(ConfigError, match="unknown config key"):
+        CodeVerifier(langauge="c")
+    assert isinstance(create_verifier("code", language="javascript"), CodeVerifier)
+
+
+# ------------------------------------------------------------------------------------------ asserts
+
+
+def test_per_test_verdicts_and_messages(sandbox_level):
+    program = "def f(x):\n    if x == 3:\n        raise ValueError('three')\n    return x * 2\n"
+    tests = [
+        "assert f(1) == 2",
+        "assert f(2) == 5, 'f(2) should be 5'",
+        "assert f(3) == 6",
+        "assert f(0) == 0",
+    ]
+    score = run(program, {"tests": tests})
+    assert score.status is Status.OK and score.value == 0.5
+    assert (
+        score.details["all_passed"] is False and score.details["passed"] == 2 and score.details["total"] == 4
+    )
+    assert score.details["isolation"] == sandbox_level and score.details["language"] == "python"
+    assert score.details["compile_error"] is None
+    tests_out = score.details["tests"]
+    assert verdicts(score) == ["pass", "fail", "error", "pass"]
+    assert tests_out[1]["message"] == "f(2) should be 5"
+    assert tests_out[2]["message"] == "ValueError: three"
+    assert tests_out[0]["name"] == "assert f(1) == 2" and tests_out[0]["time_s"] >= 0
+    assert "first failure: assert f(2) == 5" in score.reason
+
+
+def test_timeout_crash_and_exit_in_one_test_spare_the_others(sandbox_level):
+    program = (
+        "import os, sys\n"
+        "def f(x):\n"
+        "    if x == 1:\n        while True: pass\n"
+        "    if x == 2:\n        os._exit(0)\n"
+        "    if x == 3:\n        sys.exit(0)\n"
+        "    if x == 4:\n        import ctypes; ctypes.string_at(0)\n"
+        "    return x\n"
+    )
+    tests = [f"assert f({i}) == {i}" for i in range(6)]
+    score = run(program, {"tests": tests})
+    assert verdicts(score) == ["pass", "timeout", "error", "error", "error", "pass"]
+    msgs = [t["message"] for t in score.details["tests"]]
+    assert "exceeded the 1s time limit" in msgs[1]
+    assert "exited during the test (exit code 0)" in msgs[2]
+    assert msgs[3] == "SystemExit: 0"
+    assert "SIGSEGV" in msgs[4]
+
+
+def test_syntax_error_and_load_failures(sandbox_level):
+    score = run("def f(:\n    pass", {"tests": ["assert f(1)"]})
+    assert score.status is Status.OK and score.value == 0.0 and score.reason == "syntax error"
+    assert "SyntaxError" in score.details["compile_error"]
+    score = run("raise RuntimeError('at import')", {"tests": ["assert True is not False", "assert 1"]})
+    assert verdicts(score) == ["error", "error"]
+    assert "the program raised RuntimeError: at import" in score.details["tests"][0]["message"]
+    score = run("import time\ntime.sleep(60)", {"tests": ["assert 1"]})
+    assert verdicts(score) == ["timeout"] and "loading" in score.details["tests"][0]["message"]
+    score = run("def g(): pass", {"tests": ["assert candidate(1)"], "entry_point": "f"})
+    assert "does not define 'f'" in score.details["tests"][0]["message"]
+
+
+def test_main_block_runs_only_for_stdio_programs(sandbox_level):
+    program = "def f():\n    return 1\nif __name__ == '__main__':\n    print(input())\n"
+    assert run(program, {"tests": ["assert f() == 1"]}).value == 1.0  # not run: it would wait on stdin
+    assert run(program, {"cases": [{"input": "hi", "output": "hi"}]}).value == 1.0
+
+
+# ------------------------------------------------------------------------------------------ stdin/stdout
+
+SUM = "import sys\nnums = sys.stdin.read().split()\nprint(sum(float(x) for x in nums))\n"
+
+
+def test_stdio_whitespace_floats_and_wrong_answers(sandbox_level):
+    cases = [
+        {"input": "1 2\n", "output": "3.0\n"},
+        {"input": "1\n2\n3", "output": "  6  "},
+        {"input": "0.1 0.2", "output": "0.3"},
+        {"input": "1 1", "output": "3"},
+    ]
+    score = run(SUM, {"cases": cases})
+    assert verdicts(score) == ["pass", "pass", "pass", "fail"]
+    assert score.details["tests"][3]["message"] == "wrong answer at token 1: expected '3', got '2.0'"
+    assert score.value == 0.75 and [t["name"] for t in score.details["tests"]][0] == "case 1"
+
+
+def test_stdio_runtime_error_and_per_case_timeout(sandbox_level):
+    program = (
+        "n = int(input())\n"
+        "if n == 0:\n    raise ZeroDivisionError('zero')\n"
+        "if n < 0:\n    while True: pass\n"
+        "print(n * n)\n"
+    )
+    cases = [{"input": "3", "output": "9"}, {"input": "0", "output": "0"}, {"input": "-1", "output": "1"},
+             {"input": "4", "output": "16"}, {"input": "x", "output": "0"}]  # fmt: skip
+    score = run(program, {"cases": cases})
+    assert verdicts(score) == ["pass", "error", "timeout", "pass", "error"]
+    assert score.details["tests"][1]["message"] == "ZeroDivisionError: zero"
+    assert "invalid literal" in score.details["tests"][4]["message"]
+    assert score.status is Status.OK and score.value == 0.4
+
+
+def test_overall_limit_stops_the_run_with_not_run_verdicts(sandbox_level):
+    program = "import time\ntime.sleep(10)\n"
+    cases = [{"input": "", "output": ""}] * 6
+    score = run(program, {"cases": cases}, time_limit=0.5, total_time_limit=1.2)
+    assert score.status is Status.OK and score.value == 0.0
+    got = verdicts(score)
+    assert got[0] == "timeout" and set(got) <= {"timeout", "not_run"} and got[-1] == "not_run"
+    assert "overall time limit" in score.details["tests"][-1]["message"]
+
+
+def test_output_limit(sandbox_level):
+    score = run("print('x' * 5000)", {"cases": [{"input": "", "output": "x"}]}, max_output_bytes=1000)
+    assert verdicts(score) == ["fail"] and "1000-byte limit" in score.details["tests"][0]["message"]
+
+
+# ------------------------------------------------------------------------------------------ function calls
+
+
+def test_function_call_format(sandbox_level):
+    program = (
+        "def divide(a, b, *, exact=False):\n    if exact:\n        return (a // b, a % b)\n    return a / b\n"
+    )
+    ref = {
+        "fn_name": "divide",
+        "cases": [
+            {"args": [1, 3], "expected": 0.3333333},
+            {"args": [7, 2], "kwargs": {"exact": True}, "expected": [3, 1]},
+            {"args": [1, 0], "expected": 0},
+            [[6, 3], 2],
+            [[6, 4], 2],
+        ],
+    }
+    score = run(program, ref, float_tol=1e-6)
+    assert verdicts(score) == ["pass", "pass", "error", "pass", "fail"]
+    assert score.details["tests"][2]["message"].startswith("ZeroDivisionError")
+    assert score.details["tests"][4]["message"] == "wrong answer: expected 2, got 1.5"
+    assert score.details["tests"][1]["name"] == "divide(7, 2, exact=True)"
+
+
+def test_function_call_on_a_solution_class_and_apps_unwrap(sandbox_level):
+    program = "class Solution:\n    def twoSum(self, nums, target):\n        return [0, 1]\n"
+    ref = {"fn_name": "twoSum", "cases": [[[[2, 7, 11], 9], [0, 1]]]}
+    assert run(program, ref).value == 1.0
+    apps = {"input_output": json.dumps({"fn_name": "sq", "inputs": [[3], [4]], "outputs": [[9], [15]]})}
+    score = run("def sq(x):\n    return x * x\n", apps)
+    assert verdicts(score) == ["pass", "fail"]
+
+
+def test_return_values_cannot_cheat_equality(sandbox_level):
+    program = "class Any:\n    def __eq__(self, other):\n        return True\ndef f(x):\n    return Any()\n"
+    score = run(program, {"fn_name": "f", "cases": [[[1], 1]]})
+    assert verdicts(score) == ["error"] and "no JSON form" in score.details["tests"][0]["message"]
+    score = run("def f():\n    return {1, 'a'}\n", {"fn_name": "f", "cases": [[[], [1, "a"]]]})
+    assert score.value in (0.0, 1.0)  # unsortable set: some order, never a crash
+
+
+# ------------------------------------------------------------------------------------------ forging
+
+
+def test_printed_or_written_verdict_lines_do_not_count(sandbox_level):
+    fake = json.dumps({"t": "test", "i": 0, "v": "pass", "m": "", "s": 0.0})
+    program = (
+        "import os, sys\n"
+        f"FAKE = {fake!r}\n"
+        "for fd in range(1, 64):\n"
+        "    for line in (FAKE, 'x' * 32 + ' ' + FAKE, '{\"t\": \"done\"}'):\n"
+        "        try:\n            os.write(fd, (line + '\\n').encode())\n"
+        "        except OSError:\n            pass\n"
+        "print(FAKE)\n"
+        "try:\n"
+        "    with open(f'/proc/{os.getppid()}/fd/1', 'w') as f:\n"
+        "        f.write(FAKE + '\\n')\n"
+        "except OSError:\n"
+        "    pass\n"
+        "def f():\n    return 0\n"
+    )
+    score = run(program, {"tests": ["assert f() == 1"]})
+    assert verdicts(score) == ["fail"] and score.value == 0.0
+    score = run(program + "print(input())\n", {"cases": [{"input": "1", "output": "2"}]})
+    assert verdicts(score) == ["fail"]
+
+
+def test_exiting_or_killing_the_harness_passes_nothing(sandbox_level):
+    score = run("import os\nos._exit(0)", {"tests": ["assert True is True", "assert 1"]})
+    assert score.status is Status.OK and score.value == 0.0 and not score.details["all_passed"]
+    kill_parent = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\n"
+    score = run(kill_parent, {"tests": ["assert f() == 1", "assert f() == 1"]})
+    assert score.status is Status.OK and score.value == 0.0 and not score.details["all_passed"]
+    assert all(t["verdict"] != "pass" for t in score.details["tests"])
+
+
+def test_processes_escaping_the_test_are_the_programs_fault_not_an_infrastructure_error(sandbox_level):
+    program = (
+        "import os\n"
+        "def f(x):\n"
+        "    if x == 1:\n"  # a fork bomb in new sessions: out of the test's process group
+        "        for _ in range(200):\n"
+        "            try:\n                pid = os.fork()\n            except OSError:\n                break\n"
+        "            if pid == 0:\n"
+        "                os.setsid()\n"
+        "                while True:\n"
+        "                    try:\n                        os.fork()\n                    except OSError:\n                        pass\n"
+        "    if x == 2:\n        os._exit(1)\n"  # the harness needs a fresh process for the next test
+        "    return x\n"
+    )
+    score = run(program, {"tests": [f"assert f({i}) == {i}" for i in range(4)]})
+    assert score.status is Status.OK and verdicts(score)[:3] == ["pass", "pass", "error"]
+    last = score.details["tests"][3]  # the bomb and the harness race for the last free process slot
+    assert last["verdict"] == "pass" or "left processes behind" in last["message"], last
+    assert run("x = 1", {"tests": ["assert x == 1"]}).value == 1.0  # nothing outlived that run
+
+
+# ------------------------------------------------------------------------------------------ C, C++, JS
+
+C_SUM = '#include <stdio.h>\nint main(void) { long a, b; if (scanf("%ld %ld", &a, &b) != 2) return 3; printf("%ld\\n", a + b); return 0; }\n'
+STDIO = {
+    "cases": [
+        {"input": "1 2\n", "output": "3"},
+        {"input": "20 22", "output": "42\n"},
+        {"input": "1", "output": "1"},
+    ]
+}
+
+
+@needs_gcc
+def test_c_stdio_crash_and_timeout(sandbox_level):
+    score = run(C_SUM, STDIO, language="c")
+    assert verdicts(score) == ["pass", "pass", "error"] and score.details["compile_error"] is None
+    assert score.details["tests"][2]["message"] == "exit code 3"
+    program = (
+        '#include <stdio.h>\nint main(void) { int n; scanf("%d", &n);\n'
+        "  if (n == 1) { int *p = 0; *p = 1; }\n"
+        "  if (n == 2) { volatile unsigned long i = 0; for (;;) i++; }\n"
+        '  printf("%d\\n", n); return 0; }\n'
+    )
+    cases = [{"input": str(n), "output": str(n)} for n in (0, 1, 2, 3)]
+    score = run(program, {"cases": cases}, language="c")
+    assert verdicts(score) == ["pass", "error", "timeout", "pass"]
+    assert "SIGSEGV" in score.details["tests"][1]["message"]
+
+
+@needs_gcc
+def test_c_compile_error_and_assert_program(sandbox_level):
+    score = run("int main(void) { return undefined_name; }", STDIO, language="c")
+    assert score.status is Status.OK and score.value == 0.0 and score.reason == "compile error"
+    assert "undefined_name" in score.details["compile_error"] and set(verdicts(score)) == {"error"}
+    tests = {"tests": ["#include <assert.h>\nint main(void) { assert(add(2, 2) == 4); return 0; }"]}
+    assert run("int add(int a, int b) { return a + b; }", tests, language="c").value == 1.0
+    wrong = run("int add(int a, int b) { return a - b; }", tests, language="c")
+    assert verdicts(wrong) == ["fail"] and "Assertion" in wrong.details["tests"][0]["message"]
+    humaneval_x = {
+        "prompt": "#include <assert.h>\n",
+        "test": "int main(void) { assert(add(3, 4) == 7); }",
+        "entry_point": "add",
+    }
+    assert run("int add(int a, int b) { return a + b; }", humaneval_x, language="c").value == 1.0
+    split = {"tests": ["#include <assert.h>", "int main(void) { assert(add(1, 1) == 2); return 0; }"]}
+    score = run("int add(int a, int b) { return a + b; }", split, language="c")
+    assert [t["name"] for t in score.details["tests"]] == ["all 2 tests (one program)"] and score.value == 1.0
+
+
+@needs_gxx
+def test_cpp_stdio_and_compile_error(sandbox_level):
+    program = "#include <bits/stdc++.h>\nint main() { long a, b; std::cin >> a >> b; std::cout << a + b << '\\n'; }\n"
+    cases = {"cases": [{"input": "1 2", "output": "3"}, {"input": "2 2", "output": "5"}]}
+    score = run(program, cases, language="cpp")
+    assert verdicts(score) == ["pass", "fail"] and score.details["language"] == "cpp"
+    bad = run("int main() { std::vector<int> v; }", STDIO, language="cpp")
+    assert bad.value == 0.0 and "vector" in bad.details["compile_error"]
+
+
+@needs_node
+def test_javascript_stdio_call_and_syntax_error(sandbox_level):
+    program = "const [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\nconsole.log(a + (b || 0));\n"
+    assert verdicts(run(program, STDIO, language="javascript")) == ["pass", "pass", "pass"]
+    # `send` is also a name the call driver uses: the program's function must still be the one called
+    calls = {"fn_name": "send", "cases": [[[1, 2], 3], [[1, 1], 3], [["a", "b"], "ab"]]}
+    score = run(
+        "function send(a, b) { if (a === 1 && b === 1) throw new Error('no'); return a + b; }",
+        calls,
+        language="javascript",
+    )
+    assert (
+        verdicts(score) == ["pass", "error", "pass"] and "Error: no" in score.details["tests"][1]["message"]
+    )
+    bad = run("const x = ;", STDIO, language="javascript")
+    assert bad.value == 0.0 and bad.reason == "syntax error" and "SyntaxError" in bad.details["compile_error"]
+
+
+# ------------------------------------------------------------------------------------------ concurrency
+
+MIXED = [
+    ("def f(x):\n    return x + 1\n", {"tests": ["assert f(1) == 2", "assert f(2) == 4"]}),
+    ("def f(x):\n    while True: pass\n", {"tests": ["assert f(1) == 2"]}),
+    (SUM, {"cases": [{"input": "1 2", "output": "3"}, {"input": "2", "output": "3"}]}),
+    ("def f(x):\n    return [x]\n", {"fn_name": "f", "cases": [[[1], [1]], [[2], [3]]]}),
+    ("def f(:", {"tests": ["assert f(1)"]}),
+]
+
+
+def test_threads_and_asyncio_give_the_serial_verdicts(sandbox_level):
+    verifier = CodeVerifier(**{**FAST, "time_limit": 0.5})
+    samples = [Sample(response=fenced(code), reference=ref) for code, ref in MIXED] + [
+        Sample(response="no code", reference={"tests": ["assert 1"]})
+    ]
+
+    def key(scores):
+        return [(s.status.value, s.value, tuple(verdicts(s)) if s.ok else ()) for s in scores]
+
+    serial = key(verifier.score_batch(samples))
+    assert serial == [
+        ("ok", 0.5, ("pass", "fail")),
+        ("ok", 0.0, ("timeout",)),
+        ("ok", 0.5, ("pass", "fail")),
+        ("ok", 0.5, ("pass", "fail")),
+        ("ok", 0.0, ("error",)),
+        ("unparseable", None, ()),
+    ]
+    results: list = [None] * 8
+
+    def worker(i: int) -> None:
+        results[i] = key(verifier.score_batch(samples[i % 3 :] + samples[: i % 3]))
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, got in enumerate(results):
+        assert got == serial[i % 3 :] + serial[: i % 3]
+
+    async def main():
+        return await asyncio.gather(*(verifier.ascore_batch(samples) for _ in range(4)))
+
+    for got in asyncio.run(main()):
+        assert key(got) == serial
+
+
+def test_sandbox_failure_is_an_error_score(monkeypatch, sandbox_level):
+    from rewardkit.engine.sandbox import SandboxError
+
+    class Broken:
+        def run_python(self, *args, **kwargs):
+            raise SandboxError("zygote exploded")
+
+    monkeypatch.setattr(code_mod, "_sandbox", lambda isolation: Broken())
+    score = CodeVerifier(workers=0).score(Sample(response=fenced("x = 1"), reference={"tests": ["assert x"]}))
+    assert score.status is Status.ERROR and score.reason == "sandbox: zygote exploded"
+
+
+def test_explicit_isolation_none_is_reported(sandbox_level):
+    score = run("x = 1", {"tests": ["assert x == 1"]}, isolation="none")
+    assert score.value == 1.0 and score.details["isolation"] == "none"
