@@ -125,6 +125,9 @@ DIFFERENT = [
     ([(None,)], [(0,)], False),
     ([("a", 1)], [(1, "a")], False),  # columns by position
     ([(1, 2)], [(1,)], False),
+    # integers are exact (found in review: these passed under the relative tolerance)
+    ([(1000000,)], [(1000001,)], False),
+    ([(12345678,)], [(12345690,)], False),
 ]
 
 
@@ -434,3 +437,10 @@ def test_threads_and_asyncio_agree_with_serial(db):
 
         for i, chunk_scores in enumerate(asyncio.run(run_all())):
             assert verdicts(chunk_scores) == serial[i::8]
+
+
+def test_invalid_utf8_text_stays_distinct(db):
+    """Found in review: both invalid byte strings decoded to U+FFFD and compared equal."""
+    s = score(db, "SELECT CAST(x'fe' AS TEXT)", "SELECT CAST(x'ff' AS TEXT)", workers=0)
+    assert s.value == 0.0
+    assert score(db, "SELECT CAST(x'ff' AS TEXT)", "SELECT CAST(x'ff' AS TEXT)", workers=0).value == 1.0

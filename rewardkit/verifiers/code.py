@@ -106,6 +106,7 @@ import textwrap
 import threading
 import warnings
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -486,20 +487,19 @@ def _from_dict(ref: dict[str, Any], language: str) -> TestSuite:
 # ----------------------------------------------------------------------------------------- comparison
 
 _INT = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def _token_match(got: str, want: str, tol: float) -> bool:
+    """Equal tokens; an expected integer needs the same integer; an expected decimal (point or exponent)
+    accepts a number within ``tol``. Only plain decimal notation counts as a number (no 1_000, inf, nan)."""
     if got == want:
         return True
-    if _INT.fullmatch(got) and _INT.fullmatch(want):
-        return int(got) == int(want)
-    try:
-        g, w = float(got), float(want)
-    except ValueError:
+    if _INT.fullmatch(want):  # "3.0" is 3; "1.0000001" and "100000050.0" are not 1 and 100000000
+        return bool(_DECIMAL.fullmatch(got)) and Decimal(got) == int(want)
+    if not (_DECIMAL.fullmatch(got) and _DECIMAL.fullmatch(want)):
         return False
-    if math.isnan(g) or math.isnan(w):
-        return math.isnan(g) and math.isnan(w)
-    return math.isclose(g, w, rel_tol=tol, abs_tol=tol)
+    return math.isclose(float(got), float(want), rel_tol=tol, abs_tol=tol)
 
 
 def compare_output(got: str, expected: str, float_tol: float = 1e-6) -> str | None:
@@ -517,7 +517,7 @@ def _value_match(got: Any, want: Any, tol: float) -> bool:
     if isinstance(want, bool) or isinstance(got, bool):
         return isinstance(want, bool) and isinstance(got, bool) and got == want
     if isinstance(want, (int, float)) and isinstance(got, (int, float)):
-        if isinstance(want, int) and isinstance(got, int):
+        if isinstance(want, int):  # an expected integer needs exactly that value, not a close float
             return got == want
         if math.isnan(got) or math.isnan(want):
             return math.isnan(got) and math.isnan(want)
@@ -800,6 +800,10 @@ class CodeVerifier(CPUVerifier):
             if verdict == "ran":
                 message = self._compare(suite, i, rec or {})
                 verdict = "fail" if message else "pass"
+            elif suite.kind != "asserts" and verdict == "pass":
+                # call and stdin/stdout tests are judged here, on the returned value or output: a
+                # "pass" record can only come from the program writing to the report channel
+                verdict, message = "error", "forged verdict: the program wrote its own test report"
             tests.append({"name": name, "verdict": verdict, "message": message or "", "time_s": seconds})
         passed = sum(t["verdict"] == "pass" for t in tests)
         total = len(tests)

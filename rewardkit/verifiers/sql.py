@@ -104,7 +104,10 @@ def orders_rows(sql: str) -> bool:
 
 
 def _same_value(a: Any, b: Any, tol: float) -> bool:
+    """Numbers across types (1 == 1.0); tolerance only when a float is involved: integers are exact."""
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if isinstance(a, int) and isinstance(b, int):
+            return a == b
         return a == b or math.isclose(a, b, rel_tol=tol, abs_tol=tol)
     return a == b
 
@@ -157,7 +160,7 @@ def _authorize(action: int, *_: Any) -> int:
 
 def connect_read_only(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.text_factory = lambda b: b.decode("utf-8", "replace")
+    conn.text_factory = lambda b: b.decode("utf-8", "surrogateescape")  # invalid bytes stay distinct
     conn.execute("PRAGMA query_only = ON")
     conn.set_authorizer(_authorize)
     return conn
