@@ -39,9 +39,14 @@ class Extraction:
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _GSM8K = re.compile(r"####")
 _ANSWER_IS = re.compile(r"(?:final answer|the answer|answer)\s*(?:is|=)\s*:?", re.IGNORECASE)
-_ANSWER_LABEL = re.compile(  # "Answer: x" anywhere; "A: x" (GSM8K samples) only at the start of a line
-    r"\b(?:final answer|answer)[ \t*_]*[:：][ \t*_]*|^[ \t>*#_]*A[ \t*_]*[:：][ \t*_]*",
-    re.IGNORECASE | re.MULTILINE,
+_ANSWER_LABEL = re.compile(r"\b(?:final answer|answer)[ \t*_]*[:：][ \t*_]*", re.IGNORECASE)  # anywhere
+_A_LINE = re.compile(r"^[ \t>*#_]*A[ \t*_]*[:：][ \t*_]*", re.MULTILINE)  # GSM8K samples' "A: x" lines
+# (pattern, rule name, a literal the text must hold for the pattern to be worth running)
+_MARKERS = (
+    (_GSM8K, "gsm8k", "####"),
+    (_ANSWER_IS, "answer_is", "answer"),
+    (_ANSWER_LABEL, "answer_label", "answer"),
+    (_A_LINE, "answer_label", "a"),
 )
 _NUMBER = re.compile(
     r"(?<![\w.^_])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.^_])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d^_])-?\.\d+"
@@ -50,28 +55,31 @@ _SENTENCE_END = re.compile(r"[.?!](?:\s|$)|(?<=\s)(?:because|since|which|as)\s",
 _MATH_SPAN = re.compile(r"\$\$?(.+?)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
 
 
-def _brace_pairs(text: str) -> dict[int, int]:
-    """Index of each unescaped "{" -> index of its matching "}", in one pass (unbalanced ones left out)."""
+_BRACE = re.compile(r"\\?[{}]")
+
+
+def _brace_pairs(text: str, offset: int = 0) -> dict[int, int]:
+    """Index of each unescaped "{" -> index of its matching "}" (unbalanced ones left out), found in one
+    pass over the braces of text[offset:]."""
     pairs, stack = {}, []
-    for i, c in enumerate(text):
-        if c in "{}" and i and text[i - 1] == "\\":
-            continue
-        if c == "{":
-            stack.append(i)
-        elif c == "}" and stack:
-            pairs[stack.pop()] = i
+    for m in _BRACE.finditer(text, offset):
+        token = m.group()
+        if token == "{":
+            stack.append(m.start())
+        elif token == "}" and stack:
+            pairs[stack.pop()] = m.start()
     return pairs
 
 
 def _brace_group(text: str, start: int) -> tuple[str, int] | None:
     """The contents of the {...} group opening at text[start], with nested braces; None if unbalanced."""
-    close = _brace_pairs(text[start:]).get(0)
-    return None if close is None else (text[start + 1 : start + close], start + close + 1)
+    close = _brace_pairs(text, start).get(start)
+    return None if close is None else (text[start + 1 : close], close + 1)
 
 
 def _last_boxed(text: str) -> str | None:
     matches = list(_BOXED.finditer(text))
-    pairs = _brace_pairs(text) if matches else {}
+    pairs = _brace_pairs(text, matches[0].end()) if matches else {}
     for m in reversed(matches):
         end = m.end()
         if end < len(text) and text[end] == "{":
@@ -105,8 +113,10 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
     boxed = _last_boxed(text)
     if boxed is not None and boxed.strip():
         return Extraction(boxed.strip(), "boxed")
-    rules = ((_GSM8K, "gsm8k"), (_ANSWER_IS, "answer_is"), (_ANSWER_LABEL, "answer_label"))
-    markers = [(m, name) for pattern, name in rules for m in pattern.finditer(text)]
+    lowered = text.lower()
+    markers = [
+        (m, name) for pattern, name, needle in _MARKERS if needle in lowered for m in pattern.finditer(text)
+    ]
     for last, name in sorted(markers, key=lambda found: found[0].end(), reverse=True):
         found = _math_span(text[last.end() :].split("\n", 1)[0])  # the rest of the marker's line
         if found.strip(" .*"):
