@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rewardkit.cli import app
+from rewardkit.engine import _zygote
 from rewardkit.engine import sandbox as sandbox_module
 from rewardkit.engine.pool import WorkerPool
 from rewardkit.engine.sandbox import (
@@ -397,3 +398,46 @@ def test_doctor_prints_the_probe():
         assert word in result.output
     result = CliRunner().invoke(app, ["doctor", "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["auto"] in ("bwrap", "rlimits")
+
+
+def test_wipe_removes_trees_past_path_max_and_read_only_directories(tmp_path):
+    top = tmp_path / "top"
+    (top / "keep").mkdir(parents=True)
+    (top / "keep" / "stays").write_text("k")
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for _ in range(30):  # 30 x 200 bytes: past PATH_MAX
+            os.mkdir("d" * 200, dir_fd=fd)
+            sub = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+        os.close(os.open("secret", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd))
+        os.fchmod(fd, 0o500)
+    finally:
+        os.close(fd)
+    (top / "ro").mkdir()
+    (top / "ro" / "f").write_text("x")
+    (top / "ro").chmod(0o000)
+    os.symlink(tmp_path / "outside", top / "link")
+    (tmp_path / "outside").write_text("o")
+    assert _zygote._wipe(str(top), keep=str(top / "keep"))
+    assert sorted(os.listdir(top)) == ["keep"]
+    assert (top / "keep" / "stays").read_text() == "k"
+    assert (tmp_path / "outside").read_text() == "o"
+    assert _zygote._wipe(str(top / "keep")) and os.listdir(top / "keep") == []
+
+
+def test_a_run_that_leaves_something_behind_restarts_the_zygote(monkeypatch):
+    with Sandbox() as box:
+        assert box.run_python("print(1)").stdout == b"1\n"
+        first = _zygote_pid(box)
+        handle = type(box._zygote)
+        call = handle.call
+        monkeypatch.setattr(
+            handle, "call", lambda self, req, wall_s: dict(call(self, req, wall_s), restart=True)
+        )
+        r = box.run_python("print(2)")
+        assert (r.returncode, r.stdout) == (0, b"2\n")  # the answer still comes back
+        monkeypatch.setattr(handle, "call", call)
+        assert box.run_python("print(3)").stdout == b"3\n"
+        assert _zygote_pid(box) != first

@@ -46,6 +46,10 @@ _PR_SET_NO_NEW_PRIVS = 38
 _NAMESPACES = {"net": 0x40000000, "ipc": 0x08000000, "uts": 0x04000000, "mnt": 0x00020000}
 _MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x20
 _MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
+_IPC_RMID = 0
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "armv7l": 311, "ppc64le": 250, "s390x": 280}
+_KEYCTL_JOIN_SESSION_KEYRING, _KEYCTL_CLEAR = 1, 7
+_KEY_SPEC_SESSION, _KEY_SPEC_USER, _KEY_SPEC_USER_SESSION = -3, -4, -5
 _BLOB = "\0b"  # key of a bytes placeholder in a message header (no path or name contains NUL)
 _MAX_MESSAGE = 1 << 34
 
@@ -157,59 +161,159 @@ def _close_fds_from(low: int) -> None:
                 os.close(fd)
 
 
-def _wipe(path: str, keep: str | None = None) -> None:
-    """Empty the directory path (kept), iteratively (no recursion limit for hostile depths), fixing the
-    permissions the program took away (it owned the files). ``keep``: a subdirectory to leave (empty)."""
-    stack = [(path, False)]
-    while stack:
-        d, listed = stack.pop()
-        if listed:
-            if d != path:
+def _wipe(path: str, keep: str | None = None) -> bool:
+    """Empty the directory path (kept), fixing the permissions the program took away (it owned the
+    files). ``keep``: a subdirectory of path to leave (emptied separately). The walk goes by directory
+    descriptors (openat/unlinkat, ".." to climb back), never by full paths, iteratively: no depth or path
+    length stops it, and it holds two descriptors at most. Run only when no process of the run is left
+    (nothing moves under us). True when path is left holding nothing (but keep)."""
+    try:
+        top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except PermissionError:
+        try:
+            os.chmod(path, stat.S_IMODE(os.lstat(path).st_mode) | 0o700)
+            top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            return False
+    except OSError:
+        return False
+    keep_name = os.path.basename(keep) if keep and os.path.dirname(keep) == path.rstrip("/") else None
+    cur = top
+    entries = [e for e in _scan(top) if not (e[0] == keep_name and e[1])]
+    stack: list[tuple[str, list]] = []  # per level above cur: the name we went into, what is left there
+    try:
+        while True:
+            while entries:
+                name, is_dir = entries.pop()
+                if not is_dir:
+                    try:
+                        os.unlink(name, dir_fd=cur)
+                    except PermissionError:  # the directory was made read-only
+                        with contextlib.suppress(OSError):
+                            os.fchmod(cur, stat.S_IMODE(os.fstat(cur).st_mode) | 0o700)
+                            os.unlink(name, dir_fd=cur)
+                    except OSError:
+                        pass
+                    continue
                 try:
-                    os.rmdir(d)
-                except PermissionError:  # its parent was made read-only
-                    with contextlib.suppress(OSError):
-                        os.chmod(os.path.dirname(d), 0o700)
-                        os.rmdir(d)
+                    os.rmdir(name, dir_fd=cur)
+                    continue
                 except OSError:
                     pass
-            continue
-        try:
-            entries = list(os.scandir(d))
-        except PermissionError:
-            with contextlib.suppress(OSError):
-                os.chmod(d, 0o700)
-            try:
-                entries = list(os.scandir(d))
-            except OSError:
-                continue
-        except OSError:
-            continue
-        stack.append((d, True))
-        fixed = False
-        for e in entries:
-            try:
-                if e.is_dir(follow_symlinks=False):
-                    if e.path != keep:
-                        stack.append((e.path, False))
+                try:
+                    st = os.stat(name, dir_fd=cur, follow_symlinks=False)
+                    if not stat.S_ISDIR(st.st_mode):
+                        continue
+                    with contextlib.suppress(OSError):  # a directory (just checked): no symlink to follow
+                        os.chmod(name, stat.S_IMODE(st.st_mode) | 0o700, dir_fd=cur)
+                    sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=cur)
+                except OSError:
                     continue
-                os.unlink(e.path)
-            except PermissionError:
-                if not fixed:
-                    fixed = True
-                    with contextlib.suppress(OSError):
-                        os.chmod(d, 0o700)
-                with contextlib.suppress(OSError):
-                    os.unlink(e.path)
+                stack.append((name, entries))
+                if cur != top:
+                    os.close(cur)
+                cur, entries = sub, _scan(sub)
+            if not stack:
+                break
+            try:  # cur is as empty as it gets: climb back and remove it
+                parent = os.open("..", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=cur)
             except OSError:
-                pass
+                break
+            os.close(cur)
+            name, entries = stack.pop()
+            if stack:
+                cur = parent
+            else:
+                os.close(parent)
+                cur = top
+            with contextlib.suppress(OSError):
+                os.rmdir(name, dir_fd=cur)
+        try:
+            return all(n == keep_name for n in os.listdir(top))
+        except OSError:
+            return False
+    finally:
+        if cur != top:
+            os.close(cur)
+        os.close(top)
 
 
-def _safe_join(root: str, rel: str) -> str:
+def _scan(dir_fd: int) -> list[tuple[str, bool]]:
+    """(name, is a directory) of each entry of the directory dir_fd."""
+    try:
+        with os.scandir(dir_fd) as it:
+            return [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+    except OSError:
+        return []
+
+
+def _plain_parts(rel: str) -> list[str]:
     parts = rel.split("/")
     if not rel or rel.startswith("/") or "\0" in rel or any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"not a plain relative path: {rel!r}")
-    return os.path.join(root, *parts)
+    return parts
+
+
+def _safe_join(root: str, rel: str) -> str:
+    return os.path.join(root, *_plain_parts(rel))
+
+
+def _open_beneath(root: str, rel: str, flags: int) -> int:
+    """open(root/rel) following no symlink anywhere below root: one component at a time, each
+    directory opened O_NOFOLLOW relative to the last (a link the program left, to /proc/1 say, fails)."""
+    parts = _plain_parts(rel)
+    fd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        for part in parts[:-1]:
+            sub = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+        return os.open(parts[-1], flags | os.O_NOFOLLOW, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_sysv_ipc(uid: int | None) -> bool:
+    """IPC_RMID every System V shared memory segment, message queue and semaphore set of our IPC
+    namespace (uid: only those owned or created by uid). True when none is left that should go."""
+    ok = True
+    for kind in ("shm", "msg", "sem"):
+        try:
+            with open(f"/proc/sysvipc/{kind}", "rb") as f:
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            continue
+        if len(lines) < 2:
+            continue
+        head = lines[0].split()
+        try:
+            i_uid, i_cuid = head.index("uid"), head.index("cuid")
+        except ValueError:
+            return False
+        for line in lines[1:]:
+            fields = line.split()
+            try:
+                ident = int(fields[1])
+                if uid is not None and uid not in (int(fields[i_uid]), int(fields[i_cuid])):
+                    continue
+            except (ValueError, IndexError):
+                continue
+            if kind == "shm":
+                rc = _libc.shmctl(ident, _IPC_RMID, None)
+            elif kind == "msg":
+                rc = _libc.msgctl(ident, _IPC_RMID, None)
+            else:
+                rc = _libc.semctl(ident, 0, _IPC_RMID)
+            ok = ok and rc == 0
+    return ok
+
+
+def _keyctl(*args: int) -> int:
+    nr = _KEYCTL.get(os.uname().machine)
+    if nr is None:
+        return -1
+    _libc.syscall.restype = ctypes.c_long
+    return _libc.syscall(ctypes.c_long(nr), *(ctypes.c_long(a) for a in args))
 
 
 def _proc_tasks_of_uid(uid: int) -> int:
@@ -267,6 +371,9 @@ class Zygote:
         self.nproc_base = 0
         self.main, self.main_status, self.main_rusage = 0, None, None
         self.dirty = True  # the working directory may hold something: clean before the first run
+        self.private_ipc = bool(cfg.get("private_ipc"))  # SysV objects of our IPC namespace: all theirs
+        self.mqueue: str | None = cfg.get("mqueue")  # a mqueue file system of our IPC namespace
+        self.keyrings: list[int] = []  # keyrings the runs can write, cleared after each run
         self.info: dict = {"namespaces": []}
 
     # -------------------------------------------------------------------------------------- setup
@@ -278,8 +385,16 @@ class Zygote:
                 self.info["namespaces"].append(name)
         if "uts" in self.info["namespaces"]:
             _libc.sethostname(b"sandbox", 7)
+        if "ipc" in self.info["namespaces"]:
+            self.private_ipc = True
         if "mnt" in self.info["namespaces"]:
             self._private_mounts(cfg.get("private_mounts") or {})
+        if cfg.get("keyrings") and _keyctl(_KEYCTL_JOIN_SESSION_KEYRING, 0) >= 0:
+            # a fresh anonymous session keyring, which the runs inherit (not the caller's), and where
+            # the kernel keeps user keyrings per user namespace (bwrap, Linux >= 5.3) the uid's own
+            self.keyrings = [_KEY_SPEC_SESSION]
+            if cfg["keyrings"] == "user":
+                self.keyrings += [_KEY_SPEC_USER, _KEY_SPEC_USER_SESSION]
         if cfg.get("parent_pid"):  # die with the host process (bwrap does this for the bwrap level)
             _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != cfg["parent_pid"]:
@@ -300,6 +415,7 @@ class Zygote:
             self._kill_uid(self.run_uid)
         with self._as_run_user():
             self._clean()
+        self._clean_ipc()
         self.info.update(
             pid=os.getpid(), uid=os.getuid(), python=sys.version.split()[0], workdir=self.workdir
         )
@@ -351,6 +467,12 @@ class Zygote:
             self.env = dict(self.env, HOME=self.workdir)
             os.environ["HOME"] = self.workdir
             self.info["private_tmp"] = True
+        if (
+            self.private_ipc
+            and os.path.isdir("/dev/mqueue")
+            and _mount("mqueue", "/dev/mqueue", "mqueue", _MS_NOSUID | _MS_NODEV | 0x8) == 0  # MS_NOEXEC
+        ):
+            self.mqueue = "/dev/mqueue"
 
     def _unreadable_python(self) -> list[str]:
         """Python directories the run uid cannot traverse (the host reports them as an error)."""
@@ -423,14 +545,16 @@ class Zygote:
             result["stderr"] = failure
         with self._as_run_user():
             result["files"] = self._collect(req.get("collect", []), lim["file_mb"])
-            self._clean()
+            clean = self._clean()
+        if not self._clean_ipc() or not clean:  # something of this run stays: the host restarts us
+            result["restart"] = True
         return result
 
     def _fresh_workdir(self) -> None:
         """An empty working directory of mode 0755 (the last run's cleanup left it so, unless a bad
         request stopped half-way)."""
-        if self.dirty:
-            self._clean()
+        if self.dirty and not self._clean():
+            raise RuntimeError("the sandbox's writable directories could not be emptied")
         try:
             st = os.lstat(self.workdir)
         except FileNotFoundError:
@@ -442,15 +566,30 @@ class Zygote:
         elif stat.S_IMODE(st.st_mode) != 0o755:
             os.chmod(self.workdir, 0o755)
 
-    def _clean(self) -> None:
+    def _clean(self) -> bool:
         """Empty the working directory and the other writable places (the working directory itself
-        stays; if the program replaced it, the replacement goes)."""
+        stays; if the program replaced it, the replacement goes). True when they are verified empty."""
+        ok = True
         with contextlib.suppress(OSError):
             if stat.S_ISDIR(os.lstat(self.workdir).st_mode):
-                _wipe(self.workdir)
+                ok = _wipe(self.workdir)
         for d in self.wipe_dirs:
-            _wipe(d, keep=self.workdir)
+            ok = _wipe(d, keep=self.workdir) and ok
         self.dirty = False
+        return ok
+
+    def _clean_ipc(self) -> bool:
+        """Remove what a run left in the IPC namespace and keyrings: System V objects, POSIX message
+        queues, keys. True when nothing is known to be left."""
+        ok = True
+        if self.private_ipc or self.run_uid is not None:
+            ok = _remove_sysv_ipc(None if self.private_ipc else self.run_uid)
+        if self.mqueue:
+            with contextlib.suppress(OSError), self._as_run_user():
+                ok = _wipe(self.mqueue) and ok
+        for ring in self.keyrings:
+            _keyctl(_KEYCTL_CLEAR, ring)
+        return ok
 
     def _supervise(self, pid: int, t0: float, lim: dict, out_r: int, err_r: int) -> dict:
         cap = lim["output_bytes"]
@@ -624,8 +763,7 @@ class Zygote:
         files = {}
         for rel in paths:
             try:
-                path = _safe_join(self.workdir, rel)
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                fd = _open_beneath(self.workdir, rel, os.O_RDONLY | os.O_NONBLOCK)
             except (OSError, ValueError):
                 continue
             try:
@@ -670,7 +808,7 @@ class Zygote:
                 (resource.RLIMIT_DATA, (memory, memory)),
                 (resource.RLIMIT_FSIZE, (lim["file_mb"] << 20, lim["file_mb"] << 20)),
                 (resource.RLIMIT_NPROC, (lim["processes"] + nproc_base,) * 2),
-                (resource.RLIMIT_NOFILE, (1024, 1024)),
+                (resource.RLIMIT_NOFILE, (256, 256)),
                 (resource.RLIMIT_CORE, (0, 0)),
                 (resource.RLIMIT_MEMLOCK, (0, 0)),
             ):

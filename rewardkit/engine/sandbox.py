@@ -50,17 +50,22 @@ RLIMIT_DATA, per process: address space, not resident memory); ``file_mb`` (RLIM
 the most read back of a ``collect``-ed file); ``processes`` (RLIMIT_NPROC: processes and threads of the
 run together; it holds as root too, because programs never run as uid 0); ``output_bytes`` (per stream;
 the rest is read and dropped, so a chatty program never blocks, and ``stdout_truncated`` /
-``stderr_truncated`` say so). Also at most 1024 open files, no core dumps, no locked memory.
+``stderr_truncated`` say so). Also at most 256 open files, no core dumps, no locked memory.
 ``timed_out`` is true when the wall limit or a CPU limit ended the run.
 
 Runs: ``files`` are written into a fresh working directory (``#!`` scripts and ELF binaries executable);
 stdin is a regular file (a memfd), not a pipe; ``collect`` reads files back (regular files only, no
-symlinks followed). A program that cannot be executed exits 127 with the reason on stderr.
+symlink followed in any component of the path). A program that cannot be executed exits 127 with the reason on stderr.
 Nothing outlives a run: it ends when its main process exits (or a limit hits); then every other process
 it started -- in the background, double-forked, in a new session, ignoring signals, stopped -- gets
 SIGKILL (bwrap: the zygote is the pid namespace's init and kill(-1) reaches every other process in it;
 rlimits/none: the zygote is a child subreaper and kills all its descendants, and as root every process of
-the run's uid), all are reaped, and the working directory, ``/tmp`` and ``/dev/shm`` are wiped. A program
+the run's uid), all are reaped, and the working directory, ``/tmp`` and ``/dev/shm`` are wiped (by
+directory descriptors: no depth or path length stops it), then checked empty; System V shared memory,
+message queues and semaphores of the sandbox's IPC namespace, its POSIX message queues (``/dev/mqueue``)
+and the keys of its session keyring (bwrap, Linux >= 5.3: also of the uid's user keyrings) are removed.
+If anything of a run could not be removed, the run's result still comes back and the zygote is
+restarted before the next run (a fresh zygote: fresh tmpfs mounts and namespaces). A program
 cannot signal, ptrace or read the zygote (init of the pid namespace ignores signals it has no handler
 for; the zygote is not dumpable), nor forge its answer (the zygote's pipes are closed in the program).
 If the zygote dies or hangs it is killed and restarted, with everything in its namespace. If the
@@ -71,7 +76,10 @@ Not guaranteed:
 - One kernel is shared: a kernel exploit escapes. bubblewrap is not a VM, and no seccomp filter is added
   to bwrap's own; use gVisor/Firecracker against adversaries with kernel 0-days.
 - Memory is bounded per process (a run's worst case is ``processes`` x ``memory_mb``); there is no cgroup.
-  Files in the tmpfs mounts use host RAM, up to their sizes.
+  Files in the tmpfs mounts use host RAM, up to their sizes. Memory held in memfds (``memfd_create``),
+  System V shared memory and POSIX message queues is not counted in ``memory_mb``: memfds are bounded
+  only by ``file_mb`` per file x 256 open files per process (x ``processes``), shared memory by the
+  kernel's ``shmmax``/``shmall`` of the IPC namespace, until the run ends and they are freed.
 - CPU: a run's processes together may use ``processes`` x ``cpu_s`` within ``wall_s``. The zygote's own
   work (forking, reading output, cleaning up) is not counted against the run.
 - Timing and cache side channels stay open, and so do host-wide facts: ``/proc/cpuinfo``, ``meminfo``,
@@ -81,7 +89,11 @@ Not guaranteed:
   ``sys.modules`` already holds the zygote's preloaded standard-library modules (not re-executed), str
   hashes use one seed per zygote rather than one per run. ``run([sys.executable, "-c", code])`` is the
   exact fresh-interpreter form, ~15-20 ms slower.
-- The fallback levels lose what is listed under ``rlimits`` and ``none``.
+- The fallback levels lose what is listed under ``rlimits`` and ``none``; also, there, the user keyrings of
+  the run's uid are not cleared between runs (the session keyring is: the zygote gives the runs a fresh
+  one), POSIX message queues are removed only where the zygote has its own IPC and mount namespaces
+  and ``/dev/mqueue`` exists, and without an IPC namespace of its own System V objects are removed only
+  where programs run as a dedicated uid (as root).
 """
 
 from __future__ import annotations
@@ -430,7 +442,7 @@ class _ZygoteHandle:
             args += ["--ro-bind", src, path]
         with open(_zygote.__file__, encoding="utf-8") as f:
             args += ["--ro-bind-data", data_fd(f.read()), INSIDE_ZYGOTE]
-        args += ["--proc", "/proc", "--dev", "/dev"]
+        args += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue"]
         sized = version >= (0, 10)
         args += (["--size", str(TMP_MB << 20)] if sized else []) + ["--tmpfs", "/tmp"]
         args += (["--size", str(SHM_MB << 20)] if sized else []) + ["--tmpfs", "/dev/shm"]
@@ -464,6 +476,10 @@ class _ZygoteHandle:
             "wipe": ["/tmp", "/dev/shm"],
             "env": _env(),
             "preload": list(PRELOAD),
+            "private_ipc": True,
+            "mqueue": "/dev/mqueue",
+            # user keyrings are per user namespace since Linux 5.3; before, they would be the host uid's
+            "keyrings": "user" if _kernel() >= (5, 3) else "session",
         }
         try:
             self._launch(argv, cfg, (req_r, resp_w, *memfds), req_r, req_w, resp_r, resp_w, env={}, **user)
@@ -481,6 +497,7 @@ class _ZygoteHandle:
             "wipe": [str(base)],  # the working directory's parent too: the program may write there
             "env": _env(),
             "preload": list(PRELOAD),
+            "keyrings": "session",
         }
         cfg["parent_pid"] = os.getpid()
         if self.level == "rlimits":
@@ -687,6 +704,10 @@ def _uid_of(pid: int) -> int | None:
         return None
 
 
+def _kernel() -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2])
+
+
 def _json(obj: Any) -> str:
     import json
 
@@ -874,6 +895,8 @@ class Sandbox:
                 if "error" in resp:
                     self._discard()
                     raise SandboxError(f"the sandbox's zygote failed:\n{resp['error']}")
+                if resp.get("restart"):  # the run left something the zygote could not remove
+                    self._discard()
                 return RunResult(
                     returncode=resp["returncode"],
                     signal=resp["signal"],
