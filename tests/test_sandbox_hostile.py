@@ -85,11 +85,19 @@ def hostile_argv(box: Sandbox, argv: list[str], limits: Limits | None = None, **
 # ----------------------------------------------------------------------------------------- network
 
 
-def test_01_tcp_connect_to_a_host_listener_never_arrives(sb):
+@pytest.fixture
+def host_listener():
+    """A TCP listener on the host's loopback: no sandboxed program may ever reach it."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(5)
     server.settimeout(0.3)
+    yield server
+    server.close()
+
+
+def test_01_tcp_connect_to_a_host_listener_never_arrives(sb, host_listener):
+    server = host_listener
     port = server.getsockname()[1]
     r = hostile(
         sb,
@@ -105,7 +113,6 @@ def test_01_tcp_connect_to_a_host_listener_never_arrives(sb):
     )
     with pytest.raises(TimeoutError):
         server.accept()
-    server.close()
     assert b"CONNECTED" not in r.stdout and r.stdout.count(b"refused") == 4
 
 
@@ -747,11 +754,8 @@ def test_36_c_fork_bomb_compiled_inside_is_contained(sb, cc):
     assert r.timed_out and int(r.stdout) < 24
 
 
-def test_37_c_program_cannot_connect_to_the_host(sb, cc):
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    server.settimeout(0.3)
+def test_37_c_program_cannot_connect_to_the_host(sb, cc, host_listener):
+    server = host_listener
     port = server.getsockname()[1]
     r = hostile_argv(
         sb,
@@ -761,7 +765,6 @@ def test_37_c_program_cannot_connect_to_the_host(sb, cc):
     )
     with pytest.raises(TimeoutError):
         server.accept()
-    server.close()
     assert r.returncode == 0 and r.stdout == b"refused\n", r.stderr
 
 
