@@ -4,6 +4,7 @@ rewardkit score --spec math --input rollouts.jsonl --output scored.jsonl
 rewardkit verifiers
 rewardkit specs
 rewardkit demo
+rewardkit models
 """
 
 from __future__ import annotations
@@ -296,6 +297,20 @@ def output_row(record: dict[str, Any], score: Score) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------- scoring
 
 
+def group_chunks(pending: list[tuple[Any, Sample]], size: int) -> list[list[tuple[Any, Sample]]]:
+    """Chunks of about ``size`` samples that never split a group (Sample.group): group-normalised rewards
+    need the whole group in one batch. Groups keep the order of their first sample."""
+    units: dict[Any, list[tuple[Any, Sample]]] = {}
+    for n, item in enumerate(pending):
+        units.setdefault(item[1].group if item[1].group is not None else ("", n), []).append(item)
+    chunks: list[list[tuple[Any, Sample]]] = [[]]
+    for unit in units.values():
+        if chunks[-1] and len(chunks[-1]) + len(unit) > size:
+            chunks.append([])
+        chunks[-1].extend(unit)
+    return [c for c in chunks if c]
+
+
 def score_file(
     verifier: Verifier,
     records: list[dict[str, Any]],
@@ -328,8 +343,7 @@ def score_file(
         output.parent.mkdir(parents=True, exist_ok=True)
         with progress, checkpoint.open("a", encoding="utf-8") as sink:
             task = progress.add_task("scoring", total=len(samples), completed=len(samples) - len(pending))
-            for start in range(0, len(pending), chunk_size):
-                chunk = pending[start : start + chunk_size]
+            for chunk in group_chunks(pending, chunk_size):
                 scores = verifier.score_batch([s for _, s in chunk])
                 lines = []
                 for (record, sample), score in zip(chunk, scores, strict=True):
@@ -474,18 +488,56 @@ def specs() -> None:
 @app.command()
 def demo(
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="where to write (default: a temp file)")
+        Path | None, typer.Option("--output", "-o", help="folder to write to (default: a temp folder)")
     ] = None,
-    spec: Annotated[str, typer.Option("--spec", "-s", help="reward spec to score with")] = "math",
+    spec: Annotated[
+        list[str] | None,
+        typer.Option("--spec", "-s", help="reward spec(s) to score with (default: math, then cme)"),
+    ] = None,
 ) -> None:
-    """Score the packaged sample rollouts (data/rollouts.jsonl) with the math spec and print a summary."""
+    """Score the packaged sample rollouts (data/rollouts.jsonl): correctness with the math spec, then the
+    label-free cross-model entropy spec on the packaged Gemma-3-270M (CPU; fetched and converted once)."""
     try:
         rollouts = find_asset("data", "rollouts.jsonl")
     except ConfigError as err:
         raise _fail(str(err)) from None
-    output = output or Path(tempfile.mkdtemp(prefix="rewardkit-demo-")) / "scored.jsonl"
-    Console().print(f"scoring {rollouts} with spec {spec!r}")
-    run_score(spec, rollouts, output, None, Fields(), chunk_size=256)
+    folder = output or Path(tempfile.mkdtemp(prefix="rewardkit-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in spec or ["math", "cme"]:
+        Console().print(f"scoring {rollouts} with spec {name!r}")
+        run_score(name, rollouts, folder / f"scored-{name}.jsonl", None, Fields(), chunk_size=256)
+
+
+@app.command()
+def models(
+    pull: Annotated[
+        list[str] | None,
+        typer.Option("--pull", help="fetch and convert this alias now and print its folder (repeatable)"),
+    ] = None,
+) -> None:
+    """List the model aliases: small real models shipped on PyPI as GGUF, converted to safetensors on first use.
+
+    Anywhere a model is asked for, an alias, a local model folder or a hub id (org/name) works.
+    """
+    from rewardkit.engine.models import ALIASES, list_models, resolve_model
+
+    for name in pull or []:
+        if name not in ALIASES:
+            raise _fail(f"unknown model alias {name!r}; aliases: {', '.join(ALIASES)}")
+        try:
+            typer.echo(resolve_model(name))
+        except (RuntimeError, OSError, KeyError) as err:
+            raise _fail(f"{name}: {err}") from None
+    if pull:
+        return
+    table = Table(title="model aliases")
+    for column in ("alias", "description", "source", "cached", "size"):
+        table.add_column(column, overflow="fold", justify="right" if column == "size" else "left")
+    for row in list_models():
+        cached = row["path"] or "[dim]no (converted on first use)[/dim]"
+        size = f"{row['size_mb']:,.0f} MB" if row["size_mb"] is not None else ""
+        table.add_row(row["name"], row["description"], row["source"], cached, size)
+    Console().print(table)
 
 
 @app.command()

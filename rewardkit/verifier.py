@@ -223,6 +223,10 @@ _BUILTINS: dict[str, str] = {
     "format": "rewardkit.verifiers.rules:FormatVerifier",
     "length": "rewardkit.verifiers.rules:LengthVerifier",
     "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
+    "likelihood": "rewardkit.verifiers.likelihood:LikelihoodVerifier",
+    "novelty": "rewardkit.verifiers.likelihood:NoveltyVerifier",
+    "dpo": "rewardkit.verifiers.likelihood:DPOVerifier",
+    "classifier": "rewardkit.verifiers.classifier:ClassifierVerifier",
 }
 _REGISTRY: dict[str, type[Verifier]] = {}
 

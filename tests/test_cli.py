@@ -362,10 +362,14 @@ def test_specs_lists_shipped_specs() -> None:
 
 
 def test_demo_scores_the_packaged_rollouts(tmp_path: Path) -> None:
-    out = tmp_path / "demo.jsonl"
-    result = runner.invoke(app, ["demo", "--output", str(out)], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["demo", "--output", str(tmp_path)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    scored = {r["id"]: r for r in read_jsonl(out)}
+    cme = read_jsonl(tmp_path / "scored-cme.jsonl")  # label-free: z-scored per group on Gemma-3-270M
+    assert len(cme) == 40 and all(r["status"] == "ok" for r in cme)
+    for group in {r["group"] for r in cme}:
+        values = [r["reward"] for r in cme if r["group"] == group]
+        assert abs(sum(values)) < 1e-9 and max(values) > 0 > min(values)
+    scored = {r["id"]: r for r in read_jsonl(tmp_path / "scored-math.jsonl")}
     assert len(scored) == 40 and len({r["group"] for r in scored.values()}) == 10
     assert sorted(i for i, r in scored.items() if r["status"] != "ok") == [
         "p06-r4",

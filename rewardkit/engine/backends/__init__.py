@@ -1,0 +1,91 @@
+"""Inference backends behind one interface (see base.py), and the one place that builds them.
+
+``get_backend(kind, **options)`` returns a shared instance per (kind, options) in this process, so
+every verifier that names the same model uses one copy of it and one scheduler.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+from pydantic import ValidationError
+
+from rewardkit.engine.backends.base import (
+    Backend,
+    BackendConfig,
+    BackendError,
+    ClassifyRequest,
+    ClassifyResult,
+    GenerationParams,
+    GenerationRequest,
+    GenerationResult,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
+
+BACKENDS: dict[str, str] = {
+    "transformers": "rewardkit.engine.backends.hf:TransformersBackend",
+    "vllm": "rewardkit.engine.backends.vllm:VLLMBackend",
+    "openai": "rewardkit.engine.backends.openai_http:OpenAIBackend",
+}
+_INSTANCES: dict[tuple[str, str], Backend] = {}
+_LOCK = threading.Lock()
+
+
+def backend_class(kind: str) -> type[Backend]:
+    if kind not in BACKENDS:
+        raise BackendError(f"unknown backend {kind!r}; available: {', '.join(BACKENDS)}")
+    module, _, name = BACKENDS[kind].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def backend_config(kind: str, **options: Any) -> BackendConfig:
+    """Validate backend options; a wrong key or value is a ConfigError that names it."""
+    from rewardkit.verifier import ConfigError, _format_validation_error
+
+    cls = backend_class(kind)
+    try:
+        return cls.Config(**options)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(f"{kind} backend", cls.Config, err)) from None
+
+
+def get_backend(kind: str = "transformers", **options: Any) -> Backend:
+    """The shared backend for these options (built on first use; the model loads once per process)."""
+    config = backend_config(kind, **options)
+    key = (kind, config.model_dump_json())
+    with _LOCK:
+        backend = _INSTANCES.get(key)
+        if backend is None:
+            backend = _INSTANCES[key] = backend_class(kind)(config)
+        return backend
+
+
+def close_backends() -> None:
+    """Close and forget every shared backend (tests, notebooks)."""
+    with _LOCK:
+        backends = list(_INSTANCES.values())
+        _INSTANCES.clear()
+    for backend in backends:
+        backend.close()
+
+
+__all__ = [
+    "BACKENDS",
+    "Backend",
+    "BackendConfig",
+    "BackendError",
+    "ClassifyRequest",
+    "ClassifyResult",
+    "GenerationParams",
+    "GenerationRequest",
+    "GenerationResult",
+    "LoglikelihoodRequest",
+    "LoglikelihoodResult",
+    "backend_class",
+    "backend_config",
+    "close_backends",
+    "get_backend",
+]

@@ -1,0 +1,184 @@
+"""The one inference interface every model verifier talks to.
+
+A backend answers three kinds of requests, always as lists (order in == order out):
+
+- ``loglikelihood(requests)``: per-token log-probabilities of a continuation given a context;
+- ``generate(requests, params)``: sampled or greedy text (+ token logprobs when asked);
+- ``classify(requests)``: the logits of a sequence-classification head (reward models).
+
+Text goes in, text comes out: backends tokenise with their own tokenizer, so a verifier model whose
+tokenizer differs from the generator's needs nothing special. Requests are plain frozen dataclasses so
+the scheduler can merge them from many callers and the server can build them from JSON.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rewardkit.types import Message
+
+
+class BackendError(RuntimeError):
+    """A backend cannot serve a request (unsupported by the server, model failed to load, ...)."""
+
+
+# ------------------------------------------------------------------------------------------ requests
+
+
+@dataclass(frozen=True)
+class LoglikelihoodRequest:
+    """Score ``continuation`` after ``context``. Both are text; the context is tokenised as is (render
+    chat templates first with :meth:`Backend.render_chat`), the continuation without special tokens.
+
+    ``max_tokens`` caps the continuation (tokens beyond it are dropped and the result says so).
+    Requests with the same context share its computation (a GRPO group's G responses).
+    """
+
+    context: str
+    continuation: str
+    max_tokens: int | None = None
+
+
+@dataclass
+class LoglikelihoodResult:
+    token_logprobs: list[float]
+    tokens: list[str] = field(default_factory=list)  # the continuation's tokens, decoded one by one
+    truncated: bool = False  # the continuation was cut to max_tokens (or the context cut to fit the model)
+    greedy: bool | None = None  # every continuation token was the argmax (None: backend cannot tell)
+
+    @property
+    def sum(self) -> float:
+        return math.fsum(self.token_logprobs)
+
+    @property
+    def count(self) -> int:
+        return len(self.token_logprobs)
+
+    @property
+    def mean(self) -> float:
+        return self.sum / self.count if self.token_logprobs else float("nan")
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Continue ``prompt`` (text, already chat-rendered; or chat messages, rendered by the backend)."""
+
+    prompt: str | tuple[Message, ...] | list[Message]
+
+    def __hash__(self) -> int:  # messages are dicts; hash their repr so requests can key caches
+        return hash(repr(self.prompt))
+
+
+class GenerationParams(BaseModel):
+    """Sampling parameters (OpenAI names). ``temperature=0`` is greedy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_tokens: int = Field(256, ge=1, description="new tokens at most")
+    temperature: float = Field(0.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    stop: tuple[str, ...] = Field((), description="stop strings (not included in the text)")
+    seed: int | None = None
+    logprobs: bool = Field(False, description="return the log-probability of each generated token")
+
+
+@dataclass
+class GenerationResult:
+    text: str
+    finish_reason: str = "stop"  # "stop" (EOS or a stop string) | "length"
+    token_logprobs: list[float] | None = None
+    tokens: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ClassifyRequest:
+    """Classify ``text`` (already chat-rendered) with the model's sequence-classification head."""
+
+    text: str
+
+
+@dataclass
+class ClassifyResult:
+    logits: list[float]
+
+
+# ------------------------------------------------------------------------------------------- backend
+
+
+class BackendConfig(BaseModel):
+    """Options every backend understands. ``model`` is an alias (``smollm2``, ``gemma3-270m``), a local
+    folder or a hub id (see :mod:`rewardkit.engine.models`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str = Field("smollm2", description="model alias, local folder or hub id")
+    dtype: str = Field("float32", description="float32 | bfloat16 | float16 | auto")
+    device: str = Field("auto", description="auto (CUDA when present, else CPU) | cpu | cuda | cuda:N")
+    token_budget: int = Field(4096, ge=16, description="tokens per micro-batch (padding included)")
+    max_wait_ms: float = Field(
+        2.0, ge=0, description="how long the scheduler waits for more callers before running a batch"
+    )
+    max_length: int | None = Field(None, ge=8, description="context window (default: the model's)")
+
+
+class Backend:
+    """Base class: subclasses set ``kind`` and implement the ``_run_*`` batch methods (each gets one
+    micro-batch planned by the scheduler) or override the public methods outright."""
+
+    kind: ClassVar[str] = ""
+    Config: ClassVar[type[BackendConfig]] = BackendConfig
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+
+    # -- public interface (all batched, order-preserving) --------------------------------------------
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        raise BackendError(f"the {self.kind} backend does not support loglikelihood scoring")
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        raise BackendError(f"the {self.kind} backend does not support generation")
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        raise BackendError(
+            f"the {self.kind} backend does not support classification (sequence-classifier reward models)"
+        )
+
+    # -- helpers for verifiers ----------------------------------------------------------------------
+
+    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        """The model's chat template applied to ``messages``, as text."""
+        raise BackendError(f"the {self.kind} backend has no local chat template")
+
+    def count_tokens(self, text: str) -> int:
+        raise BackendError(f"the {self.kind} backend has no local tokenizer")
+
+    def close(self) -> None:
+        """Release the model / connections / worker thread. Idempotent."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+__all__ = [
+    "Backend",
+    "BackendConfig",
+    "BackendError",
+    "ClassifyRequest",
+    "ClassifyResult",
+    "GenerationParams",
+    "GenerationRequest",
+    "GenerationResult",
+    "LoglikelihoodRequest",
+    "LoglikelihoodResult",
+]

@@ -1,0 +1,374 @@
+"""The transformers backend (the default): CPU float32/bfloat16, CUDA when present.
+
+Scoring is where the time goes, so it does three things a per-sample loop does not:
+
+- the language-model head and the softmax run only at the continuation's positions (a 49k-262k vocab
+  head over every prompt position is most of the waste in a naive loop);
+- the G responses of one prompt (same context ids) run the prompt once, then reuse its key/value cache
+  expanded over the responses (``share_prefix``);
+- the scheduler merges concurrent callers, sorts by length and packs micro-batches by a token budget
+  with little padding, so results do not depend on who else was in the batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field
+
+from rewardkit.engine.backends.base import (
+    Backend,
+    BackendConfig,
+    BackendError,
+    ClassifyRequest,
+    ClassifyResult,
+    GenerationParams,
+    GenerationRequest,
+    GenerationResult,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
+from rewardkit.engine.backends.tokens import EncodedPair, PairEncoder
+from rewardkit.engine.scheduler import Scheduler, pack_by_budget
+from rewardkit.types import Message
+
+HEAD_BYTES = 256 * 1024 * 1024  # logits computed per chunk of positions: at most this many bytes
+
+
+class TransformersConfig(BackendConfig):
+    share_prefix: bool = Field(
+        True, description="run a context shared by several continuations once and reuse its cache"
+    )
+    head: Literal["causal_lm", "classifier"] = Field(
+        "causal_lm", description="causal_lm (scoring, generation) | classifier (sequence-classifier RMs)"
+    )
+    threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's own)")
+
+
+class TransformersBackend(Backend):
+    kind = "transformers"
+    Config = TransformersConfig
+    config: TransformersConfig
+
+    def __init__(self, config: TransformersConfig) -> None:
+        super().__init__(config)
+        import torch
+        from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+
+        from rewardkit.engine.models import resolve_model
+
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        self.torch = torch
+        self.path = resolve_model(config.model)
+        device = config.device
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.device = torch.device(device)
+        dtype = "auto" if config.dtype == "auto" else getattr(torch, config.dtype)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+            loader = (
+                AutoModelForCausalLM if config.head == "causal_lm" else AutoModelForSequenceClassification
+            )
+            self.model = loader.from_pretrained(self.path, dtype=dtype).to(self.device).eval()
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"cannot load model {config.model!r} from {self.path}: {exc}") from exc
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        window = getattr(self.model.config, "max_position_embeddings", None) or 4096
+        self.max_length = min(config.max_length or window, window)
+        self.encoder = PairEncoder(self.tokenizer, self.max_length)
+        self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
+        self._lock = threading.Lock()  # generate() is not scheduled through micro-batch planning
+
+    # -- public -------------------------------------------------------------------------------------
+
+    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        if not self.tokenizer.chat_template:
+            raise BackendError(f"model {self.config.model!r} has no chat template; use prompt mode 'raw'")
+        return self.tokenizer.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.encoder.ids(text))
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        self._need("causal_lm", "loglikelihood scoring")
+        items = [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
+        return self.scheduler.run("loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood)
+
+    async def aloglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        self._need("causal_lm", "loglikelihood scoring")
+        items = [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
+        return await self.scheduler.arun(
+            "loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood
+        )
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        self._need("classifier", "classification")
+        items = [self._with_bos(self.encoder.ids(r.text)) for r in requests]
+        return self.scheduler.run("classify", items, self._plan_flat, self._run_classify)
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        self._need("causal_lm", "generation")
+        params = params or GenerationParams()
+        prompts = [
+            r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt)) for r in requests
+        ]
+        items = [tuple(self._with_bos(self.encoder.ids(p))) for p in prompts]
+        return self.scheduler.run(
+            ("generate", params), items, self._plan_flat, lambda b: self._run_generate(b, params)
+        )
+
+    def close(self) -> None:
+        self.scheduler.close()
+
+    # -- planning -----------------------------------------------------------------------------------
+
+    def _need(self, head: str, what: str) -> None:
+        if self.config.head != head:
+            raise BackendError(
+                f"{what} needs a backend with head={head!r}; this one was loaded with head={self.config.head!r}"
+            )
+
+    def _with_bos(self, ids: Sequence[int]) -> tuple[int, ...]:
+        ids = tuple(ids)
+        if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
+            ids = (self.encoder.start_id, *ids)
+        return ids
+
+    def _plan_flat(self, items: list[Sequence[int]]) -> list[list[int]]:
+        return pack_by_budget([len(x) for x in items], self.config.token_budget)
+
+    def _plan_loglikelihood(self, items: list[EncodedPair]) -> list[list[int]]:
+        """Families (same context) stay together where sharing is on; families and loose pairs are packed
+        into micro-batches of about ``token_budget`` real tokens, longest first."""
+        if not self.config.share_prefix:
+            return self._plan_flat([p.context + p.continuation for p in items])
+        families: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for i, pair in enumerate(items):
+            families[pair.context].append(i)
+        units: list[list[int]] = []
+        for ctx, members in families.items():  # a family larger than the budget is split
+            budget = max(self.config.token_budget - len(ctx), 1)
+            unit: list[int] = []
+            used = 0
+            for i in sorted(members, key=lambda k: -len(items[k].continuation)):
+                n = len(items[i].continuation)
+                if unit and used + n > budget:
+                    units.append(unit)
+                    unit, used = [], 0
+                unit.append(i)
+                used += n
+            units.append(unit)
+        cost = [len(items[u[0]].context) + sum(len(items[i].continuation) for i in u) for u in units]
+        batches: list[list[int]] = []
+        current: list[int] = []
+        used = 0
+        for u in sorted(range(len(units)), key=lambda k: -cost[k]):
+            if current and used + cost[u] > self.config.token_budget:
+                batches.append(current)
+                current, used = [], 0
+            current.extend(units[u])
+            used += cost[u]
+        if current:
+            batches.append(current)
+        return batches
+
+    # -- running ------------------------------------------------------------------------------------
+
+    def _run_loglikelihood(self, items: list[EncodedPair]) -> list[LoglikelihoodResult]:
+        torch = self.torch
+        results: list[LoglikelihoodResult | None] = [None] * len(items)
+        families: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for i, pair in enumerate(items):
+            families[pair.context].append(i)
+        loose: list[int] = []
+        with torch.inference_mode():
+            for ctx, members in families.items():
+                if self.config.share_prefix and len(members) > 1:
+                    self._score_family(ctx, [items[i] for i in members], members, results)
+                else:
+                    loose.extend(members)
+            if loose:
+                lengths = [len(items[i].context) + len(items[i].continuation) for i in loose]
+                for chunk in pack_by_budget(lengths, self.config.token_budget):
+                    members = [loose[k] for k in chunk]
+                    self._score_full([items[i] for i in members], members, results)
+        return results  # type: ignore[return-value]
+
+    def _score_full(self, pairs: list[EncodedPair], where: list[int], results: list) -> None:
+        """Whole sequences, right-padded: one forward, head only at continuation positions."""
+        torch = self.torch
+        seqs = [p.context + p.continuation for p in pairs]
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for r, s in enumerate(seqs):
+            ids[r, : len(s)] = torch.tensor(s)
+            mask[r, : len(s)] = 1
+        hidden = self._body(ids.to(self.device), mask.to(self.device))
+        rows, cols = [], []
+        for r, p in enumerate(pairs):
+            start = len(p.context) - 1
+            rows += [r] * len(p.continuation)
+            cols += range(start, start + len(p.continuation))
+        picked = hidden[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
+        self._emit(picked, pairs, where, results)
+
+    def _score_family(
+        self, ctx: tuple[int, ...], pairs: list[EncodedPair], where: list[int], results: list
+    ) -> None:
+        """One context, many continuations: run the context once, expand its cache per chunk."""
+        torch = self.torch
+        out = self.model.base_model(torch.tensor([ctx], device=self.device), use_cache=True, return_dict=True)
+        last = out.last_hidden_state[0, -1]
+        cache = out.past_key_values
+        n_ctx = len(ctx)
+        lengths = [len(p.continuation) for p in pairs]
+        for chunk in pack_by_budget(lengths, self.config.token_budget):
+            sub = [pairs[k] for k in chunk]
+            width = max(len(p.continuation) for p in sub)
+            ids = torch.full((len(sub), width), self.tokenizer.pad_token_id, dtype=torch.long)
+            mask = torch.zeros((len(sub), n_ctx + width), dtype=torch.long)
+            mask[:, :n_ctx] = 1
+            for r, p in enumerate(sub):
+                ids[r, : len(p.continuation)] = torch.tensor(p.continuation)
+                mask[r, n_ctx : n_ctx + len(p.continuation)] = 1
+            expanded = copy.deepcopy(cache)
+            expanded.batch_repeat_interleave(len(sub))
+            positions = torch.arange(n_ctx, n_ctx + width, device=self.device).expand(len(sub), width)
+            hidden = self.model.base_model(
+                ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                past_key_values=expanded,
+                position_ids=positions,
+                use_cache=True,
+                return_dict=True,
+            ).last_hidden_state
+            picked = []
+            for r, p in enumerate(sub):  # position t predicts token t+1; the context's last predicts 0
+                picked += [last[None], hidden[r, : len(p.continuation) - 1]]
+            self._emit(torch.cat(picked), sub, [where[k] for k in chunk], results)
+
+    def _body(self, ids: Any, mask: Any) -> Any:
+        return self.model.base_model(input_ids=ids, attention_mask=mask, return_dict=True).last_hidden_state
+
+    def _emit(self, hidden: Any, pairs: list[EncodedPair], where: list[int], results: list) -> None:
+        """hidden: one row per continuation token, in pair order. Head + log-softmax chunk by chunk."""
+        torch = self.torch
+        targets = torch.tensor([t for p in pairs for t in p.continuation], device=self.device)
+        head = self.model.get_output_embeddings()
+        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        step = max(1, HEAD_BYTES // (4 * head.weight.shape[0]))
+        logps, greedy = [], []
+        for s in range(0, hidden.shape[0], step):
+            logits = head(hidden[s : s + step]).float()
+            if cap:
+                logits = torch.tanh(logits / cap) * cap
+            lp = torch.log_softmax(logits, dim=-1)
+            tgt = targets[s : s + step]
+            logps.append(lp.gather(-1, tgt[:, None])[:, 0])
+            greedy.append(lp.argmax(-1) == tgt)
+        logp = torch.cat(logps).tolist()
+        is_greedy = torch.cat(greedy).tolist()
+        k = 0
+        for pair, i in zip(pairs, where, strict=True):
+            n = len(pair.continuation)
+            results[i] = LoglikelihoodResult(
+                token_logprobs=logp[k : k + n],
+                tokens=[self.tokenizer.decode([t]) for t in pair.continuation],
+                truncated=pair.truncated,
+                greedy=all(is_greedy[k : k + n]),
+            )
+            k += n
+
+    def _run_classify(self, items: list[tuple[int, ...]]) -> list[ClassifyResult]:
+        torch = self.torch
+        width = max(len(x) for x in items)
+        ids = torch.full((len(items), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(items), width), dtype=torch.long)
+        for r, s in enumerate(items):
+            ids[r, : len(s)] = torch.tensor(s)
+            mask[r, : len(s)] = 1
+        with torch.inference_mode():
+            score_head = getattr(self.model, "score", None)
+            if score_head is None:  # an unusual head: let the model find the last token, one by one
+                logits = [
+                    self.model(input_ids=ids[r : r + 1, : len(s)].to(self.device)).logits[0]
+                    for r, s in enumerate(items)
+                ]
+                return [ClassifyResult(x.float().tolist()) for x in logits]
+            hidden = self._body(ids.to(self.device), mask.to(self.device))
+            last = hidden[torch.arange(len(items)), torch.tensor([len(s) - 1 for s in items])]
+            logits = score_head(last).float()
+        return [ClassifyResult(row) for row in logits.tolist()]
+
+    def _run_generate(self, items: list[tuple[int, ...]], params: GenerationParams) -> list[GenerationResult]:
+        torch = self.torch
+        width = max(len(x) for x in items)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.full((len(items), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(items), width), dtype=torch.long)
+        for r, s in enumerate(items):  # left padding for generation
+            ids[r, width - len(s) :] = torch.tensor(s)
+            mask[r, width - len(s) :] = 1
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        sample = params.temperature > 0
+        with torch.inference_mode():
+            out = self.model.generate(
+                input_ids=ids.to(self.device),
+                attention_mask=mask.to(self.device),
+                max_new_tokens=params.max_tokens,
+                do_sample=sample,
+                temperature=params.temperature if sample else None,
+                top_p=params.top_p if sample else None,
+                top_k=None,
+                pad_token_id=pad,
+                return_dict_in_generate=True,
+                output_logits=params.logprobs,
+            )
+        new = out.sequences[:, width:].tolist()
+        eos = set(_as_list(self.model.generation_config.eos_token_id) or [self.tokenizer.eos_token_id])
+        results = []
+        for r, toks in enumerate(new):
+            finish = "length"
+            for j, t in enumerate(toks):
+                if t in eos:
+                    toks, finish = toks[:j], "stop"
+                    break
+            text = self.tokenizer.decode(toks, skip_special_tokens=True)
+            lps = None
+            if params.logprobs:
+                lps = [float(torch.log_softmax(out.logits[j][r].float(), -1)[t]) for j, t in enumerate(toks)]
+            for s in params.stop:
+                cut = text.find(s)
+                if cut >= 0:
+                    text, finish = text[:cut], "stop"  # token logprobs keep the tokens up to the stop
+            results.append(
+                GenerationResult(
+                    text=text,
+                    finish_reason=finish,
+                    token_logprobs=lps,
+                    tokens=[self.tokenizer.decode([t]) for t in toks] if params.logprobs else None,
+                )
+            )
+        return results
+
+
+def _as_list(x: Any) -> list[int] | None:
+    if x is None:
+        return None
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+__all__ = ["TransformersBackend", "TransformersConfig"]

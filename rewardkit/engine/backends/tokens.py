@@ -1,0 +1,55 @@
+"""How text becomes token ids for scoring, the same way in every backend that has a local tokenizer.
+
+``encode_pair`` tokenises context + continuation *together* and splits at the context's length (so a
+word straddling the boundary is tokenised as the model would read the whole text), prepends BOS when
+the tokenizer itself would, caps the continuation at ``max_tokens`` and cuts the context from the left
+when the pair does not fit the model's window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EncodedPair:
+    context: tuple[int, ...]  # never empty: at least BOS (or EOS) so the first token has a condition
+    continuation: tuple[int, ...]
+    truncated: bool
+
+
+class PairEncoder:
+    def __init__(self, tokenizer: Any, max_length: int) -> None:
+        self.tok = tokenizer
+        self.max_length = max_length
+        plain = tokenizer("a", add_special_tokens=False)["input_ids"]
+        special = tokenizer("a", add_special_tokens=True)["input_ids"]
+        bos = tokenizer.bos_token_id
+        self.adds_bos = bos is not None and len(special) > len(plain) and special[0] == bos
+        start = bos if bos is not None else tokenizer.eos_token_id
+        if start is None:
+            raise ValueError("the tokenizer has neither a BOS nor an EOS token to start an empty context")
+        self.start_id = int(start)
+
+    def ids(self, text: str) -> list[int]:
+        return list(self.tok(text, add_special_tokens=False)["input_ids"]) if text else []
+
+    def encode(self, context: str, continuation: str, max_tokens: int | None = None) -> EncodedPair:
+        ctx = self.ids(context)
+        whole = self.ids(context + continuation)
+        cont = whole[len(ctx) :] if whole[: len(ctx)] == ctx else self.ids(continuation)
+        if not ctx or (self.adds_bos and ctx[0] != self.start_id):
+            ctx = [self.start_id, *ctx]
+        truncated = False
+        if max_tokens is not None and len(cont) > max_tokens:
+            cont, truncated = cont[:max_tokens], True
+        room = self.max_length - 1  # at least one context token stays
+        if len(cont) > room:
+            cont, truncated = cont[:room], True
+        if len(ctx) + len(cont) > self.max_length:
+            ctx, truncated = ctx[len(ctx) + len(cont) - self.max_length :], True
+        return EncodedPair(tuple(ctx), tuple(cont), truncated)
+
+
+__all__ = ["EncodedPair", "PairEncoder"]

@@ -1,0 +1,79 @@
+"""Sequence-classifier reward models (Skywork-Reward-V2 style).
+
+The conversation (prompt + the response as the assistant's turn) is rendered with the reward model's
+own chat template and read by its classification head; the chosen logit is the reward. Any
+``AutoModelForSequenceClassification`` checkpoint works: an alias, a local folder or a hub id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field
+
+from rewardkit.engine.backends import ClassifyRequest, get_backend
+from rewardkit.types import Sample, Score
+from rewardkit.verifier import Verifier, VerifierConfig, register
+from rewardkit.verifiers.likelihood import BackendKind
+
+
+@register
+class ClassifierVerifier(Verifier):
+    """value = the reward model's logit for ``label`` (optionally through a sigmoid)."""
+
+    name = "classifier"
+
+    class Config(VerifierConfig):
+        model: str = Field(description="sequence-classification reward model: folder or hub id")
+        backend: BackendKind = Field("transformers", description="transformers | vllm | openai")
+        backend_options: dict = Field(default_factory=dict, description="backend keyword options")
+        label: int = Field(0, ge=0, description="which logit is the reward (0 for single-logit RMs)")
+        transform: Literal["none", "sigmoid"] = Field("none", description="none: raw logit; sigmoid: (0, 1)")
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        samples = list(samples)
+        options = dict(self.config.backend_options)
+        if self.config.backend == "transformers":
+            options.setdefault("head", "classifier")
+        try:
+            backend = get_backend(self.config.backend, model=self.config.model, **options)
+        except Exception as exc:  # the model cannot load: every sample says why
+            return [Score.from_exception(exc) for _ in samples]
+        scores: list[Score | None] = [None] * len(samples)
+        todo, requests = [], []
+        for i, sample in enumerate(samples):
+            if not sample.response.strip():
+                scores[i] = Score.unparseable("empty response")
+                continue
+            prompt = sample.prompt
+            messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
+            messages.append({"role": "assistant", "content": sample.response})
+            try:
+                text = backend.render_chat(messages, add_generation_prompt=False)
+            except Exception as exc:
+                scores[i] = Score.error(f"cannot render the conversation: {type(exc).__name__}: {exc}")
+                continue
+            todo.append(i)
+            requests.append(ClassifyRequest(text))
+        if requests:
+            try:
+                results = backend.classify(requests)
+            except Exception as exc:
+                results = None
+                for i in todo:
+                    scores[i] = Score.from_exception(exc)
+            for i, result in zip(todo, results or [], strict=False):
+                if self.config.label >= len(result.logits):
+                    scores[i] = Score.error(
+                        f"label {self.config.label} out of range: the model has {len(result.logits)} logits"
+                    )
+                    continue
+                logit = result.logits[self.config.label]
+                value = 1 / (1 + math.exp(-logit)) if self.config.transform == "sigmoid" else logit
+                scores[i] = Score(value, details={"logits": result.logits})
+        return scores  # type: ignore[return-value]
+
+
+__all__ = ["ClassifierVerifier"]
