@@ -15,12 +15,12 @@ from pydantic import Field
 
 from rewardkit.engine.backends import ClassifyRequest, get_backend
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import Verifier, VerifierConfig, register
-from rewardkit.verifiers.likelihood import BackendKind
+from rewardkit.verifier import VerifierConfig, register
+from rewardkit.verifiers.likelihood import BackendKind, ModelVerifier
 
 
 @register
-class ClassifierVerifier(Verifier):
+class ClassifierVerifier(ModelVerifier):
     """value = the reward model's logit for ``label`` (optionally through a sigmoid)."""
 
     name = "classifier"
@@ -32,13 +32,16 @@ class ClassifierVerifier(Verifier):
         label: int = Field(0, ge=0, description="which logit is the reward (0 for single-logit RMs)")
         transform: Literal["none", "sigmoid"] = Field("none", description="none: raw logit; sigmoid: (0, 1)")
 
-    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
-        samples = list(samples)
+    def backend_options(self) -> dict:
         options = dict(self.config.backend_options)
         if self.config.backend == "transformers":
             options.setdefault("head", "classifier")
+        return options
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        samples = list(samples)
         try:
-            backend = get_backend(self.config.backend, model=self.config.model, **options)
+            backend = get_backend(self.config.backend, model=self.config.model, **self.backend_options())
         except Exception as exc:  # the model cannot load: every sample says why
             return [Score.from_exception(exc) for _ in samples]
         scores: list[Score | None] = [None] * len(samples)

@@ -22,9 +22,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from rewardkit.engine.backends import Backend, LoglikelihoodRequest, LoglikelihoodResult, get_backend
+from rewardkit.engine.backends import (
+    Backend,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+    backend_config,
+    get_backend,
+)
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import Verifier, VerifierConfig, register
+from rewardkit.verifier import ConfigError, Verifier, VerifierConfig, register
 
 BackendKind = Literal["transformers", "vllm", "openai"]
 PromptMode = Literal["chat", "raw", "none"]
@@ -48,6 +54,23 @@ class ModelConfig(VerifierConfig):
 
 def model_backend(model: str, config: ModelConfig) -> Backend:
     return get_backend(config.backend, model=model, **config.backend_options)
+
+
+class ModelVerifier(Verifier):
+    """A verifier whose backend options are checked when it is built (the model loads on first use)."""
+
+    Config = ModelConfig
+    config: ModelConfig
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        try:
+            backend_config(self.config.backend, model=self.config.model, **self.backend_options())
+        except ConfigError as err:
+            raise ConfigError(f"{self.name}: backend_options: {err}") from None
+
+    def backend_options(self) -> dict[str, Any]:
+        return dict(self.config.backend_options)
 
 
 def render_context(backend: Backend, sample: Sample, mode: PromptMode) -> str:
@@ -123,7 +146,7 @@ def group_zscore(samples: Sequence[Sample], scores: list[Score]) -> None:
 
 
 @register
-class LikelihoodVerifier(Verifier):
+class LikelihoodVerifier(ModelVerifier):
     """Cross-model entropy: mean (or summed) log-probability of the response under a verifier model."""
 
     name = "likelihood"
@@ -175,7 +198,7 @@ class NoveltyVerifier(LikelihoodVerifier):
 
 
 @register
-class DPOVerifier(Verifier):
+class DPOVerifier(ModelVerifier):
     """DPO implicit reward: beta * (log pi(y|x) - log pi_ref(y|x)); reference-free without a reference."""
 
     name = "dpo"
