@@ -142,3 +142,21 @@ def test_batch_order_and_async_agree() -> None:
     scores = verifier.score_batch(samples)
     assert [x.value for x in scores] == [0.0 if i % 3 == 0 else 1.0 for i in range(20)]
     assert [x.value for x in asyncio.run(verifier.ascore_batch(samples))] == [x.value for x in scores]
+
+
+def test_length_counts_real_tokens_with_a_tokenizer() -> None:
+    from transformers import AutoTokenizer
+
+    from rewardkit.engine.models import resolve_model
+
+    text = "Pneumonoultramicroscopicsilicovolcanoconiosis is long."
+    expected = len(
+        AutoTokenizer.from_pretrained(resolve_model("smollm2"))(text, add_special_tokens=False)["input_ids"]
+    )
+    assert expected > measure(text, "tokens")  # the approximation sees 4 tokens; the model many more
+    score = create_verifier("length", max_length=expected, tokenizer="smollm2").score(Sample(response=text))
+    assert score.details["length"] == expected and score.value == 0.0
+    over = create_verifier("length", max_length=expected - 1, tokenizer="smollm2").score(
+        Sample(response=text)
+    )
+    assert over.value == -1.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -89,8 +90,11 @@ class LengthVerifier(Verifier):
         )
         unit: Literal["chars", "words", "tokens"] = Field(
             "tokens",
-            description="chars; words (whitespace-separated); tokens: an approximation for now "
-            "(words and punctuation marks counted separately), not a model tokenizer",
+            description="chars; words (whitespace-separated); tokens: the `tokenizer`'s tokens, or without "
+            "one an approximation (words and punctuation marks counted separately)",
+        )
+        tokenizer: str | None = Field(
+            None, description="count unit=tokens with this model's tokenizer (alias, folder or hub id)"
         )
 
         @field_validator("buffer")
@@ -110,12 +114,26 @@ class LengthVerifier(Verifier):
         return (start - length) / self.config.buffer
 
     def score_one(self, sample: Sample) -> Score:
-        length = measure(sample.response, self.config.unit)
+        if self.config.unit == "tokens" and self.config.tokenizer:
+            length = len(
+                _tokenizer(self.config.tokenizer)(sample.response, add_special_tokens=False)["input_ids"]
+            )
+        else:
+            length = measure(sample.response, self.config.unit)
         value = self.penalty(length)
         reason = (
             "within budget" if value == 0 else f"{length} {self.config.unit} (max {self.config.max_length})"
         )
         return Score(value, reason=reason, details={"length": length, "unit": self.config.unit})
+
+
+@cache
+def _tokenizer(name: str) -> Any:
+    from transformers import AutoTokenizer
+
+    from rewardkit.engine.models import resolve_model
+
+    return AutoTokenizer.from_pretrained(resolve_model(name))
 
 
 @register
