@@ -72,3 +72,31 @@ RULES_SPEC = """
 def rules_spec(write_spec: Callable[..., Path]) -> Path:
     """A spec built from the cheap rule verifiers only: `correct` (exact_match, required) + 0.5 * `short`."""
     return write_spec(RULES_SPEC, "rules.yaml")
+
+
+# ------------------------------------------------------------------------ real small models (shared)
+# The transformers backends for the two converted aliases, one instance per session. get_backend shares
+# instances per (kind, options), so a verifier configured with the same model and no backend options
+# scores through these very objects (the model is loaded once).
+
+
+@pytest.fixture(scope="session")
+def smollm2_backend() -> Any:
+    """SmolLM2-135M-Instruct on the transformers backend (llama, has a chat template, no BOS)."""
+    from rewardkit.engine.backends import get_backend
+
+    return get_backend("transformers", model="smollm2")
+
+
+@pytest.fixture(scope="session")
+def gemma_backend() -> Any:
+    """Gemma-3-270M on the transformers backend (gemma3_text, 262k vocab, BOS prepended)."""
+    from rewardkit.engine.backends import get_backend
+
+    return get_backend("transformers", model="gemma3-270m")
+
+
+@pytest.fixture(params=["smollm2", "gemma3-270m"])
+def lm_backend(request: pytest.FixtureRequest) -> Any:
+    """Each of the two real causal LMs in turn (tests parametrised over both models)."""
+    return request.getfixturevalue("smollm2_backend" if request.param == "smollm2" else "gemma_backend")

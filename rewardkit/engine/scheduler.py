@@ -119,11 +119,13 @@ class Scheduler:
         with self._cv:
             while not self._jobs and not self._closed:
                 self._cv.wait()
-            if not self._jobs:
+            if self._closed or not self._jobs:
                 return None
             deadline = time.monotonic() + self.max_wait
             while not self._closed and (left := deadline - time.monotonic()) > 0:
                 self._cv.wait(timeout=left)
+            if self._closed:
+                return None
             op = self._jobs[0].op
             taken = [j for j in self._jobs if j.op == op]
             self._jobs = [j for j in self._jobs if j.op != op]
@@ -131,7 +133,12 @@ class Scheduler:
 
     def _loop(self) -> None:
         while (jobs := self._take()) is not None:
-            self._serve(jobs)
+            try:
+                self._serve(jobs)
+            except BaseException as exc:  # a bug here must fail these callers, never strand them
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
         with self._cv:  # closed: fail whatever is left rather than leave callers waiting
             leftover, self._jobs = self._jobs, []
         for job in leftover:
@@ -154,6 +161,10 @@ class Scheduler:
                 continue
             try:
                 outputs = self._run_halving(runner, [items[k] for k in live])
+                if len(outputs) != len(live):
+                    raise RuntimeError(
+                        f"{self.name}: the backend returned {len(outputs)} results for {len(live)} requests"
+                    )
             except BaseException as exc:
                 for k in live:
                     if not flat[k][0].future.done():

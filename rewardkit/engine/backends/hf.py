@@ -13,7 +13,6 @@ Scoring is where the time goes, so it does three things a per-sample loop does n
 from __future__ import annotations
 
 import copy
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -84,7 +83,6 @@ class TransformersBackend(Backend):
         self.max_length = min(config.max_length or window, window)
         self.encoder = PairEncoder(self.tokenizer, self.max_length)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
-        self._lock = threading.Lock()  # generate() is not scheduled through micro-batch planning
 
     # -- public -------------------------------------------------------------------------------------
 
@@ -190,7 +188,10 @@ class TransformersBackend(Backend):
         results: list[LoglikelihoodResult | None] = [None] * len(items)
         families: dict[tuple[int, ...], list[int]] = defaultdict(list)
         for i, pair in enumerate(items):
-            families[pair.context].append(i)
+            if pair.continuation:
+                families[pair.context].append(i)
+            else:  # nothing to score: zero tokens (the verifier calls that unparseable)
+                results[i] = LoglikelihoodResult([], [], truncated=pair.truncated, greedy=True)
         loose: list[int] = []
         with torch.inference_mode():
             for ctx, members in families.items():
@@ -334,6 +335,8 @@ class TransformersBackend(Backend):
                 top_p=params.top_p if sample else None,
                 top_k=None,
                 pad_token_id=pad,
+                stop_strings=list(params.stop) or None,
+                tokenizer=self.tokenizer if params.stop else None,
                 return_dict_in_generate=True,
                 output_logits=params.logprobs,
             )
@@ -350,10 +353,19 @@ class TransformersBackend(Backend):
             lps = None
             if params.logprobs:
                 lps = [float(torch.log_softmax(out.logits[j][r].float(), -1)[t]) for j, t in enumerate(toks)]
-            for s in params.stop:
-                cut = text.find(s)
-                if cut >= 0:
-                    text, finish = text[:cut], "stop"  # token logprobs keep the tokens up to the stop
+            cuts = [c for c in (text.find(stop) for stop in params.stop) if c >= 0]
+            if cuts:
+                text, finish = text[: min(cuts)], "stop"
+                keep = next(  # the shortest token prefix that still covers the kept text
+                    (
+                        j
+                        for j in range(len(toks) + 1)
+                        if len(self.tokenizer.decode(toks[:j], skip_special_tokens=True)) >= len(text)
+                    ),
+                    len(toks),
+                )
+                toks = toks[:keep]
+                lps = lps[:keep] if lps is not None else None
             results.append(
                 GenerationResult(
                     text=text,

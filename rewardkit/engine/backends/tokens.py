@@ -47,8 +47,10 @@ class PairEncoder:
         room = self.max_length - 1  # at least one context token stays
         if len(cont) > room:
             cont, truncated = cont[:room], True
-        if len(ctx) + len(cont) > self.max_length:
-            ctx, truncated = ctx[len(ctx) + len(cont) - self.max_length :], True
+        if len(ctx) + len(cont) > self.max_length:  # cut the context from the left, keeping a BOS
+            keep_start = self.adds_bos and ctx[0] == self.start_id and self.max_length - len(cont) > 1
+            cut = ctx[len(ctx) + len(cont) - self.max_length :]
+            ctx, truncated = ([self.start_id, *cut[1:]] if keep_start else cut), True
         return EncodedPair(tuple(ctx), tuple(cont), truncated)
 
 

@@ -1,0 +1,333 @@
+"""The batch scheduler: merging concurrent callers, OOM halving, failure isolation, packing, asyncio, close.
+
+The merging path runs on the real SmolLM2 backend; the failure paths (OOM, a crashing runner) use small
+fake runners beside it, since a real out-of-memory is neither cheap nor reproducible on a CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import pytest
+
+from rewardkit.engine.backends import LoglikelihoodRequest
+from rewardkit.engine.scheduler import Scheduler, is_out_of_memory, pack_by_budget
+
+WAIT = 10  # seconds a test waits for a future before calling it a hang
+
+
+def one_batch(items: list) -> list[list[int]]:
+    return [list(range(len(items)))]
+
+
+def each_alone(items: list) -> list[list[int]]:
+    return [[i] for i in range(len(items))]
+
+
+class Recorder:
+    """A fake runner: result = 10 * item; remembers each batch it ran."""
+
+    def __init__(self, fail_when=None) -> None:
+        self.batches: list[list] = []
+        self.fail_when = fail_when
+        self.lock = threading.Lock()
+
+    def __call__(self, items: list) -> list:
+        with self.lock:
+            self.batches.append(list(items))
+        if self.fail_when is not None:
+            self.fail_when(items)
+        return [10 * x for x in items]
+
+
+# ------------------------------------------------------------------------------- merging, real backend
+
+
+def test_concurrent_callers_share_batches_on_the_real_backend(smollm2_backend, monkeypatch) -> None:
+    calls = [
+        [LoglikelihoodRequest("The capital of France is", " Paris.")],
+        [
+            LoglikelihoodRequest("Once upon a time", " there was a fox."),
+            LoglikelihoodRequest("1, 2, 3,", " 4"),
+        ],
+        [LoglikelihoodRequest("The capital of France is", " Berlin."), LoglikelihoodRequest("", "Hi there")],
+        [LoglikelihoodRequest("Roses are red,", " violets are blue.")],
+    ]
+    expected = [[smollm2_backend.loglikelihood([r])[0] for r in call] for call in calls]
+    scheduler = smollm2_backend.scheduler
+    monkeypatch.setattr(scheduler, "max_wait", 0.5)  # long enough for every thread to arrive
+    merged_before = scheduler.stats["merged_calls"]
+    barrier = threading.Barrier(len(calls))
+
+    def call(requests):
+        barrier.wait()
+        return smollm2_backend.loglikelihood(requests)
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        got = list(pool.map(call, calls))
+    assert scheduler.stats["merged_calls"] > merged_before
+    for want, have in zip(expected, got, strict=True):  # each caller: its own results, in its order
+        assert [r.tokens for r in have] == [r.tokens for r in want]
+        for a, b in zip(have, want, strict=True):
+            assert max(abs(x - y) for x, y in zip(a.token_logprobs, b.token_logprobs, strict=True)) < 1e-4
+
+
+def test_concurrent_callers_are_merged_and_get_their_own_results() -> None:
+    runner = Recorder()
+    scheduler = Scheduler("test-merge", max_wait_ms=300)
+    callers = [[1, 2, 3], [4], [5, 6], [7, 8, 9, 10]]
+    barrier = threading.Barrier(len(callers))
+
+    def call(items):
+        barrier.wait()
+        return scheduler.run("op", items, one_batch, runner)
+
+    try:
+        with ThreadPoolExecutor(len(callers)) as pool:
+            results = list(pool.map(call, callers))
+    finally:
+        scheduler.close()
+    assert results == [[10 * x for x in items] for items in callers]
+    assert scheduler.stats["merged_calls"] >= 1
+    assert any(len(b) > max(len(c) for c in callers) for b in runner.batches)  # items of several callers
+    assert scheduler.stats["items"] == sum(len(c) for c in callers)
+
+
+def test_different_ops_are_never_mixed_in_one_batch() -> None:
+    runner = Recorder()
+    scheduler = Scheduler("test-ops", max_wait_ms=200)
+    try:
+        a = scheduler.submit("a", [1, 2], one_batch, runner)
+        b = scheduler.submit("b", [100, 200], one_batch, runner)
+        c = scheduler.submit("a", [3], one_batch, runner)
+        assert a.result(WAIT) == [10, 20] and b.result(WAIT) == [1000, 2000] and c.result(WAIT) == [30]
+    finally:
+        scheduler.close()
+    assert sorted(map(sorted, runner.batches)) == [[1, 2, 3], [100, 200]]
+
+
+# ------------------------------------------------------------------------------------- failure handling
+
+
+def test_out_of_memory_halves_the_batch_until_it_fits() -> None:
+    def oom_above_two(items):
+        if len(items) > 2:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    runner = Recorder(oom_above_two)
+    scheduler = Scheduler("test-oom", max_wait_ms=300)
+    try:
+        first = scheduler.submit("op", [1, 2, 3, 4, 5], one_batch, runner)
+        second = scheduler.submit("op", [6, 7, 8], one_batch, runner)
+        assert first.result(WAIT) == [10, 20, 30, 40, 50]
+        assert second.result(WAIT) == [60, 70, 80]
+    finally:
+        scheduler.close()
+    # 8 -> 4 + 4 -> (2 + 2) + (2 + 2): three splits; every batch that ran had at most 2 items
+    assert scheduler.stats["oom_splits"] == 3
+    assert [len(b) for b in runner.batches if len(b) <= 2] == [2, 2, 2, 2]
+    assert scheduler.stats["items"] == 8
+
+
+def by_size(items: list) -> list[list[int]]:
+    """Two micro-batches: the items under 10, then the others."""
+    return [[i for i, x in enumerate(items) if x < 10], [i for i, x in enumerate(items) if x >= 10]]
+
+
+def test_an_item_that_alone_runs_out_of_memory_fails_only_its_micro_batch() -> None:
+    def oom_on_13(items):
+        if 13 in items:
+            raise RuntimeError("CUDA out of memory")
+
+    runner = Recorder(oom_on_13)
+    scheduler = Scheduler("test-oom-one", max_wait_ms=300)
+    try:
+        good = scheduler.submit("op", [1, 2], by_size, runner)
+        bad = scheduler.submit("op", [13, 14], by_size, runner)
+        assert good.result(WAIT) == [10, 20]
+        with pytest.raises(RuntimeError, match="out of memory"):
+            bad.result(WAIT)
+    finally:
+        scheduler.close()
+    assert scheduler.stats["merged_calls"] == 1
+    assert scheduler.stats["oom_splits"] == 1  # [13, 14] -> [13] (still OOM: a single item is not split)
+    assert [13] in runner.batches
+
+
+def test_a_failing_micro_batch_fails_only_its_callers() -> None:
+    def boom_on_negative(items):
+        if any(x < 0 for x in items):
+            raise ValueError("cannot score a negative item")
+
+    runner = Recorder(boom_on_negative)
+    scheduler = Scheduler("test-isolate", max_wait_ms=300)
+    try:
+        futures = [
+            scheduler.submit("op", [1, 2], each_alone, runner),
+            scheduler.submit("op", [3, -1, 4], each_alone, runner),
+            scheduler.submit("op", [5], each_alone, runner),
+        ]
+        assert futures[0].result(WAIT) == [10, 20]
+        with pytest.raises(ValueError, match="negative item"):
+            futures[1].result(WAIT)
+        assert futures[2].result(WAIT) == [50]
+        # not an OOM: no halving, and the scheduler keeps serving
+        assert scheduler.stats["oom_splits"] == 0
+        assert scheduler.run("op", [7], each_alone, runner) == [70]
+        runner.batches.clear()
+        with pytest.raises(ValueError, match="negative item"):
+            scheduler.run("op", [1, -1, 2, 3], one_batch, runner)
+        assert runner.batches == [[1, -1, 2, 3]]  # tried once, not halved
+    finally:
+        scheduler.close()
+
+
+def test_a_planner_bug_fails_the_callers_not_the_thread() -> None:
+    def broken_planner(items):
+        raise KeyError("bad plan")
+
+    scheduler = Scheduler("test-planner", max_wait_ms=1)
+    try:
+        with pytest.raises(KeyError, match="bad plan"):
+            scheduler.submit("op", [1], broken_planner, Recorder()).result(WAIT)
+        assert scheduler.run("op", [2], one_batch, Recorder()) == [20]
+    finally:
+        scheduler.close()
+
+
+def test_a_runner_returning_the_wrong_count_fails_its_callers_instead_of_killing_the_thread() -> None:
+    """A runner bug (too few outputs) must become that call's exception; the scheduler thread must survive,
+    or every later caller of the backend waits forever."""
+    scheduler = Scheduler("test-count", max_wait_ms=1)
+    quick = 3  # the runner returns at once: 3 s without an answer is a hang
+    try:
+        broken = scheduler.submit("op", [1, 2, 3], one_batch, lambda items: items[:-1])
+        try:
+            with pytest.raises(Exception):  # noqa: B017 - any exception, as long as it is not a hang
+                broken.result(quick)
+        except FutureTimeout:
+            pytest.fail("the caller of a runner that returned too few results hangs")
+        later = scheduler.submit("op", [4], one_batch, Recorder())
+        try:
+            assert later.result(quick) == [40]
+        except FutureTimeout:
+            pytest.fail("the scheduler thread died: a later caller hangs")
+    finally:
+        scheduler.close()
+
+
+# ---------------------------------------------------------------------------------------------- close
+
+
+def test_close_fails_pending_callers_instead_of_hanging() -> None:
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(items):
+        started.set()
+        assert release.wait(WAIT)
+        return [10 * x for x in items]
+
+    scheduler = Scheduler("test-close", max_wait_ms=1)
+    running = scheduler.submit("a", [1], one_batch, slow)
+    assert started.wait(WAIT)
+    pending = scheduler.submit("b", [2], one_batch, Recorder())  # queued behind the running batch
+    closer = threading.Thread(target=scheduler.close)
+    closer.start()
+    time.sleep(0.2)
+    release.set()
+    closer.join(WAIT)
+    assert not closer.is_alive()
+    assert running.result(WAIT) == [10]  # the batch in flight completes
+    with pytest.raises(RuntimeError, match="closed"):
+        pending.result(WAIT)  # the queued one is failed, not left waiting (and not run after close)
+    with pytest.raises(RuntimeError, match="is closed"):
+        scheduler.submit("a", [3], one_batch, Recorder())
+
+
+def test_close_is_idempotent_and_an_empty_call_needs_no_thread() -> None:
+    scheduler = Scheduler("test-idle")
+    assert scheduler.run("op", [], one_batch, Recorder()) == []
+    scheduler.close()
+    scheduler.close()
+    with pytest.raises(RuntimeError, match="is closed"):
+        scheduler.run("op", [1], one_batch, Recorder())
+
+
+# ---------------------------------------------------------------------------------------------- asyncio
+
+
+def test_arun_serves_asyncio_callers_in_order() -> None:
+    runner = Recorder()
+    scheduler = Scheduler("test-async", max_wait_ms=300)
+
+    async def main():
+        return await asyncio.gather(
+            scheduler.arun("op", [1, 2], one_batch, runner),
+            scheduler.arun("op", [3], one_batch, runner),
+            scheduler.arun("op", [4, 5, 6], one_batch, runner),
+        )
+
+    try:
+        assert asyncio.run(main()) == [[10, 20], [30], [40, 50, 60]]
+    finally:
+        scheduler.close()
+    assert scheduler.stats["merged_calls"] >= 1
+
+
+def test_arun_raises_the_runner_error_in_the_event_loop() -> None:
+    def boom(items):
+        raise ValueError("nope")
+
+    scheduler = Scheduler("test-async-err", max_wait_ms=1)
+    try:
+        with pytest.raises(ValueError, match="nope"):
+            asyncio.run(scheduler.arun("op", [1], one_batch, boom))
+    finally:
+        scheduler.close()
+
+
+# ------------------------------------------------------------------------------------------- packing
+
+
+def test_pack_by_budget_examples() -> None:
+    assert pack_by_budget([10, 10, 10, 10], budget=25) == [[0, 1], [2, 3]]
+    assert pack_by_budget([4, 50, 4], budget=20) == [[1], [0, 2]]  # too long for the budget: alone
+    assert pack_by_budget([4, 3], budget=20) == [[0], [1]]  # 1 padding token in 8 is over 10 %
+    assert pack_by_budget([100, 50], budget=1000) == [[0], [1]]  # 50 rows of padding > 10 %
+    assert pack_by_budget([100, 95], budget=1000) == [[0, 1]]
+    assert pack_by_budget([], budget=100) == []
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pack_by_budget_respects_the_budget_and_the_padding_bound(seed) -> None:
+    rng = random.Random(seed)
+    lengths = [rng.randint(1, 300) for _ in range(rng.randint(1, 200))]
+    budget = rng.choice([64, 256, 1024, 4096])
+    batches = pack_by_budget(lengths, budget)
+    flat = [i for b in batches for i in b]
+    assert sorted(flat) == list(range(len(lengths)))  # every item exactly once
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)  # longest first
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        if len(batch) > 1:
+            assert len(batch) * longest <= budget
+            assert sum(lengths[i] for i in batch) >= 0.9 * len(batch) * longest
+        else:
+            assert batch  # a lone item may exceed the budget, but no batch is empty
+
+
+def test_is_out_of_memory_recognises_cuda_and_cpu_allocators() -> None:
+    class OutOfMemoryError(RuntimeError):  # the name torch.cuda.OutOfMemoryError has
+        pass
+
+    assert is_out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 20.00 MiB"))
+    assert is_out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate"))
+    assert is_out_of_memory(OutOfMemoryError("anything"))
+    assert not is_out_of_memory(ValueError("shapes do not match"))
+    assert not is_out_of_memory(RuntimeError("index out of range"))
