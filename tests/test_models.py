@@ -112,7 +112,13 @@ def test_gemma_tokenizer_adds_bos(loaded: dict[str, tuple]) -> None:
     assert (tokenizer.bos_token, tokenizer.eos_token, tokenizer.pad_token) == ("<bos>", "<eos>", "<pad>")
     ids = tokenizer("The capital of France is").input_ids
     assert ids[0] == tokenizer.bos_token_id == 2 and ids.count(2) == 1
-    assert tokenizer.chat_template is None  # a base model: the GGUF carries no template
+    # a base model: the GGUF carries no template; the alias supplies Gemma's turn format
+    rendered = tokenizer.apply_chat_template(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}],
+        tokenize=False,
+        add_generation_prompt=True,
+    )
+    assert rendered == "<bos><start_of_turn>user\nBe brief.\n\nhi<end_of_turn>\n<start_of_turn>model\n"
     turn = tokenizer("<start_of_turn>user\nhi<end_of_turn>", add_special_tokens=False).input_ids
     assert turn[0] == tokenizer.convert_tokens_to_ids("<start_of_turn>")
     for text in [

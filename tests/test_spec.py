@@ -342,7 +342,7 @@ def test_unknown_spec_lists_the_available_ones() -> None:
     with pytest.raises(AssetNotFoundError) as info:
         load_spec("no_such_spec")
     assert "no verifiers asset named 'no_such_spec'" in str(info.value)
-    assert "available: gsm8k, math" in str(info.value)
+    assert "available: cme, gsm8k, math" in str(info.value)
 
 
 def test_overrides_merge_into_component_config(write_spec) -> None:

@@ -10,10 +10,11 @@ A failure in one micro-batch fails only the callers whose items were in it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,12 +138,11 @@ class Scheduler:
                 self._serve(jobs)
             except BaseException as exc:  # a bug here must fail these callers, never strand them
                 for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
+                    _fail(job, exc)
         with self._cv:  # closed: fail whatever is left rather than leave callers waiting
             leftover, self._jobs = self._jobs, []
         for job in leftover:
-            job.future.set_exception(RuntimeError(f"{self.name} was closed before this request ran"))
+            _fail(job, RuntimeError(f"{self.name} was closed before this request ran"))
 
     def _serve(self, jobs: list[_Job]) -> None:
         flat: list[tuple[_Job, int]] = [(job, i) for job in jobs for i in range(len(job.items))]
@@ -150,9 +150,11 @@ class Scheduler:
         self.stats["merged_calls"] += len(jobs) > 1
         try:
             plan = jobs[0].planner(items)
+            if sorted(k for batch in plan for k in batch) != list(range(len(items))):
+                raise RuntimeError(f"{self.name}: the batch plan does not cover each request exactly once")
         except BaseException as exc:  # a planning bug fails these callers, not the thread
             for job in jobs:
-                job.future.set_exception(exc)
+                _fail(job, exc)
             return
         runner = jobs[0].runner
         for batch in plan:
@@ -167,8 +169,7 @@ class Scheduler:
                     )
             except BaseException as exc:
                 for k in live:
-                    if not flat[k][0].future.done():
-                        flat[k][0].future.set_exception(exc)
+                    _fail(flat[k][0], exc)
                 continue
             self.stats["batches"] += 1
             self.stats["items"] += len(live)
@@ -177,7 +178,8 @@ class Scheduler:
                 job.results[i] = out
                 job.pending -= 1
                 if job.pending == 0 and not job.future.done():
-                    job.future.set_result(job.results)
+                    with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                        job.future.set_result(job.results)
 
     def _run_halving(self, runner: Runner, items: list[Any]) -> list[Any]:
         try:
@@ -189,6 +191,13 @@ class Scheduler:
         _free_accelerator_memory()
         half = len(items) // 2
         return self._run_halving(runner, items[:half]) + self._run_halving(runner, items[half:])
+
+
+def _fail(job: _Job, exc: BaseException) -> None:
+    """Fail a caller unless it already finished or was cancelled (an asyncio caller that gave up)."""
+    if not job.future.done():
+        with contextlib.suppress(InvalidStateError):
+            job.future.set_exception(exc)
 
 
 def _free_accelerator_memory() -> None:

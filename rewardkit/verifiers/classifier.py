@@ -74,9 +74,16 @@ class ClassifierVerifier(ModelVerifier):
                     )
                     continue
                 logit = result.logits[self.config.label]
-                value = 1 / (1 + math.exp(-logit)) if self.config.transform == "sigmoid" else logit
+                value = _sigmoid(logit) if self.config.transform == "sigmoid" else logit
                 scores[i] = Score(value, details={"logits": result.logits})
         return scores  # type: ignore[return-value]
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1 / (1 + math.exp(-x))
+    z = math.exp(x)  # no overflow for very negative logits
+    return z / (1 + z)
 
 
 __all__ = ["ClassifierVerifier"]

@@ -85,20 +85,35 @@ def render_context(backend: Backend, sample: Sample, mode: PromptMode) -> str:
     return backend.render_chat(messages, add_generation_prompt=True)
 
 
-def response_logprobs(
-    backend: Backend, samples: Sequence[Sample], config: ModelConfig
-) -> list[LoglikelihoodResult | Score]:
-    """Per-sample loglikelihood results, or the Score that explains why a sample has none."""
-    out: list[LoglikelihoodResult | Score] = [Score.unparseable("empty response") for _ in samples]
-    todo: list[int] = []
-    requests: list[LoglikelihoodRequest] = []
-    for i, sample in enumerate(samples):
+def render_contexts(backend: Backend, samples: Sequence[Sample], mode: PromptMode) -> list[str | Score]:
+    """Each sample's context, or the Score that says why it has none (empty response, bad prompt)."""
+    out: list[str | Score] = []
+    for sample in samples:
         if not sample.response.strip():
+            out.append(Score.unparseable("empty response"))
             continue
         try:
-            context = render_context(backend, sample, config.prompt)
+            out.append(render_context(backend, sample, mode))
         except Exception as exc:  # a malformed chat prompt is this sample's error
-            out[i] = Score.error(f"cannot render the prompt: {type(exc).__name__}: {exc}")
+            out.append(Score.error(f"cannot render the prompt: {type(exc).__name__}: {exc}"))
+    return out
+
+
+def response_logprobs(
+    backend: Backend,
+    samples: Sequence[Sample],
+    config: ModelConfig,
+    contexts: list[str | Score] | None = None,
+) -> list[LoglikelihoodResult | Score]:
+    """Per-sample loglikelihood results, or the Score that explains why a sample has none. ``contexts``
+    (default: rendered with this backend's chat template) lets two models score the very same text."""
+    if contexts is None:
+        contexts = render_contexts(backend, samples, config.prompt)
+    out: list[LoglikelihoodResult | Score] = list(contexts)  # type: ignore[arg-type]
+    todo: list[int] = []
+    requests: list[LoglikelihoodRequest] = []
+    for i, (sample, context) in enumerate(zip(samples, contexts, strict=True)):
+        if isinstance(context, Score):
             continue
         todo.append(i)
         requests.append(LoglikelihoodRequest(context, sample.response, config.max_tokens))
@@ -133,6 +148,8 @@ def group_zscore(samples: Sequence[Sample], scores: list[Score]) -> None:
     groups: dict[Any, list[int]] = {}
     for i, (sample, score) in enumerate(zip(samples, scores, strict=True)):
         if score.ok:
+            if sample.group is None:
+                score.reason = "no Sample.group: a sample alone in its group normalises to 0"
             groups.setdefault(sample.group if sample.group is not None else ("__alone__", i), []).append(i)
     for members in groups.values():
         values = [scores[i].value for i in members]
@@ -214,13 +231,16 @@ class DPOVerifier(ModelVerifier):
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         models = [self.config.model] + ([self.config.reference_model] if self.config.reference_model else [])
-        per_model = []
+        per_model: list[list[LoglikelihoodResult | Score]] = []
+        contexts = None  # rendered once, with the policy's chat template: both models read the same text
         for model in models:
             try:
                 backend = model_backend(model, self.config)
             except Exception as exc:
                 return [Score.from_exception(exc) for _ in samples]
-            per_model.append(response_logprobs(backend, samples, self.config))
+            if contexts is None:
+                contexts = render_contexts(backend, samples, self.config.prompt)
+            per_model.append(response_logprobs(backend, samples, self.config, contexts))
         scores = []
         for items in zip(*per_model, strict=True):
             failed = next((x for x in items if isinstance(x, Score)), None)

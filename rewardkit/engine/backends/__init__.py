@@ -58,7 +58,7 @@ def get_backend(kind: str = "transformers", **options: Any) -> Backend:
     key = (kind, config.model_dump_json())
     with _LOCK:
         backend = _INSTANCES.get(key)
-        if backend is None:
+        if backend is None or backend.closed:  # closed by its user (e.g. a `with` block): build anew
             backend = _INSTANCES[key] = backend_class(kind)(config)
         return backend
 

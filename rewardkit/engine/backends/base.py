@@ -165,8 +165,13 @@ class Backend:
     def count_tokens(self, text: str) -> int:
         raise BackendError(f"the {self.kind} backend has no local tokenizer")
 
+    @property
+    def closed(self) -> bool:
+        return getattr(self, "_closed", False)
+
     def close(self) -> None:
         """Release the model / connections / worker thread. Idempotent."""
+        self._closed = True
 
     def __enter__(self) -> Backend:
         return self

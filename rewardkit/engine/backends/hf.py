@@ -79,7 +79,8 @@ class TransformersBackend(Backend):
             raise BackendError(f"cannot load model {config.model!r} from {self.path}: {exc}") from exc
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        window = getattr(self.model.config, "max_position_embeddings", None) or 4096
+        self.text_config = self.model.config.get_text_config()
+        window = getattr(self.text_config, "max_position_embeddings", None) or 4096
         self.max_length = min(config.max_length or window, window)
         self.encoder = PairEncoder(self.tokenizer, self.max_length)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
@@ -110,7 +111,7 @@ class TransformersBackend(Backend):
 
     def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
         self._need("classifier", "classification")
-        items = [self._with_bos(self.encoder.ids(r.text)) for r in requests]
+        items = [self._fit(self._with_bos(self.encoder.ids(r.text)), self.max_length) for r in requests]
         return self.scheduler.run("classify", items, self._plan_flat, self._run_classify)
 
     def generate(
@@ -121,12 +122,14 @@ class TransformersBackend(Backend):
         prompts = [
             r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt)) for r in requests
         ]
-        items = [tuple(self._with_bos(self.encoder.ids(p))) for p in prompts]
+        room = max(self.max_length - params.max_tokens, 1)
+        items = [self._fit(self._with_bos(self.encoder.ids(p)), room) for p in prompts]
         return self.scheduler.run(
             ("generate", params), items, self._plan_flat, lambda b: self._run_generate(b, params)
         )
 
     def close(self) -> None:
+        self._closed = True
         self.scheduler.close()
 
     # -- planning -----------------------------------------------------------------------------------
@@ -142,6 +145,14 @@ class TransformersBackend(Backend):
         if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
             ids = (self.encoder.start_id, *ids)
         return ids
+
+    def _fit(self, ids: tuple[int, ...], limit: int) -> tuple[int, ...]:
+        """At most ``limit`` tokens: the last ones (a reward head and a generation read the end), BOS kept."""
+        if len(ids) <= limit:
+            return ids
+        if self.encoder.adds_bos and ids[0] == self.encoder.start_id and limit > 1:
+            return (ids[0], *ids[len(ids) - limit + 1 :])
+        return ids[len(ids) - limit :]
 
     def _plan_flat(self, items: list[Sequence[int]]) -> list[list[int]]:
         return pack_by_budget([len(x) for x in items], self.config.token_budget)
@@ -234,7 +245,7 @@ class TransformersBackend(Backend):
         last = out.last_hidden_state[0, -1]
         cache = out.past_key_values
         n_ctx = len(ctx)
-        lengths = [len(p.continuation) for p in pairs]
+        lengths = [n_ctx + len(p.continuation) for p in pairs]  # each row attends to its copy of the prefix
         for chunk in pack_by_budget(lengths, self.config.token_budget):
             sub = [pairs[k] for k in chunk]
             width = max(len(p.continuation) for p in sub)
@@ -268,7 +279,7 @@ class TransformersBackend(Backend):
         torch = self.torch
         targets = torch.tensor([t for p in pairs for t in p.continuation], device=self.device)
         head = self.model.get_output_embeddings()
-        cap = getattr(self.model.config, "final_logit_softcapping", None)
+        cap = getattr(self.text_config, "final_logit_softcapping", None)
         step = max(1, HEAD_BYTES // (4 * head.weight.shape[0]))
         logps, greedy = [], []
         for s in range(0, hidden.shape[0], step):

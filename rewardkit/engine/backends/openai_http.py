@@ -227,6 +227,10 @@ class OpenAIBackend(Backend):
                     f"{self.base_url}/completions returned no text_offset to split context from continuation; "
                     "set tokenizer= (the served model's tokenizer) to send token ids instead"
                 )
+            echoed = "".join(tokens[:n_prompt])
+            if echoed != prompt and echoed.endswith(prompt):  # the server echoed a BOS it added itself
+                shift = len(echoed) - len(prompt)
+                offsets = [o - shift for o in offsets]
             start, end = _continuation_span(offsets[:n_prompt], len(req.context), len(prompt))
             if req.max_tokens is not None and end - start > req.max_tokens:
                 end, truncated = start + req.max_tokens, True

@@ -1,7 +1,8 @@
 """How text becomes token ids for scoring, the same way in every backend that has a local tokenizer.
 
-``encode_pair`` tokenises context + continuation *together* and splits at the context's length (so a
-word straddling the boundary is tokenised as the model would read the whole text), prepends BOS when
+``encode`` tokenises context + continuation *together* and splits at the first token that reaches past
+the context's last character (so the text is tokenised as the model reads the whole of it, and a token
+straddling the boundary, e.g. " Paris" after "is", counts as continuation), prepends BOS when
 the tokenizer itself would, caps the continuation at ``max_tokens`` and cuts the context from the left
 when the pair does not fit the model's window.
 """
@@ -35,10 +36,22 @@ class PairEncoder:
     def ids(self, text: str) -> list[int]:
         return list(self.tok(text, add_special_tokens=False)["input_ids"]) if text else []
 
+    def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
+        """Token ids of context + continuation, split where the continuation's characters begin."""
+        text = context + continuation
+        if not text:
+            return [], []
+        try:
+            enc = self.tok(text, add_special_tokens=False, return_offsets_mapping=True)
+        except (NotImplementedError, ValueError):  # a slow tokenizer without offsets: split by prefix
+            ctx, whole = self.ids(context), self.ids(text)
+            return ctx, (whole[len(ctx) :] if whole[: len(ctx)] == ctx else self.ids(continuation))
+        ids, offsets = list(enc["input_ids"]), enc["offset_mapping"]
+        cut = next((k for k, (_, end) in enumerate(offsets) if end > len(context)), len(ids))
+        return ids[:cut], ids[cut:]
+
     def encode(self, context: str, continuation: str, max_tokens: int | None = None) -> EncodedPair:
-        ctx = self.ids(context)
-        whole = self.ids(context + continuation)
-        cont = whole[len(ctx) :] if whole[: len(ctx)] == ctx else self.ids(continuation)
+        ctx, cont = self.split(context, continuation)
         if not ctx or (self.adds_bos and ctx[0] != self.start_id):
             ctx = [self.start_id, *ctx]
         truncated = False
