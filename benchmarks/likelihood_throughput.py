@@ -22,7 +22,7 @@ Reported: response tokens scored per second, peak RSS of each child, and the lar
 of each method's per-sample summed logprob from the naive loop's.
 
     python benchmarks/likelihood_throughput.py            # 8 x 8 = 64 samples
-    python benchmarks/likelihood_throughput.py --quick    # 2 x 8 = 16 samples, under 60 s
+    python benchmarks/likelihood_throughput.py --quick    # 2 x 8 = 16 samples, no bf16 run, under 60 s
 
 The last line printed is ``ratio=<rewardkit tokens/s / naive tokens/s>``; the lm-eval ratio is printed
 above it; results go to ``benchmarks/results/likelihood_throughput.json``.
@@ -192,7 +192,7 @@ def main() -> None:
         "seconds_by_batch_size": {str(b): r["seconds"] for b, r in lm_eval_runs.items()},
     }
     runs["rewardkit"] = in_child("rewardkit", path, pairs)
-    if not args.no_bf16:
+    if not (args.no_bf16 or args.quick):
         runs["rewardkit_bf16"] = in_child("rewardkit", path, pairs, "bfloat16")
 
     reference = runs["naive"]["sums"]

