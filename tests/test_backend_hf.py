@@ -357,3 +357,47 @@ def test_async_loglikelihood_matches_the_sync_path(smollm2_backend) -> None:
 
     first, second = asyncio.run(both())
     assert max_diff(first + second, smollm2_backend.loglikelihood(REQUESTS)) < TOL
+
+
+def test_a_token_straddling_the_boundary_counts_as_continuation(smollm2_backend) -> None:
+    """ "...is " + "Paris." is read as the model reads the whole text: " Paris" is one token, scored as
+    continuation, so both ways of placing the space give the same tokens and the same value."""
+    from rewardkit.engine.backends import LoglikelihoodRequest
+
+    a = smollm2_backend.encoder.encode("The capital of France is ", "Paris.")
+    b = smollm2_backend.encoder.encode("The capital of France is", " Paris.")
+    assert a == b
+    whole = smollm2_backend.tokenizer("The capital of France is Paris.", add_special_tokens=False)[
+        "input_ids"
+    ]
+    assert list(a.context + a.continuation) == whole
+    x, y = smollm2_backend.loglikelihood(
+        [
+            LoglikelihoodRequest("The capital of France is ", "Paris."),
+            LoglikelihoodRequest("The capital of France is", " Paris."),
+        ]
+    )
+    assert x.token_logprobs == pytest.approx(y.token_logprobs, abs=1e-5) and x.tokens[0] == " Paris"
+
+
+def test_a_closed_shared_backend_is_rebuilt() -> None:
+    from rewardkit.engine.backends import LoglikelihoodRequest, get_backend
+
+    with get_backend("transformers", model="smollm2", token_budget=999) as first:
+        assert first.loglikelihood([LoglikelihoodRequest("a", " b")])[0].count == 1
+    assert first.closed
+    second = get_backend("transformers", model="smollm2", token_budget=999)
+    assert second is not first and not second.closed
+    assert second.loglikelihood([LoglikelihoodRequest("a", " b")])[0].count == 1
+    second.close()
+
+
+def test_generation_prompt_longer_than_the_window_keeps_its_end() -> None:
+    from rewardkit.engine.backends import GenerationParams, GenerationRequest, get_backend
+
+    lm = get_backend("transformers", model="smollm2", max_length=32)
+    [out] = lm.generate(
+        [GenerationRequest("word " * 200 + "The capital of France is")], GenerationParams(max_tokens=4)
+    )
+    assert out.finish_reason in ("length", "stop") and isinstance(out.text, str)
+    lm.close()

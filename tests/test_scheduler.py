@@ -331,3 +331,41 @@ def test_is_out_of_memory_recognises_cuda_and_cpu_allocators() -> None:
     assert is_out_of_memory(OutOfMemoryError("anything"))
     assert not is_out_of_memory(ValueError("shapes do not match"))
     assert not is_out_of_memory(RuntimeError("index out of range"))
+
+
+def test_a_cancelled_caller_does_not_strand_the_others() -> None:
+    """An asyncio caller that gives up cancels its future; failing or finishing it later must not kill the
+    thread (InvalidStateError) and leave the next callers waiting."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(items):
+        started.set()
+        assert release.wait(WAIT)
+        return [10 * x for x in items]
+
+    scheduler = Scheduler("test-cancel", max_wait_ms=1)
+    busy = scheduler.submit("a", [1], one_batch, slow)
+    assert started.wait(WAIT)
+    gave_up = scheduler.submit("b", [2], one_batch, Recorder())
+    waiting = scheduler.submit("b", [3], one_batch, Recorder())
+    assert gave_up.cancel()
+    release.set()
+    assert busy.result(WAIT) == [10]
+    assert waiting.result(WAIT) == [30]  # served although its batch-mate was cancelled
+    closer = threading.Thread(target=scheduler.close)
+    queued = scheduler.submit("c", [4], one_batch, slow)
+    queued.cancel()
+    closer.start()
+    closer.join(WAIT)
+    assert not closer.is_alive()
+
+
+@pytest.mark.parametrize("plan", [lambda items: [[0]], lambda items: [[0, 0], [1]]])
+def test_a_plan_that_misses_or_repeats_a_request_fails_instead_of_hanging(plan) -> None:
+    scheduler = Scheduler("test-plan", max_wait_ms=1)
+    future = scheduler.submit("a", [1, 2], plan, Recorder())
+    with pytest.raises(RuntimeError, match="exactly once"):
+        future.result(WAIT)
+    assert scheduler.submit("a", [3], one_batch, Recorder()).result(WAIT) == [30]  # the thread lives on
+    scheduler.close()
