@@ -180,6 +180,88 @@ class Backend:
         self.close()
 
 
+class LocalBackend(Backend):
+    """A backend with the model's tokenizer at hand (transformers, vLLM). Subclasses set ``tokenizer``,
+    ``encoder`` (a PairEncoder), ``scheduler`` and ``max_length`` in ``__init__``, implement the three
+    ``_run_*`` runners (one micro-batch each) and may refine the planners (default: one batch)."""
+
+    tokenizer: Any
+    encoder: Any
+    scheduler: Any
+    max_length: int
+
+    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
+        try:
+            return self.encoder.render_chat(messages, add_generation_prompt, self.config.model)
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.encoder.ids(text))
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        items = self._loglikelihood_items(requests)
+        return self.scheduler.run("loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood)
+
+    async def aloglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        items = self._loglikelihood_items(requests)
+        return await self.scheduler.arun(
+            "loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood
+        )
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        self._need("causal_lm", "generation")
+        params = params or GenerationParams()
+        room = max(self.max_length - params.max_tokens, 1)
+        items = [
+            self.encoder.prompt(
+                r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt)), room
+            )
+            for r in requests
+        ]
+        return self.scheduler.run(
+            ("generate", params), items, self._plan_flat, lambda batch: self._run_generate(batch, params)
+        )
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        self._need("classifier", "classification")
+        items = [self.encoder.prompt(r.text) for r in requests]
+        return self.scheduler.run("classify", items, self._plan_flat, self._run_classify)
+
+    def close(self) -> None:
+        super().close()
+        self.scheduler.close()
+
+    # -- for subclasses -----------------------------------------------------------------------------
+
+    def _loglikelihood_items(self, requests: Sequence[LoglikelihoodRequest]) -> list[Any]:
+        self._need("causal_lm", "loglikelihood scoring")
+        return [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
+
+    def _need(self, head: str, what: str) -> None:
+        have = getattr(self.config, "head", "causal_lm")
+        if have != head:
+            raise BackendError(
+                f"{what} needs a backend with head={head!r}; this one was loaded with head={have!r}"
+            )
+
+    def _plan_flat(self, items: list[Any]) -> list[list[int]]:
+        return [list(range(len(items)))]
+
+    _plan_loglikelihood = _plan_flat
+
+    def _run_loglikelihood(self, items: list[Any]) -> list[LoglikelihoodResult]:
+        raise NotImplementedError
+
+    def _run_generate(self, items: list[Any], params: GenerationParams) -> list[GenerationResult]:
+        raise NotImplementedError
+
+    def _run_classify(self, items: list[Any]) -> list[ClassifyResult]:
+        raise NotImplementedError
+
+
 __all__ = [
     "Backend",
     "BackendConfig",
@@ -190,5 +272,6 @@ __all__ = [
     "GenerationRequest",
     "GenerationResult",
     "LoglikelihoodRequest",
+    "LocalBackend",
     "LoglikelihoodResult",
 ]

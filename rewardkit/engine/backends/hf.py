@@ -20,20 +20,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from rewardkit.engine.backends.base import (
-    Backend,
     BackendConfig,
     BackendError,
-    ClassifyRequest,
     ClassifyResult,
     GenerationParams,
-    GenerationRequest,
     GenerationResult,
-    LoglikelihoodRequest,
+    LocalBackend,
     LoglikelihoodResult,
 )
 from rewardkit.engine.backends.tokens import EncodedPair, PairEncoder
 from rewardkit.engine.scheduler import Scheduler, pack_by_budget
-from rewardkit.types import Message
 
 HEAD_BYTES = 256 * 1024 * 1024  # logits computed per chunk of positions: at most this many bytes
 
@@ -48,7 +44,7 @@ class TransformersConfig(BackendConfig):
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's own)")
 
 
-class TransformersBackend(Backend):
+class TransformersBackend(LocalBackend):
     kind = "transformers"
     Config = TransformersConfig
     config: TransformersConfig
@@ -85,74 +81,7 @@ class TransformersBackend(Backend):
         self.encoder = PairEncoder(self.tokenizer, self.max_length)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
 
-    # -- public -------------------------------------------------------------------------------------
-
-    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
-        if not self.tokenizer.chat_template:
-            raise BackendError(f"model {self.config.model!r} has no chat template; use prompt mode 'raw'")
-        return self.tokenizer.apply_chat_template(
-            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
-        )
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.encoder.ids(text))
-
-    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        self._need("causal_lm", "loglikelihood scoring")
-        items = [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
-        return self.scheduler.run("loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood)
-
-    async def aloglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        self._need("causal_lm", "loglikelihood scoring")
-        items = [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
-        return await self.scheduler.arun(
-            "loglikelihood", items, self._plan_loglikelihood, self._run_loglikelihood
-        )
-
-    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
-        self._need("classifier", "classification")
-        items = [self._fit(self._with_bos(self.encoder.ids(r.text)), self.max_length) for r in requests]
-        return self.scheduler.run("classify", items, self._plan_flat, self._run_classify)
-
-    def generate(
-        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
-    ) -> list[GenerationResult]:
-        self._need("causal_lm", "generation")
-        params = params or GenerationParams()
-        prompts = [
-            r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt)) for r in requests
-        ]
-        room = max(self.max_length - params.max_tokens, 1)
-        items = [self._fit(self._with_bos(self.encoder.ids(p)), room) for p in prompts]
-        return self.scheduler.run(
-            ("generate", params), items, self._plan_flat, lambda b: self._run_generate(b, params)
-        )
-
-    def close(self) -> None:
-        self._closed = True
-        self.scheduler.close()
-
     # -- planning -----------------------------------------------------------------------------------
-
-    def _need(self, head: str, what: str) -> None:
-        if self.config.head != head:
-            raise BackendError(
-                f"{what} needs a backend with head={head!r}; this one was loaded with head={self.config.head!r}"
-            )
-
-    def _with_bos(self, ids: Sequence[int]) -> tuple[int, ...]:
-        ids = tuple(ids)
-        if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
-            ids = (self.encoder.start_id, *ids)
-        return ids
-
-    def _fit(self, ids: tuple[int, ...], limit: int) -> tuple[int, ...]:
-        """At most ``limit`` tokens: the last ones (a reward head and a generation read the end), BOS kept."""
-        if len(ids) <= limit:
-            return ids
-        if self.encoder.adds_bos and ids[0] == self.encoder.start_id and limit > 1:
-            return (ids[0], *ids[len(ids) - limit + 1 :])
-        return ids[len(ids) - limit :]
 
     def _plan_flat(self, items: list[Sequence[int]]) -> list[list[int]]:
         return pack_by_budget([len(x) for x in items], self.config.token_budget)

@@ -142,12 +142,11 @@ class OpenAIBackend(Backend):
     # -- public -------------------------------------------------------------------------------------
 
     def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
-        tok = self._need_tokenizer("render_chat")
-        if not tok.chat_template:
-            raise BackendError(f"tokenizer {self.config.tokenizer!r} has no chat template")
-        return tok.apply_chat_template(
-            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
-        )
+        self._need_tokenizer("render_chat")
+        try:
+            return self.encoder.render_chat(messages, add_generation_prompt, str(self.config.tokenizer))
+        except ValueError as exc:
+            raise BackendError(str(exc)) from None
 
     def count_tokens(self, text: str) -> int:
         self._need_tokenizer("count_tokens")
@@ -171,7 +170,9 @@ class OpenAIBackend(Backend):
                 prompts.append(r.prompt if isinstance(r.prompt, str) else list(r.prompt))
             else:
                 text = r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt))
-                prompts.append(list(self._with_bos(self.encoder.ids(text))))
+                prompts.append(
+                    list(self.encoder.prompt(text, max(self.encoder.max_length - params.max_tokens, 1)))
+                )
         return self._map(lambda p: self._generate_one(p, params), prompts)
 
     def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
@@ -318,12 +319,6 @@ class OpenAIBackend(Backend):
                 f"{what} needs a local tokenizer: set tokenizer= (the served model's alias, folder or hub id)"
             )
         return self.tokenizer
-
-    def _with_bos(self, ids: Sequence[int]) -> tuple[int, ...]:
-        ids = tuple(ids)
-        if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
-            ids = (self.encoder.start_id, *ids)
-        return ids or (self.encoder.start_id,)
 
     def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """fn over items on the shared pool (at most ``concurrency`` in flight), results in order."""

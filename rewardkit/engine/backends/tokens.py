@@ -36,6 +36,25 @@ class PairEncoder:
     def ids(self, text: str) -> list[int]:
         return list(self.tok(text, add_special_tokens=False)["input_ids"]) if text else []
 
+    def prompt(self, text: str, limit: int | None = None) -> tuple[int, ...]:
+        """Ids of a prompt to continue or classify: BOS where the tokenizer adds one, never empty, at most
+        ``limit`` tokens (the last ones: a reward head and a generation read the end; BOS kept)."""
+        ids = tuple(self.ids(text))
+        if (self.adds_bos and (not ids or ids[0] != self.start_id)) or not ids:
+            ids = (self.start_id, *ids)
+        limit = limit or self.max_length
+        if len(ids) > limit:
+            keep_bos = self.adds_bos and limit > 1
+            ids = (ids[0], *ids[len(ids) - limit + 1 :]) if keep_bos else ids[len(ids) - limit :]
+        return ids
+
+    def render_chat(self, messages: Any, add_generation_prompt: bool, model: str) -> str:
+        if not self.tok.chat_template:
+            raise ValueError(f"model {model!r} has no chat template; use prompt mode 'raw'")
+        return self.tok.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+
     def split(self, context: str, continuation: str) -> tuple[list[int], list[int]]:
         """Token ids of context + continuation, split where the continuation's characters begin."""
         text = context + continuation

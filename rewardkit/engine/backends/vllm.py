@@ -23,26 +23,21 @@ prompt is recomputed per response when scoring; generation does use the prefix c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import Field
 
 from rewardkit.engine.backends.base import (
-    Backend,
     BackendConfig,
     BackendError,
-    ClassifyRequest,
     ClassifyResult,
     GenerationParams,
-    GenerationRequest,
     GenerationResult,
-    LoglikelihoodRequest,
+    LocalBackend,
     LoglikelihoodResult,
 )
 from rewardkit.engine.backends.tokens import EncodedPair, PairEncoder
 from rewardkit.engine.scheduler import Scheduler
-from rewardkit.types import Message
 
 INSTALL_HINT = (
     "vLLM is not installed in this environment; install vllm in its own environment: "
@@ -70,7 +65,7 @@ class VLLMConfig(BackendConfig):
     seed: int = Field(0, description="the engine's seed (sampling without a per-request seed)")
 
 
-class VLLMBackend(Backend):
+class VLLMBackend(LocalBackend):
     kind = "vllm"
     Config = VLLMConfig
     config: VLLMConfig
@@ -121,68 +116,17 @@ class VLLMBackend(Backend):
         # a generate-runner prompt must leave room for one sampled token, so scored pairs get window - 1
         self.encoder = PairEncoder(self.tokenizer, window - 1 if config.head == "causal_lm" else window)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
-        self._closed = False
-
-    # -- public -------------------------------------------------------------------------------------
-
-    def render_chat(self, messages: Sequence[Message], add_generation_prompt: bool = True) -> str:
-        if not self.tokenizer.chat_template:
-            raise BackendError(f"model {self.config.model!r} has no chat template; use prompt mode 'raw'")
-        return self.tokenizer.apply_chat_template(
-            list(messages), tokenize=False, add_generation_prompt=add_generation_prompt
-        )
-
-    def count_tokens(self, text: str) -> int:
-        return len(self.encoder.ids(text))
-
-    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        self._need("causal_lm", "loglikelihood scoring")
-        items = [self.encoder.encode(r.context, r.continuation, r.max_tokens) for r in requests]
-        return self.scheduler.run("loglikelihood", items, _one_batch, self._run_loglikelihood)
-
-    def generate(
-        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
-    ) -> list[GenerationResult]:
-        self._need("causal_lm", "generation")
-        params = params or GenerationParams()
-        prompts = [
-            r.prompt if isinstance(r.prompt, str) else self.render_chat(list(r.prompt)) for r in requests
-        ]
-        items = [self._with_bos(self.encoder.ids(p)) for p in prompts]
-        return self.scheduler.run(
-            ("generate", params), items, _one_batch, lambda batch: self._run_generate(batch, params)
-        )
-
-    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
-        self._need("classifier", "classification")
-        items = [self._with_bos(self.encoder.ids(r.text)) for r in requests]
-        return self.scheduler.run("classify", items, _one_batch, self._run_classify)
 
     def close(self) -> None:
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
-        self.scheduler.close()
+        super().close()
         try:  # stop the engine's child processes now rather than at interpreter exit
             self.llm.llm_engine.engine_core.shutdown()
         except Exception:  # already gone, or an engine without this method
             pass
 
     # -- running ------------------------------------------------------------------------------------
-
-    def _need(self, head: str, what: str) -> None:
-        if self.config.head != head:
-            raise BackendError(
-                f"{what} needs a backend with head={head!r}; this one was loaded with head={self.config.head!r}"
-            )
-
-    def _with_bos(self, ids: Sequence[int]) -> tuple[int, ...]:
-        ids = tuple(ids)
-        if self.encoder.adds_bos and (not ids or ids[0] != self.encoder.start_id):
-            ids = (self.encoder.start_id, *ids)
-        if not ids:  # vLLM refuses an empty prompt: start from BOS (or EOS), as scoring does
-            ids = (self.encoder.start_id,)
-        return ids
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -263,11 +207,6 @@ class VLLMBackend(Backend):
         raw = vllm.PoolingParams(use_activation=False)  # logits, not softmax/sigmoid probabilities
         outputs = self._call("classification", self.llm.classify, prompts, pooling_params=raw)
         return [ClassifyResult([float(x) for x in out.outputs.probs]) for out in outputs]
-
-
-def _one_batch(items: list[Any]) -> list[list[int]]:
-    """vLLM plans its own batches and memory: hand it everything the callers sent, in one call."""
-    return [list(range(len(items)))]
 
 
 __all__ = ["INSTALL_HINT", "VLLMBackend", "VLLMConfig"]
