@@ -45,6 +45,19 @@ class Recorder:
         return [10 * x for x in items]
 
 
+def blocking_runner():
+    """A runner that blocks until released: (runner, started event, release event)."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(items):
+        started.set()
+        assert release.wait(WAIT)
+        return [10 * x for x in items]
+
+    return slow, started, release
+
+
 # ------------------------------------------------------------------------------- merging, real backend
 
 
@@ -225,14 +238,7 @@ def test_a_runner_returning_the_wrong_count_fails_its_callers_instead_of_killing
 
 
 def test_close_fails_pending_callers_instead_of_hanging() -> None:
-    release = threading.Event()
-    started = threading.Event()
-
-    def slow(items):
-        started.set()
-        assert release.wait(WAIT)
-        return [10 * x for x in items]
-
+    slow, started, release = blocking_runner()
     scheduler = Scheduler("test-close", max_wait_ms=1)
     running = scheduler.submit("a", [1], one_batch, slow)
     assert started.wait(WAIT)
@@ -336,14 +342,7 @@ def test_is_out_of_memory_recognises_cuda_and_cpu_allocators() -> None:
 def test_a_cancelled_caller_does_not_strand_the_others() -> None:
     """An asyncio caller that gives up cancels its future; failing or finishing it later must not kill the
     thread (InvalidStateError) and leave the next callers waiting."""
-    release = threading.Event()
-    started = threading.Event()
-
-    def slow(items):
-        started.set()
-        assert release.wait(WAIT)
-        return [10 * x for x in items]
-
+    slow, started, release = blocking_runner()
     scheduler = Scheduler("test-cancel", max_wait_ms=1)
     busy = scheduler.submit("a", [1], one_batch, slow)
     assert started.wait(WAIT)

@@ -149,14 +149,8 @@ class TransformersBackend(LocalBackend):
     def _score_full(self, pairs: list[EncodedPair], where: list[int], results: list) -> None:
         """Whole sequences, right-padded: one forward, head only at continuation positions."""
         torch = self.torch
-        seqs = [p.context + p.continuation for p in pairs]
-        width = max(len(s) for s in seqs)
-        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(seqs), width), dtype=torch.long)
-        for r, s in enumerate(seqs):
-            ids[r, : len(s)] = torch.tensor(s)
-            mask[r, : len(s)] = 1
-        hidden = self._body(ids.to(self.device), mask.to(self.device))
+        ids, mask = self._pad([p.context + p.continuation for p in pairs])
+        hidden = self._body(ids, mask)
         rows, cols = [], []
         for r, p in enumerate(pairs):
             start = len(p.context) - 1
@@ -177,19 +171,16 @@ class TransformersBackend(LocalBackend):
         lengths = [n_ctx + len(p.continuation) for p in pairs]  # each row attends to its copy of the prefix
         for chunk in pack_by_budget(lengths, self.config.token_budget):
             sub = [pairs[k] for k in chunk]
-            width = max(len(p.continuation) for p in sub)
-            ids = torch.full((len(sub), width), self.tokenizer.pad_token_id, dtype=torch.long)
-            mask = torch.zeros((len(sub), n_ctx + width), dtype=torch.long)
-            mask[:, :n_ctx] = 1
-            for r, p in enumerate(sub):
-                ids[r, : len(p.continuation)] = torch.tensor(p.continuation)
-                mask[r, n_ctx : n_ctx + len(p.continuation)] = 1
+            ids, cont_mask = self._pad([p.continuation for p in sub])
+            width = ids.shape[1]
+            prefix = torch.ones((len(sub), n_ctx), dtype=torch.long, device=self.device)
+            mask = torch.cat([prefix, cont_mask], dim=1)  # every row sees the whole shared prefix
             expanded = copy.deepcopy(cache)
             expanded.batch_repeat_interleave(len(sub))
             positions = torch.arange(n_ctx, n_ctx + width, device=self.device).expand(len(sub), width)
             hidden = self.model.base_model(
-                ids.to(self.device),
-                attention_mask=mask.to(self.device),
+                ids,
+                attention_mask=mask,
                 past_key_values=expanded,
                 position_ids=positions,
                 use_cache=True,
@@ -199,6 +190,18 @@ class TransformersBackend(LocalBackend):
             for r, p in enumerate(sub):  # position t predicts token t+1; the context's last predicts 0
                 picked += [last[None], hidden[r, : len(p.continuation) - 1]]
             self._emit(torch.cat(picked), sub, [where[k] for k in chunk], results)
+
+    def _pad(self, seqs: Sequence[Sequence[int]], left: bool = False) -> tuple[Any, Any]:
+        """(ids, attention mask) of the sequences padded to the longest, on the model's device."""
+        torch = self.torch
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for r, s in enumerate(seqs):
+            cols = slice(width - len(s), width) if left else slice(0, len(s))
+            ids[r, cols] = torch.tensor(list(s), dtype=torch.long)
+            mask[r, cols] = 1
+        return ids.to(self.device), mask.to(self.device)
 
     def _body(self, ids: Any, mask: Any) -> Any:
         return self.model.base_model(input_ids=ids, attention_mask=mask, return_dict=True).last_hidden_state
@@ -234,41 +237,31 @@ class TransformersBackend(LocalBackend):
 
     def _run_classify(self, items: list[tuple[int, ...]]) -> list[ClassifyResult]:
         torch = self.torch
-        width = max(len(x) for x in items)
-        ids = torch.full((len(items), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(items), width), dtype=torch.long)
-        for r, s in enumerate(items):
-            ids[r, : len(s)] = torch.tensor(s)
-            mask[r, : len(s)] = 1
+        ids, mask = self._pad(items)
         with torch.inference_mode():
             score_head = getattr(self.model, "score", None)
             if score_head is None:  # an unusual head: let the model find the last token, one by one
                 logits = [
-                    self.model(input_ids=ids[r : r + 1, : len(s)].to(self.device)).logits[0]
-                    for r, s in enumerate(items)
+                    self.model(input_ids=ids[r : r + 1, : len(s)]).logits[0] for r, s in enumerate(items)
                 ]
                 return [ClassifyResult(x.float().tolist()) for x in logits]
-            hidden = self._body(ids.to(self.device), mask.to(self.device))
-            last = hidden[torch.arange(len(items)), torch.tensor([len(s) - 1 for s in items])]
+            hidden = self._body(ids, mask)
+            rows = torch.arange(len(items), device=self.device)
+            last = hidden[rows, torch.tensor([len(s) - 1 for s in items], device=self.device)]
             logits = score_head(last).float()
         return [ClassifyResult(row) for row in logits.tolist()]
 
     def _run_generate(self, items: list[tuple[int, ...]], params: GenerationParams) -> list[GenerationResult]:
         torch = self.torch
-        width = max(len(x) for x in items)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.full((len(items), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(items), width), dtype=torch.long)
-        for r, s in enumerate(items):  # left padding for generation
-            ids[r, width - len(s) :] = torch.tensor(s)
-            mask[r, width - len(s) :] = 1
+        ids, mask = self._pad(items, left=True)  # generation continues every row at the same column
+        width, pad = ids.shape[1], self.tokenizer.pad_token_id
         if params.seed is not None:
             torch.manual_seed(params.seed)
         sample = params.temperature > 0
         with torch.inference_mode():
             out = self.model.generate(
-                input_ids=ids.to(self.device),
-                attention_mask=mask.to(self.device),
+                input_ids=ids,
+                attention_mask=mask,
                 max_new_tokens=params.max_tokens,
                 do_sample=sample,
                 temperature=params.temperature if sample else None,
