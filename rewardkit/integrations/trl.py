@@ -1,0 +1,213 @@
+"""rewardkit rewards as TRL ``GRPOTrainer`` reward functions.
+
+::
+
+    from trl import GRPOConfig, GRPOTrainer
+    from rewardkit.integrations.trl import reward_func
+
+    trainer = GRPOTrainer(model=..., args=GRPOConfig(...), train_dataset=ds,   # ds has "prompt", "answer"
+                          reward_funcs=[reward_func("math")])
+
+TRL calls a reward function as ``f(prompts=..., completions=..., completion_ids=..., **columns,
+trainer_state=..., log_extra=..., log_metric=...)``, one entry per completion, the ``num_generations``
+completions of a prompt next to each other. The function here:
+
+- builds one :class:`~rewardkit.types.Sample` per completion: the completion text (plain, or the
+  assistant messages of a conversational completion), the prompt (text or chat messages), the reference
+  from the first of the columns ``reference``, ``answer``, ``solution``, ``ground_truth`` (or
+  ``reference_field``), and ``group`` = one id per distinct prompt in the call, so group-normalised specs
+  (``cme``) see each GRPO group;
+- scores the batch with one ``score_batch`` call (``ascore_batch`` for :func:`async_reward_func`, which
+  TRL runs on its event loop beside other async reward functions);
+- returns ``value`` per completion: ``None`` for a non-ok score (TRL turns it into NaN and leaves the
+  completion out of this reward), or the value a spec's ``fallback`` chose;
+- logs the share of each status as ``rewardkit/<name>/<status>`` metrics and a ``<name>/status`` column in
+  TRL's completions table (through TRL's ``log_metric`` / ``log_extra``), so failures stay visible.
+
+The functions are callable objects, picklable when the spec is given by name or path (TRL's async GRPO
+rollout worker sends reward functions to a spawned process), and carry ``__name__`` = ``name`` (default
+``rewardkit_<spec>``), which TRL uses for its ``rewards/<name>/mean`` logs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from rewardkit.integrations import (
+    SpecLike,
+    columns_of,
+    group_ids,
+    load_verifier,
+    pick_reference_field,
+    spec_label,
+    status_fractions,
+    to_samples,
+    value_or,
+)
+from rewardkit.types import Sample, Score
+from rewardkit.verifier import Verifier
+
+# Keyword arguments TRL passes that are not dataset columns.
+_TRAINER_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments", "completion_ids", "prompts")
+
+
+class RewardFunction:
+    """A GRPOTrainer reward function backed by a rewardkit spec or verifier (synchronous).
+
+    Build it with :func:`reward_func`, which describes the options.
+    """
+
+    def __init__(
+        self,
+        spec: SpecLike,
+        *,
+        reference_field: str | Sequence[str] | None = None,
+        group_field: str | None = None,
+        name: str | None = None,
+        log_status: bool = True,
+    ) -> None:
+        if not isinstance(spec, (str, os.PathLike, Verifier)):
+            raise TypeError(f"spec must be a spec name, a YAML path or a Verifier, got {type(spec).__name__}")
+        self.spec = spec
+        self.reference_field = reference_field
+        self.group_field = group_field
+        self.log_status = log_status
+        self.__name__ = name or f"rewardkit_{spec_label(spec)}"
+        self._verifier: Verifier | None = spec if isinstance(spec, Verifier) else None
+
+    @property
+    def verifier(self) -> Verifier:
+        """The verifier (a named spec is loaded on first use, once per process)."""
+        if self._verifier is None:
+            self._verifier = load_verifier(self.spec)
+        return self._verifier
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.__name__!r}, spec={self.spec!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if not isinstance(self.spec, Verifier):
+            state["_verifier"] = None  # reloaded by name in the receiving process
+        return state
+
+    # ------------------------------------------------------------------------------------ building
+
+    def samples(
+        self,
+        prompts: Sequence[Any] | None,
+        completions: Sequence[Any],
+        **kwargs: Any,
+    ) -> list[Sample]:
+        """The Samples for one TRL call (prompts, completions and the dataset columns in ``kwargs``)."""
+        n = len(completions)
+        if prompts is not None and len(prompts) != n:
+            raise ValueError(f"got {len(prompts)} prompts for {n} completions")
+        columns = columns_of(kwargs, n, exclude=_TRAINER_KWARGS)
+        ref_field = pick_reference_field(columns, self.reference_field, n=n)
+        references = columns[ref_field] if ref_field else None
+        if self.group_field is not None:
+            if self.group_field not in columns:
+                raise KeyError(
+                    f"group_field {self.group_field!r} is not a column of this batch; "
+                    f"columns: {', '.join(sorted(columns)) or '(none)'}"
+                )
+            groups = [str(g) for g in columns[self.group_field]]
+        elif prompts is not None:
+            groups = group_ids(list(prompts))
+        else:
+            groups = None
+        metas = [{k: v[i] for k, v in columns.items()} for i in range(n)]
+        return to_samples(completions, prompts, references, groups, metas)
+
+    def _finish(self, scores: list[Score], n: int, kwargs: dict[str, Any]) -> list[float | None]:
+        if len(scores) != n:
+            raise RuntimeError(f"{self.__name__}: the verifier returned {len(scores)} scores for {n} samples")
+        if self.log_status:
+            log_metric = kwargs.get("log_metric")
+            if callable(log_metric):
+                for status, share in status_fractions(scores).items():
+                    log_metric(f"rewardkit/{self.__name__}/{status}", share)
+            log_extra = kwargs.get("log_extra")
+            if callable(log_extra):
+                log_extra(f"{self.__name__}/status", [s.status.value for s in scores])
+        return [value_or(s, None) for s in scores]
+
+    def __call__(
+        self,
+        prompts: Sequence[Any] | None = None,
+        completions: Sequence[Any] | None = None,
+        completion_ids: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> list[float | None]:
+        """One reward per completion: ``value``, or None for a non-ok score."""
+        completions = list(completions or [])
+        samples = self.samples(prompts, completions, **kwargs)
+        scores = self.verifier.score_batch(samples) if samples else []
+        return self._finish(scores, len(samples), kwargs)
+
+
+class AsyncRewardFunction(RewardFunction):
+    """The same reward as :class:`RewardFunction`, scored with ``await verifier.ascore_batch(...)``.
+
+    TRL (``trl.trainer.utils.is_async_callable``) detects the ``async __call__`` and runs it on its daemon
+    event loop, concurrently with the other async reward functions.
+    """
+
+    async def __call__(  # type: ignore[override]
+        self,
+        prompts: Sequence[Any] | None = None,
+        completions: Sequence[Any] | None = None,
+        completion_ids: Sequence[Any] | None = None,
+        **kwargs: Any,
+    ) -> list[float | None]:
+        completions = list(completions or [])
+        samples = self.samples(prompts, completions, **kwargs)
+        scores = await self.verifier.ascore_batch(samples) if samples else []
+        return self._finish(scores, len(samples), kwargs)
+
+
+def reward_func(
+    spec: SpecLike,
+    *,
+    reference_field: str | Sequence[str] | None = None,
+    group_field: str | None = None,
+    name: str | None = None,
+    log_status: bool = True,
+) -> RewardFunction:
+    """A GRPOTrainer reward function for ``spec`` (a spec name such as ``"math"``, a YAML path, or a
+    Verifier instance).
+
+    - ``reference_field``: the dataset column holding the reference (or several, first present wins);
+      default: the first of ``reference``, ``answer``, ``solution``, ``ground_truth`` present, else none.
+    - ``group_field``: a column naming each completion's group; default: one group per distinct prompt
+      in the call (TRL puts a prompt's ``num_generations`` completions together).
+    - ``name``: the function's ``__name__``, which TRL logs rewards under; default ``rewardkit_<spec>``.
+    - ``log_status``: log each status's share (``rewardkit/<name>/<status>``) and a status column.
+
+    Returns a list with one ``float | None`` per completion: None where the score is not ok and the spec
+    gave no ``fallback`` value; TRL excludes those completions from this reward.
+    """
+    return RewardFunction(
+        spec, reference_field=reference_field, group_field=group_field, name=name, log_status=log_status
+    )
+
+
+def async_reward_func(
+    spec: SpecLike,
+    *,
+    reference_field: str | Sequence[str] | None = None,
+    group_field: str | None = None,
+    name: str | None = None,
+    log_status: bool = True,
+) -> AsyncRewardFunction:
+    """:func:`reward_func` as an async function (``ascore_batch``): TRL awaits it on its own event loop,
+    concurrently with other async reward functions (e.g. a judge and a verifier)."""
+    return AsyncRewardFunction(
+        spec, reference_field=reference_field, group_field=group_field, name=name, log_status=log_status
+    )
+
+
+__all__ = ["AsyncRewardFunction", "RewardFunction", "async_reward_func", "reward_func"]

@@ -1,0 +1,276 @@
+"""rewardkit rewards as verl ``compute_score`` functions.
+
+This file is a verl custom reward function module as it is (``custom_reward_function.path`` is a file
+path that verl loads with importlib)::
+
+    python -m verl.trainer.main_ppo ... \\
+        reward.custom_reward_function.path=$(python -c "import rewardkit.integrations.verl as m; print(m.__file__)") \\
+        reward.custom_reward_function.name=compute_score \\
+        +reward.custom_reward_function.reward_kwargs.spec=gsm8k
+
+(Older verl releases name the group ``custom_reward_function.*`` at the top level; verl 0.9 still accepts
+it and migrates it under ``reward.``.)
+
+Functions (verl's published signatures):
+
+- ``compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs)``: one sample, for
+  verl's per-sample reward managers (``naive``, ``dapo``, the reward loop);
+- ``compute_score_async(...)``: the same as a coroutine (verl awaits ``async def`` reward functions on
+  its event loop instead of a thread);
+- ``compute_score_batch(data_sources, solution_strs, ground_truths, extra_infos, **kwargs)``: a whole
+  batch in one ``score_batch`` call, for ``verl.workers.reward_manager.BatchRewardManager``
+  (``reward_model.reward_manager=batch`` where verl still runs its legacy reward managers; verl 0.9's
+  reward loop calls the per-sample form).
+
+Keyword options, from ``reward_kwargs`` in verl's config or from Python:
+
+- ``spec``: a spec name or YAML path, or a mapping ``{data_source: spec}`` (key ``"*"`` for the rest);
+  default ``$REWARDKIT_SPEC``, else ``math``;
+- ``default``: the value a non-ok score gets (verl needs a number); default ``$REWARDKIT_DEFAULT``, else
+  0.0. A value a spec's ``fallback`` chose is kept;
+- ``return_dict``: True (default) returns ``{"score": float, "ok": 1.0|0.0, "status": str, "reason": str}``,
+  which verl's reward managers store per sample in ``reward_extra_info`` (the numeric ``ok`` averages into a
+  metric, the strings are kept in dumps); False returns the bare float.
+
+The prompt, when verl's ``extra_info`` carries it (``prompt``, ``question`` or ``problem``), becomes
+``Sample.prompt``; ``extra_info["uid"]`` / ``["index"]`` (prefixed by the data source) or the prompt name
+the group in the batched form. Group-normalised specs (``cme``) need the batched form: verl's per-sample
+managers score one response at a time.
+
+For Python use, :func:`make_compute_score` binds the options once and returns a named callable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rewardkit.integrations import (
+    SpecLike,
+    env_default,
+    group_ids,
+    load_verifier,
+    normalize_prompt,
+    plain_value,
+    prompt_key,
+    spec_label,
+    to_samples,
+    value_or,
+)
+from rewardkit.types import Sample, Score
+from rewardkit.verifier import ConfigError, Verifier
+
+DEFAULT_SPEC = "math"
+PROMPT_KEYS = ("prompt", "question", "problem")
+GROUP_KEYS = ("uid", "group", "index")
+MAX_REASON_CHARS = 500
+
+SpecOption = SpecLike | Mapping[str, SpecLike] | None
+
+
+def _default_spec() -> str:
+    return os.environ.get("REWARDKIT_SPEC", "").strip() or DEFAULT_SPEC
+
+
+def _spec_for(data_source: Any, spec: SpecOption) -> SpecLike:
+    if spec is None:
+        return _default_spec()
+    if isinstance(spec, Mapping):
+        key = str(data_source)
+        if key in spec:
+            return spec[key]
+        if "*" in spec:
+            return spec["*"]
+        raise ConfigError(
+            f"no reward spec for data_source {key!r}; the spec mapping has: {', '.join(map(str, spec))} "
+            "(add a '*' entry for the rest)"
+        )
+    return spec
+
+
+def _default_value(default: float | None) -> float:
+    return float(default) if default is not None else env_default()
+
+
+def _extra(extra_info: Any) -> dict[str, Any]:
+    if isinstance(extra_info, Mapping):
+        return dict(extra_info)
+    return {}
+
+
+def _prompt(extra: Mapping[str, Any]) -> Any:
+    for key in PROMPT_KEYS:
+        if extra.get(key) is not None:
+            return extra[key]
+    return None
+
+
+def _group_key(data_source: Any, extra: Mapping[str, Any]) -> tuple[str, ...] | None:
+    for key in GROUP_KEYS:
+        if extra.get(key) is not None:
+            return ("id", str(data_source), key, str(plain_value(extra[key])))
+    return None
+
+
+def _result(score: Score, default: float, return_dict: bool) -> float | dict[str, Any]:
+    value = value_or(score, default)
+    if not return_dict:
+        return float(value)
+    return {
+        "score": float(value),
+        "ok": 1.0 if score.ok else 0.0,
+        "status": score.status.value,
+        "reason": score.reason[:MAX_REASON_CHARS],
+    }
+
+
+def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any) -> Sample:
+    extra = _extra(extra_info)
+    prompt = _prompt(extra)
+    (sample,) = to_samples(
+        [solution_str],
+        [prompt] if prompt is not None else None,
+        [ground_truth],
+        metas=[{"data_source": data_source, "extra_info": extra}],
+    )
+    return sample
+
+
+def compute_score(
+    data_source: Any,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Mapping[str, Any] | None = None,
+    *,
+    spec: SpecOption = None,
+    default: float | None = None,
+    return_dict: bool = True,
+    **kwargs: Any,
+) -> float | dict[str, Any]:
+    """Score one response (verl's per-sample ``compute_score`` signature); see the module docstring.
+
+    Unknown keyword arguments (verl passes e.g. ``reward_router_address`` to some managers) are ignored.
+    """
+    verifier = load_verifier(_spec_for(data_source, spec))
+    (score,) = verifier.score_batch([_sample(data_source, solution_str, ground_truth, extra_info)])
+    return _result(score, _default_value(default), return_dict)
+
+
+async def compute_score_async(
+    data_source: Any,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Mapping[str, Any] | None = None,
+    *,
+    spec: SpecOption = None,
+    default: float | None = None,
+    return_dict: bool = True,
+    **kwargs: Any,
+) -> float | dict[str, Any]:
+    """:func:`compute_score` as a coroutine (``ascore_batch``); verl awaits ``async def`` reward functions."""
+    verifier = load_verifier(_spec_for(data_source, spec))
+    (score,) = await verifier.ascore_batch([_sample(data_source, solution_str, ground_truth, extra_info)])
+    return _result(score, _default_value(default), return_dict)
+
+
+def _batch_samples(
+    data_sources: Sequence[Any],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any] | None,
+) -> list[Sample]:
+    n = len(solution_strs)
+    sources = list(data_sources) if data_sources is not None else [None] * n
+    truths = list(ground_truths) if ground_truths is not None else [None] * n
+    extras = [_extra(e) for e in extra_infos] if extra_infos is not None else [{} for _ in range(n)]
+    for label, seq in (("data_sources", sources), ("ground_truths", truths), ("extra_infos", extras)):
+        if len(seq) != n:
+            raise ValueError(f"{label} has {len(seq)} entries for {n} solution_strs")
+    prompts = [_prompt(e) for e in extras]
+    keys: list[tuple[str, ...]] = []
+    for i, (source, extra, prompt) in enumerate(zip(sources, extras, prompts, strict=True)):
+        key = _group_key(source, extra)  # no id: group by prompt where there is one, else alone
+        if key is None:
+            key = ("prompt", prompt_key(normalize_prompt(prompt))) if prompt is not None else ("row", str(i))
+        keys.append(key)
+    metas = [{"data_source": s, "extra_info": e} for s, e in zip(sources, extras, strict=True)]
+    have_prompts = any(p is not None for p in prompts)
+    return to_samples(
+        list(solution_strs),
+        [p if p is not None else "" for p in prompts] if have_prompts else None,
+        truths,
+        group_ids(keys),
+        metas,
+    )
+
+
+def compute_score_batch(
+    data_sources: Sequence[Any],
+    solution_strs: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any] | None = None,
+    *,
+    spec: SpecOption = None,
+    default: float | None = None,
+    return_dict: bool = True,
+    **kwargs: Any,
+) -> list[float | dict[str, Any]]:
+    """Score a batch (verl's ``BatchRewardManager`` signature): one ``score_batch`` call per spec, results
+    in input order."""
+    samples = _batch_samples(data_sources, solution_strs, ground_truths, extra_infos)
+    fill = _default_value(default)
+    # Route each sample to its spec (one spec for all unless `spec` maps data sources).
+    by_spec: dict[int, tuple[Verifier, list[int]]] = {}
+    for i, sample in enumerate(samples):
+        verifier = load_verifier(_spec_for(sample.meta["data_source"], spec))
+        by_spec.setdefault(id(verifier), (verifier, []))[1].append(i)
+    out: list[float | dict[str, Any] | None] = [None] * len(samples)
+    for verifier, indexes in by_spec.values():
+        scores = verifier.score_batch([samples[i] for i in indexes])
+        if len(scores) != len(indexes):
+            raise RuntimeError(f"the verifier returned {len(scores)} scores for {len(indexes)} samples")
+        for i, score in zip(indexes, scores, strict=True):
+            out[i] = _result(score, fill, return_dict)
+    return out  # type: ignore[return-value]
+
+
+class ComputeScore:
+    """``compute_score`` with its options bound (see :func:`make_compute_score`)."""
+
+    def __init__(self, spec: SpecOption, default: float, return_dict: bool, batched: bool, name: str) -> None:
+        self.spec, self.default, self.return_dict, self.batched = spec, default, return_dict, batched
+        self.__name__ = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        options = {"spec": self.spec, "default": self.default, "return_dict": self.return_dict}
+        fn = compute_score_batch if self.batched else compute_score
+        return fn(*args, **{**kwargs, **options})
+
+    def __repr__(self) -> str:
+        return f"ComputeScore({self.__name__!r}, spec={self.spec!r}, batched={self.batched})"
+
+
+def make_compute_score(
+    spec: SpecOption = None,
+    *,
+    default: float = 0.0,
+    return_dict: bool = True,
+    batched: bool = False,
+    name: str | None = None,
+) -> ComputeScore:
+    """A verl reward function bound to ``spec`` (a name, path, Verifier, or ``{data_source: spec}``):
+    ``compute_score(data_source, solution_str, ground_truth, extra_info=None)``, or with ``batched=True``
+    ``compute_score(data_sources, solution_strs, ground_truths, extra_infos)``. Pass it where verl takes a
+    ``compute_score`` callable (``NaiveRewardManager(..., compute_score=...)``)."""
+    label = spec_label(spec) if spec is not None and not isinstance(spec, Mapping) else "multi"
+    return ComputeScore(spec, default, return_dict, batched, name or f"rewardkit_{label}")
+
+
+__all__ = [
+    "ComputeScore",
+    "compute_score",
+    "compute_score_async",
+    "compute_score_batch",
+    "make_compute_score",
+]
