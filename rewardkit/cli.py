@@ -343,7 +343,10 @@ def score_file(
         output.parent.mkdir(parents=True, exist_ok=True)
         with progress, checkpoint.open("a", encoding="utf-8") as sink:
             task = progress.add_task("scoring", total=len(samples), completed=len(samples) - len(pending))
-            for chunk in group_chunks(pending, chunk_size):
+            chunks = group_chunks(pending, chunk_size)
+            if hasattr(verifier, "prepare_chunks"):  # --ray: one streaming job over all the chunks
+                verifier.prepare_chunks([[s for _, s in chunk] for chunk in chunks])
+            for chunk in chunks:
                 scores = verifier.score_batch([s for _, s in chunk])
                 lines = []
                 for (record, sample), score in zip(chunk, scores, strict=True):
@@ -387,14 +390,25 @@ def _fail(message: str) -> typer.Exit:
 
 
 def run_score(
-    spec: str, input: Path, output: Path, input_format: str | None, fields: Fields, chunk_size: int
+    spec: str,
+    input: Path,
+    output: Path,
+    input_format: str | None,
+    fields: Fields,
+    chunk_size: int,
+    ray: str | None = None,
 ) -> None:
     console = Console()
     try:
         file_format(output)
         if input.resolve() == output.resolve():
             raise Failure(f"{output}: --output is the --input file; write the scores to another file")
-        verifier = load_spec(spec)
+        if ray is None:
+            verifier = load_spec(spec)
+        else:  # the same chunks, scored by actors on a Ray cluster
+            from rewardkit.integrations.ray import RayScorer
+
+            verifier = RayScorer(spec, address=ray)
         records, samples = load_input(input, file_format(input, input_format), fields)
         rows = score_file(verifier, records, samples, output, fields.id, chunk_size)
     except (Failure, ConfigError) as err:
@@ -441,13 +455,22 @@ def score(
     chunk_size: Annotated[
         int, typer.Option(min=1, help="samples per score_batch call and per checkpoint write")
     ] = 256,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="score on Ray Data: local (start a cluster here), auto (the cluster this machine belongs "
+            "to), HOST:PORT (a head node) or ray://HOST:10001 (Ray Client); the output is the same",
+        ),
+    ] = None,
 ) -> None:
     """Score a file of rollouts. Output rows are the input rows plus reward, status, reason, details.
 
     Resumable: finished chunks are appended to the output (.jsonl) or to <output>.partial.jsonl; a re-run skips rows whose id is already there.
     """
     fields = Fields(response_field, reference_field, prompt_field, id_field)
-    run_score(spec, input, output, input_format, fields, chunk_size)
+    run_score(spec, input, output, input_format, fields, chunk_size, ray)
 
 
 @app.command()
@@ -595,6 +618,92 @@ def doctor(
         console.print(machine, levels, tools)
     if info["auto"] is None:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    spec: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spec",
+            "-s",
+            help="reward spec to serve: a name or a YAML path (repeatable; the first is the default). "
+            "Without it every spec on the search path is served by name, and requests must name one",
+        ),
+    ] = None,
+    host: Annotated[
+        str,
+        typer.Option(help="address to bind: loopback by default; 0.0.0.0 exposes the server (use --api-key)"),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="REWARDKIT_API_KEY",
+            help="require this key ('Authorization: Bearer <key>' or 'X-API-Key: <key>') on every endpoint "
+            "but /healthz",
+        ),
+    ] = None,
+    default_reward: Annotated[
+        float,
+        typer.Option(help="the reward /get_reward reports for a score without a value (unparseable, ...)"),
+    ] = 0.0,
+    strip: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strip",
+            help="text removed from the end of /get_reward responses (repeatable; default: common EOS/pad "
+            "tokens such as <|im_end|>, </s>; --strip '' removes nothing)",
+        ),
+    ] = None,
+    max_body_mb: Annotated[
+        float, typer.Option(min=0.001, help="largest request body accepted (413 above)")
+    ] = 16.0,
+    request_timeout: Annotated[
+        float, typer.Option(min=0.001, help="seconds a request may spend scoring before it fails with 504")
+    ] = 120.0,
+    threads: Annotated[int, typer.Option(min=1, help="threads for verifiers that score in threads")] = 64,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = False,
+) -> None:
+    """Serve reward specs over HTTP: POST /v1/score, POST /get_reward (OpenRLHF), GET /healthz, GET /metrics.
+
+    Requests from many clients are merged into shared model batches. SIGTERM or Ctrl-C stops accepting
+    connections, finishes the requests in flight, and exits 0.
+    """
+    import ipaddress
+
+    from rewardkit.server.app import DEFAULT_STRIP, create_app, run_server
+
+    try:
+        application = create_app(
+            specs=spec or None,
+            api_key=api_key,
+            max_body_bytes=int(max_body_mb * 1024 * 1024),
+            request_timeout_s=request_timeout,
+            default_reward=default_reward,
+            strip=DEFAULT_STRIP if strip is None else strip,
+            threads=threads,
+        )
+    except ConfigError as err:
+        raise _fail(str(err)) from None
+    registry = application.state.rewardkit.registry
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not api_key:
+        typer.echo(
+            f"warning: serving on {host} without --api-key: anyone who can reach port {port} can use it",
+            err=True,
+        )
+    served = ", ".join(registry.available()) if registry.fixed else "every spec on the search path"
+    typer.echo(
+        f"rewardkit: serving {served} (default: {registry.default or 'none'}) on http://{host}:{port}",
+        err=True,
+    )
+    run_server(
+        application, host=host, port=port, graceful_timeout_s=request_timeout + 10, access_log=access_log
+    )
 
 
 if __name__ == "__main__":

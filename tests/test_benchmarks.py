@@ -62,3 +62,20 @@ def test_likelihood_throughput_quick_runs_and_reports(tmp_path):
     assert methods["rewardkit"]["max_abs_diff_vs_naive"] <= 1e-3
     assert methods["lm_eval"]["max_abs_diff_vs_naive"] <= 1e-3
     assert result["values_agree_1e-3"] is True and ratio > 0
+
+
+def test_server_load_quick_runs_and_reports(tmp_path):
+    pytest.importorskip(
+        "aiohttp", reason="the server benchmark's clients need aiohttp: pip install -e '.[test]'"
+    )
+    pytest.importorskip("psutil", reason="the server benchmark finds pool workers with psutil")
+    ratio, result = run_quick("server_load.py", tmp_path)
+    server, fault = result["server"], result["fault"]
+    assert server["lost"] == server["errors"] == server["bad_responses"] == 0
+    assert server["scored_samples"] == server["samples"] and server["values_match_offline"] is True
+    assert set(result["config"]["mix"]) == {"math", "lm"}
+    # a pool worker was SIGKILLed under load: every request was still answered, none hung
+    assert fault["killed_worker"]["pid"] in fault["workers_before"] + fault["killed_worker"]["workers"]
+    assert fault["all_answered"] is True and fault["hung_requests"] == 0
+    assert fault["pool_restarts"] >= 1 and fault["healthy_after"] is True
+    assert result["shutdown"]["exit_code"] == 0 and ratio > 0
