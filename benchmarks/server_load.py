@@ -503,6 +503,13 @@ def main(argv: list[str] | None = None) -> int:
         "per spec over all its samples, the faster of the passes before and after the server run (one "
         "pass with --quick), on the same samples",
         "goal": {"ratio": 0.8, "lost": 0, "errors": 0},
+        "notes": [
+            "clients, server, pool workers and model share the machine's cores (loopback)",
+            "on a shared machine the speed of the same pass can vary several-fold: seconds_each_pass lists "
+            "every offline pass; the server run is measured once",
+            "likelihood requests wait for the scheduler's next merged batch: their latency is the batch "
+            "time (seconds on a CPU), math requests are answered in milliseconds meanwhile",
+        ],
         "seconds_total": round(time.perf_counter() - began, 1),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)

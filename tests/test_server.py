@@ -158,8 +158,11 @@ def test_get_reward_the_way_openrlhf_calls_it(live_server) -> None:
     assert old.status_code == 200 and len(old.json()["rewards"]) == 1
 
 
-def test_concurrent_requests_share_model_batches(live_server, write_spec, smollm2_backend) -> None:
+def test_concurrent_requests_share_model_batches(live_server, write_spec) -> None:
     """Several clients' likelihood requests run in merged scheduler batches, with the offline values."""
+    from rewardkit.engine.backends import get_backend
+
+    backend = get_backend("transformers", model="smollm2")  # the instance the spec's verifier shares
     spec = write_spec(LIKELIHOOD_SPEC, "lm.yaml")
     url = live_server(create_app(specs=[str(spec)]))
     texts = [
@@ -172,7 +175,7 @@ def test_concurrent_requests_share_model_batches(live_server, write_spec, smollm
     ]
     requests = [{"samples": [{"prompt": p, "response": r, "id": str(i)}]} for i, (p, r) in enumerate(texts)]
     requests.append({"samples": [{"prompt": p, "response": r} for p, r in texts]})
-    before = dict(smollm2_backend.scheduler.stats)
+    before = dict(backend.scheduler.stats)
 
     async def fire() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=url, timeout=120) as http:
@@ -180,7 +183,7 @@ def test_concurrent_requests_share_model_batches(live_server, write_spec, smollm
 
     responses = asyncio.run(fire())
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
-    stats = smollm2_backend.scheduler.stats
+    stats = backend.scheduler.stats
     assert stats["merged_calls"] > before["merged_calls"]
     assert stats["batches"] - before["batches"] < len(requests)  # fewer model batches than requests
     offline = load_spec(str(spec)).score_batch([Sample(prompt=p, response=r) for p, r in texts])
