@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from rewardkit.verifier import ConfigError
+from rewardkit.errors import ConfigError
 
 KINDS = ("verifiers", "judges", "rubrics", "evals", "data")
 ENV_VAR = "REWARDKIT_PATH"

@@ -25,15 +25,19 @@ components concurrently); the composite for a sample then follows :data:`STATUS_
 ``load_spec(name, **overrides)`` merges overrides into component configs by component name, e.g.
 ``load_spec("math", correctness={"timeout": 10}, overlong={"max_length": 4096})``.
 
-A bad spec raises :class:`~rewardkit.verifier.ConfigError` naming the file, the line and the field
+A bad spec raises :class:`~rewardkit.errors.ConfigError` naming the file, the line and the field
 (``components[1].weight``), and what is allowed there.
+
+Step scores (process rewards) pass through: when a component's scores carry per-step values, the
+composite carries them too (from the first component, in order, that has them), with that component's
+aggregation; ``details["steps_from"]`` names the component.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,8 +45,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rewardkit.assets import find_asset
+from rewardkit.errors import ConfigError, FieldPath, Problem, field_path, validation_problems
 from rewardkit.types import Sample, Score, Status
-from rewardkit.verifier import ConfigError, Verifier, VerifierConfig, get_verifier_class
+from rewardkit.verifier import Verifier, VerifierConfig, get_verifier_class
 
 STATUS_RULE = """\
 How a spec combines its components' scores for one sample:
@@ -55,7 +60,6 @@ How a spec combines its components' scores for one sample:
 """
 
 NonOkStatus = Literal["unparseable", "timeout", "error"]
-FieldPath = tuple[str | int, ...]
 
 
 class ComponentSpec(BaseModel):
@@ -90,36 +94,9 @@ class SpecConfig(VerifierConfig):
 class SpecError(ConfigError):
     """Spec problems with their field paths, so load_spec can point at file lines."""
 
-    def __init__(self, problems: list[tuple[FieldPath, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(f"{field_path(p) or '(spec)'}: {msg}" for p, msg in problems))
-
-
-def field_path(loc: Sequence[str | int]) -> str:
-    """("components", 1, "weight") -> "components[1].weight"."""
-    out = ""
-    for part in loc:
-        if part == "[key]":
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _problems(
-    err: ValidationError, allowed: Callable[[FieldPath], str], prefix: FieldPath = ()
-) -> list[tuple[FieldPath, str]]:
-    """Pydantic errors as (field path, message); ``allowed(loc)`` lists the keys allowed beside ``loc``."""
-    problems = []
-    for e in err.errors():
-        loc = prefix + tuple(e["loc"])
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key {loc[-1]!r}; allowed: {allowed(loc)}"
-        elif e["type"] == "missing":
-            msg = "required key missing"
-        else:
-            msg = f"{e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})"
-        problems.append((loc, msg))
-    return problems
+        super().__init__("\n".join(str(p) for p in problems))
 
 
 def _spec_keys(loc: FieldPath) -> str:
@@ -143,20 +120,19 @@ def _build_component(index: int, spec: ComponentSpec) -> Component:
     try:
         cls = get_verifier_class(spec.verifier)
     except ConfigError as err:
-        raise SpecError([(where + ("verifier",), f"{err} (see `rewardkit verifiers`)")]) from None
+        raise SpecError([Problem(where + ("verifier",), f"{err} (see `rewardkit verifiers`)")]) from None
     except Exception as err:  # the verifier's module failed to import
         raise SpecError(
-            [(where + ("verifier",), f"cannot load {spec.verifier!r}: {type(err).__name__}: {err}")]
+            [Problem(where + ("verifier",), f"cannot load {spec.verifier!r}: {type(err).__name__}: {err}")]
         ) from None
     try:
         cls.Config.model_validate(spec.config)
     except ValidationError as err:
-        allowed = ", ".join(cls.Config.model_fields) or "(none)"
-        raise SpecError(_problems(err, lambda _: allowed, where + ("config",))) from None
+        raise SpecError(validation_problems(err, cls.Config, where + ("config",))) from None
     try:
         verifier = cls(**spec.config)
     except ConfigError as err:
-        raise SpecError([(where + ("config",), str(err))]) from None
+        raise SpecError([Problem(where + ("config",), str(err))]) from None
     return Component(spec, verifier, spec.required if spec.required is not None else index == 0)
 
 
@@ -177,18 +153,18 @@ class SpecVerifier(Verifier):
     Config = SpecConfig
 
     def __init__(self, **config: Any) -> None:
-        problems: list[tuple[FieldPath, str]] = []
+        problems: list[Problem] = []
         try:
             self.config = SpecConfig(**config)
             specs = list(enumerate(self.config.components))
         except ValidationError as err:  # report the components' own problems too, all in one go
-            problems = _problems(err, _spec_keys)
+            problems = validation_problems(err, allowed=_spec_keys)
             specs = _valid_components(config.get("components"))
         seen: set[str] = set()
         self.components: list[Component] = []
         for i, spec in specs:
             if spec.name in seen:
-                problems.append((("components", i, "name"), f"duplicate component name {spec.name!r}"))
+                problems.append(Problem(("components", i, "name"), f"duplicate component name {spec.name!r}"))
             seen.add(spec.name)
             try:
                 self.components.append(_build_component(i, spec))
@@ -248,12 +224,18 @@ class SpecVerifier(Verifier):
             low, high = self.config.clip
             total = max(total, low) if low is not None else total
             total = min(total, high) if high is not None else total
+        stepped = next(((c, s) for c, s in pairs if s.steps is not None), None)
+        steps, aggregation = (stepped[1].steps, stepped[1].aggregation) if stepped else (None, None)
+        if stepped:
+            details["steps_from"] = stepped[0].name
         failed = [(c, s) for c, s in pairs if c.required and not s.ok]
         if failed:
             first, score = failed[0]
-            return Score(total, score.status, f"{first.name}: {score.reason}".rstrip(": "), details)
+            reason = f"{first.name}: {score.reason}".rstrip(": ")
+            return Score(total, score.status, reason, details, steps, aggregation)
         skipped = [f"{c.name} ({s.status})" for c, s in pairs if not s.ok]
-        return Score(total, Status.OK, f"skipped {', '.join(skipped)}" if skipped else "", details)
+        reason = f"skipped {', '.join(skipped)}" if skipped else ""
+        return Score(total, Status.OK, reason, details, steps, aggregation)
 
 
 def _run(component: Component, samples: list[Sample]) -> list[Score]:
@@ -338,9 +320,9 @@ def load_spec(name_or_path: str | os.PathLike[str], **overrides: dict[str, Any])
         return SpecVerifier(**{str(k): v for k, v in data.items()})
     except SpecError as err:
         lines = []
-        for loc, msg in err.problems:
-            line = _line_of(root, loc)
-            lines.append(f"{path}:{line}: {field_path(loc) or '(spec)'}: {msg}")
+        for problem in err.problems:
+            line = _line_of(root, problem.loc)
+            lines.append(f"{path}:{line}: {field_path(problem.loc) or '(spec)'}: {problem.message}")
         raise ConfigError(
             f"invalid reward spec {path}:\n  "
             + "\n  ".join(lines)

@@ -27,22 +27,18 @@ Third-party packages expose verifiers through the entry-point group ``rewardkit.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 from collections.abc import Sequence
 from functools import cache
-from importlib.metadata import entry_points
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rewardkit.errors import ConfigError, config_error
+from rewardkit.registry import Lazy, Registry
 from rewardkit.types import Sample, Score
 
 ENTRY_POINT_GROUP = "rewardkit.verifiers"
-
-
-class ConfigError(ValueError):
-    """A verifier or spec was configured wrongly; the message says which key and what is allowed."""
 
 
 class VerifierConfig(BaseModel):
@@ -64,19 +60,6 @@ def describe_fields(config_cls: type[BaseModel]) -> list[tuple[str, str, str, st
     return rows
 
 
-def _format_validation_error(owner: str, config_cls: type[BaseModel], err: ValidationError) -> str:
-    allowed = ", ".join(config_cls.model_fields) or "(none)"
-    lines = []
-    for e in err.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(config)"
-        if e["type"] == "extra_forbidden":
-            lines.append(f"{owner}: unknown config key {where!r}; allowed keys: {allowed}")
-        else:
-            msg = e["msg"].removeprefix("Value error, ")
-            lines.append(f"{owner}: config key {where!r}: {msg} (got {e.get('input')!r})")
-    return "\n".join(lines)
-
-
 class Verifier:
     """Scores samples. Subclasses set ``name`` and a ``Config`` model, and implement ``score_one`` (run
     in the caller, per sample) or ``score_batch`` (batched work: models, servers).
@@ -92,9 +75,7 @@ class Verifier:
         try:
             self.config = self.Config(**config)
         except ValidationError as err:
-            raise ConfigError(
-                _format_validation_error(self.name or type(self).__name__, self.Config, err)
-            ) from None
+            raise config_error(self.name or type(self).__name__, self.Config, err) from None
 
     def config_dict(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json")
@@ -215,67 +196,43 @@ def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
 
 # ----------------------------------------------------------------------------------------- registry
 
-# Built-ins are imported lazily: name -> "module:Class".
-_BUILTINS: dict[str, str] = {
-    "math": "rewardkit.verifiers.math:MathVerifier",
-    "code": "rewardkit.verifiers.code:CodeVerifier",
-    "sql": "rewardkit.verifiers.sql:SQLVerifier",
-    "format": "rewardkit.verifiers.rules:FormatVerifier",
-    "length": "rewardkit.verifiers.rules:LengthVerifier",
-    "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
-    "likelihood": "rewardkit.verifiers.likelihood:LikelihoodVerifier",
-    "novelty": "rewardkit.verifiers.likelihood:NoveltyVerifier",
-    "dpo": "rewardkit.verifiers.likelihood:DPOVerifier",
-    "classifier": "rewardkit.verifiers.classifier:ClassifierVerifier",
-}
-_REGISTRY: dict[str, type[Verifier]] = {}
+# Built-ins are imported lazily: name -> "module:Class" (and the extra its imports need).
+VERIFIERS: Registry[type[Verifier]] = Registry(
+    "verifier",
+    group=ENTRY_POINT_GROUP,
+    base=Verifier,
+    builtins={
+        "math": "rewardkit.verifiers.math:MathVerifier",
+        "code": "rewardkit.verifiers.code:CodeVerifier",
+        "sql": "rewardkit.verifiers.sql:SQLVerifier",
+        "format": "rewardkit.verifiers.rules:FormatVerifier",
+        "length": "rewardkit.verifiers.rules:LengthVerifier",
+        "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
+        "likelihood": Lazy("rewardkit.verifiers.likelihood:LikelihoodVerifier", "models"),
+        "novelty": Lazy("rewardkit.verifiers.likelihood:NoveltyVerifier", "models"),
+        "dpo": Lazy("rewardkit.verifiers.likelihood:DPOVerifier", "models"),
+        "classifier": Lazy("rewardkit.verifiers.classifier:ClassifierVerifier", "models"),
+    },
+)
 
 
-def register(cls: type[Verifier]) -> type[Verifier]:
-    """Class decorator: make a verifier available by its ``name`` (for specs and the CLI)."""
-    if not cls.name:
-        raise ConfigError(f"{cls.__qualname__} has no `name`; set name = '...' on the class to register it")
-    _REGISTRY[cls.name] = cls
-    return cls
+def register(cls: type[Verifier] | None = None, *, name: str | None = None, replace: bool = False) -> Any:
+    """Class decorator: make a verifier available by its ``name`` (for specs and the CLI). A name that is
+    taken (a built-in, a plugin, another class) is a ConfigError unless ``replace=True``."""
+    return VERIFIERS.register(cls, name=name, replace=replace)
 
 
 def unregister(name: str) -> None:
     """Forget a verifier registered at run time (tests, notebooks); built-ins come back on next use."""
-    _REGISTRY.pop(name, None)
-
-
-def _load(target: str) -> type[Verifier]:
-    module, _, attr = target.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in attr.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _entry_point_targets() -> dict[str, Any]:
-    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    VERIFIERS.unregister(name)
 
 
 def available_verifiers() -> list[str]:
-    return sorted(set(_BUILTINS) | set(_REGISTRY) | set(_entry_point_targets()))
+    return VERIFIERS.names()
 
 
 def get_verifier_class(name: str) -> type[Verifier]:
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    if name in _BUILTINS:
-        cls = _load(_BUILTINS[name])
-    else:
-        eps = _entry_point_targets()
-        if name not in eps:
-            raise ConfigError(f"unknown verifier {name!r}; available: {', '.join(available_verifiers())}")
-        cls = eps[name].load()
-        if not (isinstance(cls, type) and issubclass(cls, Verifier)):
-            raise ConfigError(
-                f"entry point {name!r} ({eps[name].value}) is not a rewardkit Verifier subclass"
-            )
-    _REGISTRY.setdefault(name, cls)
-    return _REGISTRY[name]
+    return VERIFIERS.get(name)
 
 
 def create_verifier(name: str, **config: Any) -> Verifier:
@@ -283,6 +240,7 @@ def create_verifier(name: str, **config: Any) -> Verifier:
 
 
 __all__ = [
+    "VERIFIERS",
     "CPUVerifier",
     "ConfigError",
     "Verifier",

@@ -30,6 +30,23 @@ def shared_data() -> Path:
 
 
 @pytest.fixture
+def registered() -> Any:
+    """registered(cls, name=None) -> cls: register a verifier for this test only (public registry API)."""
+    from rewardkit.verifier import VERIFIERS
+
+    names: list[str] = []
+
+    def add(cls: Any, name: str | None = None) -> Any:
+        VERIFIERS.register(cls, name=name, replace=True)
+        names.append(name or cls.name)
+        return cls
+
+    yield add
+    for name in names:
+        VERIFIERS.unregister(name)
+
+
+@pytest.fixture
 def write_spec(tmp_path: Path) -> Callable[..., Path]:
     """write_spec(yaml_text, name="spec.yaml") -> path of the dedented YAML file in tmp_path."""
 

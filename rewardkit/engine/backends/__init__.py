@@ -6,7 +6,6 @@ every verifier that names the same model uses one copy of it and one scheduler.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from typing import Any
 
@@ -24,32 +23,37 @@ from rewardkit.engine.backends.base import (
     LoglikelihoodRequest,
     LoglikelihoodResult,
 )
+from rewardkit.errors import config_error
+from rewardkit.registry import Lazy, Registry
 
-BACKENDS: dict[str, str] = {
-    "transformers": "rewardkit.engine.backends.hf:TransformersBackend",
-    "vllm": "rewardkit.engine.backends.vllm:VLLMBackend",
-    "openai": "rewardkit.engine.backends.openai_http:OpenAIBackend",
-}
+#: The one list of backend kinds (plugins add theirs through the ``rewardkit.backends`` entry points).
+BACKENDS: Registry[type[Backend]] = Registry(
+    "backend",
+    group="rewardkit.backends",
+    base=Backend,
+    name_of=lambda cls: cls.kind,
+    builtins={
+        "transformers": Lazy("rewardkit.engine.backends.hf:TransformersBackend", "models"),
+        "vllm": Lazy("rewardkit.engine.backends.vllm:VLLMBackend", "models"),
+        "openai": "rewardkit.engine.backends.openai_http:OpenAIBackend",
+    },
+)
 _INSTANCES: dict[tuple[str, str], Backend] = {}
 _LOCK = threading.Lock()
 
 
 def backend_class(kind: str) -> type[Backend]:
-    if kind not in BACKENDS:
-        raise BackendError(f"unknown backend {kind!r}; available: {', '.join(BACKENDS)}")
-    module, _, name = BACKENDS[kind].partition(":")
-    return getattr(importlib.import_module(module), name)
+    """The backend class registered as ``kind`` (an unknown kind is a ConfigError listing the kinds)."""
+    return BACKENDS.get(kind)
 
 
 def backend_config(kind: str, **options: Any) -> BackendConfig:
     """Validate backend options; a wrong key or value is a ConfigError that names it."""
-    from rewardkit.verifier import ConfigError, _format_validation_error
-
     cls = backend_class(kind)
     try:
         return cls.Config(**options)
     except ValidationError as err:
-        raise ConfigError(_format_validation_error(f"{kind} backend", cls.Config, err)) from None
+        raise config_error(f"{kind} backend", cls.Config, err) from None
 
 
 def get_backend(kind: str = "transformers", **options: Any) -> Backend:

@@ -4,7 +4,13 @@ A backend answers three kinds of requests, always as lists (order in == order ou
 
 - ``loglikelihood(requests)``: per-token log-probabilities of a continuation given a context;
 - ``generate(requests, params)``: sampled or greedy text (+ token logprobs when asked);
-- ``classify(requests)``: the logits of a sequence-classification head (reward models).
+- ``classify(requests)``: the logits of a classification head (reward models): one row for the whole
+  sequence, or — when a request names ``positions`` — one row per chosen position (step-level heads:
+  process reward models score the token that ends each step). ``label_tokens`` reads a causal LM's own
+  head at those positions, restricted to the logits of the given tokens (e.g. ``("+", "-")``).
+
+Every method has an async twin (``aloglikelihood``, ``agenerate``, ``aclassify``) that does not block an
+event loop; local backends merge concurrent callers into shared batches either way.
 
 Text goes in, text comes out: backends tokenise with their own tokenizer, so a verifier model whose
 tokenizer differs from the generator's needs nothing special. Requests are plain frozen dataclasses so
@@ -21,12 +27,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewardkit.errors import BackendError
 from rewardkit.types import Message
-
-
-class BackendError(RuntimeError):
-    """A backend cannot serve a request (unsupported by the server, model failed to load, ...)."""
-
 
 # ------------------------------------------------------------------------------------------ requests
 
@@ -98,14 +100,24 @@ class GenerationResult:
 
 @dataclass(frozen=True)
 class ClassifyRequest:
-    """Classify ``text`` (already chat-rendered) with the model's sequence-classification head."""
+    """Classify ``text`` (already chat-rendered).
+
+    Without ``positions``: the model's sequence-classification head on the whole text (``logits`` is one
+    row). With ``positions`` (character offsets into ``text``, ascending): the head's logits at the token
+    that ends just before each offset — e.g. the offsets right after each step separator — one row per
+    position in ``position_logits``. ``label_tokens`` (with positions): read a causal LM's own head there,
+    keeping only the logits of these tokens (each must be a single token of the model's vocabulary).
+    """
 
     text: str
+    positions: tuple[int, ...] = ()
+    label_tokens: tuple[str, ...] = ()
 
 
 @dataclass
 class ClassifyResult:
-    logits: list[float]
+    logits: list[float]  # the sequence head's logits (empty for a per-position request)
+    position_logits: list[list[float]] | None = None  # one row per requested position
 
 
 # ------------------------------------------------------------------------------------------- backend
@@ -151,10 +163,24 @@ class Backend:
     ) -> list[GenerationResult]:
         raise BackendError(f"the {self.kind} backend does not support generation")
 
+    async def agenerate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        """``generate`` without blocking an event loop."""
+        return await asyncio.to_thread(self.generate, list(requests), params)
+
     def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
         raise BackendError(
             f"the {self.kind} backend does not support classification (sequence-classifier reward models)"
         )
+
+    async def aclassify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        """``classify`` without blocking an event loop."""
+        return await asyncio.to_thread(self.classify, list(requests))
+
+    def stats(self) -> dict[str, Any]:
+        """Public counters for monitoring (the server's /metrics): at least ``kind`` and ``model``."""
+        return {"kind": self.kind, "model": getattr(self.config, "model", "")}
 
     # -- helpers for verifiers ----------------------------------------------------------------------
 
