@@ -1,8 +1,15 @@
 """rewardkit: one scoring interface for LLM rewards (math, code, judges, PRMs, cross-model entropy)."""
 
-from rewardkit.types import Sample, Score, Status
-from rewardkit.verifier import (
+from rewardkit.errors import (
+    BackendError,
     ConfigError,
+    InputError,
+    MissingExtraError,
+    RewardkitError,
+    SandboxError,
+)
+from rewardkit.types import Comparison, Preference, Sample, Score, Status, StepScore, Verdict
+from rewardkit.verifier import (
     CPUVerifier,
     Verifier,
     available_verifiers,
@@ -22,11 +29,20 @@ def load_spec(name_or_path, **overrides):
 
 
 __all__ = [
+    "BackendError",
     "CPUVerifier",
+    "Comparison",
     "ConfigError",
+    "InputError",
+    "MissingExtraError",
+    "Preference",
+    "RewardkitError",
+    "SandboxError",
     "Sample",
     "Score",
     "Status",
+    "StepScore",
+    "Verdict",
     "Verifier",
     "available_verifiers",
     "create_verifier",

@@ -17,6 +17,7 @@ point named like a built-in. Nothing is silently replaced.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,10 +31,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Lazy:
-    """A built-in not imported yet: ``"module:attr"``, and the extra its imports need (None: the core)."""
+    """A built-in not imported yet: ``"module:attr"``, the extra it needs (None: the core), and the
+    third-party modules of that extra it uses (checked before import, since a module may import them
+    only when first used)."""
 
     target: str
     extra: str | None = None
+    requires: tuple[str, ...] = ()
 
 
 def load_target(target: str) -> Any:
@@ -155,6 +159,9 @@ class Registry(Generic[T]):
                 return self._loaded[name]
         if name in self._builtins:
             lazy = self._builtins[name]
+            for module in lazy.requires:
+                if importlib.util.find_spec(module) is None:
+                    raise MissingExtraError(f"the {self.kind} {name!r}", lazy.extra or "all", module)
             obj = self._import(name, lazy.target, lazy.extra)
         else:
             eps = self.entry_points()
@@ -180,10 +187,10 @@ class Registry(Generic[T]):
             raise
 
     def _holder(self, name: str) -> str | None:
-        if name in self._registered:
-            return f"registered at run time: {self.target(name)}"
         if name in self._builtins:
             return f"built in: {self._builtins[name].target}"
+        if name in self._registered:
+            return f"registered at run time: {self.target(name)}"
         eps = self.entry_points()
         if name in eps:
             return f"entry point {eps[name].value}"

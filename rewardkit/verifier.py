@@ -196,6 +196,8 @@ def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
 
 # ----------------------------------------------------------------------------------------- registry
 
+MODELS = ("torch", "transformers")  # what the `models` extra brings, checked before a model verifier loads
+
 # Built-ins are imported lazily: name -> "module:Class" (and the extra its imports need).
 VERIFIERS: Registry[type[Verifier]] = Registry(
     "verifier",
@@ -208,10 +210,10 @@ VERIFIERS: Registry[type[Verifier]] = Registry(
         "format": "rewardkit.verifiers.rules:FormatVerifier",
         "length": "rewardkit.verifiers.rules:LengthVerifier",
         "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
-        "likelihood": Lazy("rewardkit.verifiers.likelihood:LikelihoodVerifier", "models"),
-        "novelty": Lazy("rewardkit.verifiers.likelihood:NoveltyVerifier", "models"),
-        "dpo": Lazy("rewardkit.verifiers.likelihood:DPOVerifier", "models"),
-        "classifier": Lazy("rewardkit.verifiers.classifier:ClassifierVerifier", "models"),
+        "likelihood": Lazy("rewardkit.verifiers.likelihood:LikelihoodVerifier", "models", MODELS),
+        "novelty": Lazy("rewardkit.verifiers.likelihood:NoveltyVerifier", "models", MODELS),
+        "dpo": Lazy("rewardkit.verifiers.likelihood:DPOVerifier", "models", MODELS),
+        "classifier": Lazy("rewardkit.verifiers.classifier:ClassifierVerifier", "models", MODELS),
     },
 )
 

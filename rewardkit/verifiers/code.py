@@ -113,6 +113,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from rewardkit.errors import InputError
 from rewardkit.types import Sample, Score
 from rewardkit.verifier import CPUVerifier, register
 
@@ -205,7 +206,7 @@ def extract_code(text: str, language: str = "python", mode: str = "last_block") 
 # ------------------------------------------------------------------------------------------ references
 
 
-class BadReference(ValueError):
+class BadReference(InputError):
     """The reference holds no usable tests; the message says what shape was expected."""
 
 

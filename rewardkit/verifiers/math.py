@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from rewardkit.errors import RewardkitError
 from rewardkit.types import Sample, Score, gold_answer
 from rewardkit.verifier import CPUVerifier, register
 
@@ -280,7 +281,7 @@ def _numbers_equal(gold: Answer, pred: Answer, rel_tol: float) -> bool:
     return False
 
 
-class MathParseError(ValueError):
+class MathParseError(RewardkitError, ValueError):
     """latex2sympy could not read an answer."""
 
 

@@ -47,6 +47,7 @@ from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
+from rewardkit.errors import RewardkitError
 from rewardkit.types import Sample, Score
 from rewardkit.verifier import CPUVerifier, register
 
@@ -143,7 +144,7 @@ def same_results(gold: list[Row], pred: list[Row], ordered: bool, tol: float = 1
 # ----------------------------------------------------------------------------------------- execution
 
 
-class QueryError(Exception):
+class QueryError(RewardkitError):
     """A query failed; the message is SQLite's (or ours). ``timed_out``: it ran past its time limit."""
 
     def __init__(self, message: str, timed_out: bool = False) -> None:
