@@ -45,7 +45,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from rewardkit.assets import find_asset
-from rewardkit.errors import ConfigError, FieldPath, Problem, field_path, validation_problems
+from rewardkit.errors import (
+    ConfigError,
+    FieldPath,
+    MissingExtraError,
+    Problem,
+    field_path,
+    validation_problems,
+)
 from rewardkit.types import Sample, Score, Status
 from rewardkit.verifier import Verifier, VerifierConfig, get_verifier_class
 
@@ -121,6 +128,8 @@ def _build_component(index: int, spec: ComponentSpec) -> Component:
         cls = get_verifier_class(spec.verifier)
     except ConfigError as err:
         raise SpecError([Problem(where + ("verifier",), f"{err} (see `rewardkit verifiers`)")]) from None
+    except MissingExtraError:  # not a mistake in the spec: this install lacks what the verifier needs
+        raise
     except Exception as err:  # the verifier's module failed to import
         raise SpecError(
             [Problem(where + ("verifier",), f"cannot load {spec.verifier!r}: {type(err).__name__}: {err}")]
