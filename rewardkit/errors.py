@@ -46,7 +46,8 @@ class BackendError(RewardkitError, RuntimeError):
 
 
 class SandboxError(RewardkitError, RuntimeError):
-    """The code sandbox cannot run programs here (no isolation available, bad limits...)."""
+    """The code sandbox itself failed (no isolation available, could not start, its zygote broke) -- not
+    the program it ran."""
 
 
 class MissingExtraError(RewardkitError, ImportError):

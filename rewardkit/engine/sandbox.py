@@ -129,6 +129,7 @@ from typing import Any, Literal
 
 from rewardkit.engine import _zygote
 from rewardkit.engine._zygote import pack, unpack
+from rewardkit.errors import SandboxError
 
 Isolation = Literal["auto", "bwrap", "rlimits", "none"]
 LEVELS = ("bwrap", "rlimits", "none")
@@ -185,10 +186,6 @@ PRELOAD = (
     "typing",
     "unittest",
 )
-
-
-class SandboxError(RuntimeError):
-    """The sandbox itself failed (could not start, its zygote broke) -- not the program it ran."""
 
 
 @dataclass(frozen=True)
