@@ -1,5 +1,11 @@
 """rewardkit: one scoring interface for LLM rewards (math, code, judges, PRMs, cross-model entropy)."""
 
+from rewardkit.comparison import (
+    Comparator,
+    available_comparators,
+    create_comparator,
+    register_comparator,
+)
 from rewardkit.errors import (
     BackendError,
     ConfigError,
@@ -31,6 +37,7 @@ def load_spec(name_or_path, **overrides):
 __all__ = [
     "BackendError",
     "CPUVerifier",
+    "Comparator",
     "Comparison",
     "ConfigError",
     "InputError",
@@ -44,9 +51,12 @@ __all__ = [
     "StepScore",
     "Verdict",
     "Verifier",
+    "available_comparators",
     "available_verifiers",
+    "create_comparator",
     "create_verifier",
     "get_verifier_class",
     "load_spec",
     "register",
+    "register_comparator",
 ]

@@ -36,10 +36,10 @@ from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from rewardkit.errors import ConfigError, config_error, format_problems, validation_problems
-from rewardkit.registry import Registry
+from rewardkit.errors import ConfigError, format_problems, validation_problems
+from rewardkit.registry import Configurable, Registry, StrictConfig
 from rewardkit.types import Comparison, Preference, Sample, Score, Status, Verdict
 from rewardkit.verifier import Verifier, VerifierConfig, get_verifier_class, register
 
@@ -78,10 +78,8 @@ How the `pairwise` verifier turns preferences into rewards (one Score per sample
 # ---------------------------------------------------------------------------------------- comparator
 
 
-class ComparatorConfig(BaseModel):
+class ComparatorConfig(StrictConfig):
     """Base of every comparator's config: unknown keys are rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     both_orders: bool = Field(
         False,
@@ -89,7 +87,7 @@ class ComparatorConfig(BaseModel):
     )
 
 
-class Comparator:
+class Comparator(Configurable):
     """Compares two responses to one prompt. Subclasses set ``name`` and a ``Config`` model (a subclass
     of :class:`ComparatorConfig`), and implement ``judge_one`` or ``judge_batch``: the judgement of each
     comparison in the order it is presented (``response_a`` shown first).
@@ -100,21 +98,8 @@ class Comparator:
     error preference for each item; a comparator never raises for a bad item).
     """
 
-    name: ClassVar[str] = ""
     Config: ClassVar[type[ComparatorConfig]] = ComparatorConfig
-
-    def __init__(self, **config: Any) -> None:
-        try:
-            self.config = self.Config(**config)
-        except ValidationError as err:
-            raise config_error(self.name or type(self).__name__, self.Config, err) from None
-
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config_dict().items())
-        return f"{type(self).__name__}({args})"
+    config: Any
 
     # -- what subclasses implement: one presentation order ---------------------------------------------
 

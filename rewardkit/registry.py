@@ -22,9 +22,11 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from rewardkit.errors import ConfigError, MissingExtraError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from rewardkit.errors import ConfigError, MissingExtraError, config_error
 
 T = TypeVar("T")
 
@@ -220,4 +222,35 @@ class Registry(Generic[T]):
         return f"Registry({self.kind!r}, {len(self.names())} entries)"
 
 
-__all__ = ["Lazy", "Registry", "load_target"]
+# ------------------------------------------------------------------------- what registries build
+
+
+class StrictConfig(BaseModel):
+    """Base of every keyword config (verifiers, comparators, ...): unknown keys are rejected; frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Configurable:
+    """Something built from keyword config, so a YAML file can build it: subclasses set ``name`` and a
+    ``Config`` model; a bad key or value is a ConfigError naming it (in the one wording of
+    :mod:`rewardkit.errors`)."""
+
+    name: ClassVar[str] = ""
+    Config: ClassVar[type[StrictConfig]] = StrictConfig
+
+    def __init__(self, **config: Any) -> None:
+        try:
+            self.config = self.Config(**config)
+        except ValidationError as err:
+            raise config_error(self.name or type(self).__name__, self.Config, err) from None
+
+    def config_dict(self) -> dict[str, Any]:
+        return self.config.model_dump(mode="json")
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config_dict().items())
+        return f"{type(self).__name__}({args})"
+
+
+__all__ = ["Configurable", "Lazy", "Registry", "StrictConfig", "load_target"]

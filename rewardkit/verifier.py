@@ -32,19 +32,17 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from rewardkit.errors import ConfigError, config_error
-from rewardkit.registry import Lazy, Registry
+from rewardkit.errors import ConfigError
+from rewardkit.registry import Configurable, Lazy, Registry, StrictConfig
 from rewardkit.types import Sample, Score
 
 ENTRY_POINT_GROUP = "rewardkit.verifiers"
 
 
-class VerifierConfig(BaseModel):
+class VerifierConfig(StrictConfig):
     """Base of every verifier's config: unknown keys are rejected."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def describe_fields(config_cls: type[BaseModel]) -> list[tuple[str, str, str, str]]:
@@ -60,7 +58,7 @@ def describe_fields(config_cls: type[BaseModel]) -> list[tuple[str, str, str, st
     return rows
 
 
-class Verifier:
+class Verifier(Configurable):
     """Scores samples. Subclasses set ``name`` and a ``Config`` model, and implement ``score_one`` (run
     in the caller, per sample) or ``score_batch`` (batched work: models, servers).
 
@@ -68,21 +66,8 @@ class Verifier:
     non-ok status. Verifiers are built from keyword config so YAML specs can construct them.
     """
 
-    name: ClassVar[str] = ""
     Config: ClassVar[type[VerifierConfig]] = VerifierConfig
-
-    def __init__(self, **config: Any) -> None:
-        try:
-            self.config = self.Config(**config)
-        except ValidationError as err:
-            raise config_error(self.name or type(self).__name__, self.Config, err) from None
-
-    def config_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.config_dict().items())
-        return f"{type(self).__name__}({args})"
+    config: Any
 
     def score_one(self, sample: Sample) -> Score:
         raise NotImplementedError(f"{type(self).__name__} must implement score_one or score_batch")
@@ -213,6 +198,7 @@ VERIFIERS: Registry[type[Verifier]] = Registry(
         "likelihood": Lazy("rewardkit.verifiers.likelihood:LikelihoodVerifier", "models", MODELS),
         "novelty": Lazy("rewardkit.verifiers.likelihood:NoveltyVerifier", "models", MODELS),
         "dpo": Lazy("rewardkit.verifiers.likelihood:DPOVerifier", "models", MODELS),
+        "pairwise": "rewardkit.comparison:PairwiseReward",
         "classifier": Lazy("rewardkit.verifiers.classifier:ClassifierVerifier", "models", MODELS),
     },
 )
