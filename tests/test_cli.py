@@ -16,7 +16,6 @@ import pytest
 from typer.testing import CliRunner
 
 from rewardkit import Sample, Score, Verifier
-from rewardkit import verifier as verifier_module
 from rewardkit.cli import app
 from rewardkit.verifier import VerifierConfig
 
@@ -261,9 +260,9 @@ class Counting(Verifier):
 
 
 @pytest.fixture
-def counting(monkeypatch, write_spec):
+def counting(registered, write_spec):
     """write(interrupt_at=None) -> spec path using the Counting verifier; counters reset."""
-    monkeypatch.setitem(verifier_module._REGISTRY, "test_counting", Counting)
+    registered(Counting)
 
     def write(**config: object) -> Path:
         Counting.scored = Counting.batches = 0

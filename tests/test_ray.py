@@ -17,7 +17,9 @@ from typer.testing import CliRunner
 ray = pytest.importorskip("ray")
 
 from rewardkit import Sample, load_spec  # noqa: E402
-from rewardkit.cli import Fields, app, load_input  # noqa: E402
+from rewardkit.cli import app  # noqa: E402
+from rewardkit.errors import InputError  # noqa: E402
+from rewardkit.io import load_samples  # noqa: E402
 from rewardkit.integrations.ray import (  # noqa: E402
     RayAddressError,
     RayScorer,
@@ -46,7 +48,7 @@ def ray_cluster():
 
 
 def rollouts() -> list[Sample]:
-    _, samples = load_input(ROLLOUTS, "jsonl", Fields())
+    _, samples = load_samples(ROLLOUTS, "jsonl")
     return samples
 
 
@@ -102,7 +104,7 @@ def test_transport_round_trip() -> None:
     [(_, again)] = decode_scores(encode_scores([(3, score)]))
     assert again.value == 0.25 and again.details["components"] == {"a": {"value": 1.0}}
     assert again.details["odd"] == "{1, 2}"  # not a JSON value: written as text, as the CLI writes it
-    with pytest.raises(TypeError, match="sample 0: cannot send it to Ray as JSON"):
+    with pytest.raises(InputError, match="sample 0: cannot send it to Ray as JSON"):
         encode_samples([(0, Sample(response="r", reference=b"bytes"))])
 
 

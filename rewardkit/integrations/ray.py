@@ -9,7 +9,7 @@
 How it runs:
 
 - The samples are cut into chunks on the driver exactly as ``rewardkit score`` cuts them
-  (:func:`rewardkit.cli.group_chunks`: about ``batch_size`` samples, never splitting a GRPO group, so a
+  (:func:`rewardkit.io.group_chunks`: about ``batch_size`` samples, never splitting a GRPO group, so a
   group-normalised spec such as ``cme`` sees every group whole in one ``score_batch`` call). Each chunk
   is one row of a Ray dataset: its number and its samples as a JSON string of ``[index, Sample.to_dict()]``
   pairs (JSON text, so references of any shape, mixed types and nesting survive Arrow unchanged).
@@ -43,9 +43,11 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.assets import find_asset
+from rewardkit.errors import ConfigError, InputError, MissingExtraError, RewardkitError
+from rewardkit.io import checked_scores, group_chunks
 from rewardkit.spec import SpecVerifier, load_spec
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import ConfigError, Verifier
+from rewardkit.verifier import Verifier
 
 LOCAL = "local"
 AUTO = "auto"
@@ -57,7 +59,11 @@ Chunk = list[tuple[int, Sample]]
 
 
 class RayAddressError(ConfigError):
-    """The Ray address is malformed, unreachable, or Ray (Client) is not installed. The CLI exits 2."""
+    """The Ray address is malformed or unreachable. The CLI exits 2."""
+
+
+class RayJobError(RewardkitError, RuntimeError):
+    """A Ray scoring job failed in a way the caller can fix (workers without rewardkit, a lost chunk)."""
 
 
 # ----------------------------------------------------------------------------------------- addresses
@@ -108,9 +114,7 @@ def _import_ray() -> Any:
         import ray
         import ray.data  # noqa: F401
     except ImportError as err:
-        raise RayAddressError(
-            f"Ray is not installed ({err}); install it with: pip install 'rewardkit[ray]'"
-        ) from None
+        raise MissingExtraError("scoring on Ray", "ray", err.name) from None
     return ray
 
 
@@ -182,7 +186,7 @@ def encode_samples(items: Sequence[tuple[int, Sample]]) -> str:
         return json.dumps([[i, s.to_dict()] for i, s in items], ensure_ascii=False)
     except (TypeError, ValueError) as err:
         bad = next((i for i, s in items if not _json_ok(s)), "?")
-        raise TypeError(
+        raise InputError(
             f"sample {bad}: cannot send it to Ray as JSON ({err}); references and meta must be JSON "
             "values (dicts, lists, strings, numbers, booleans, null)"
         ) from None
@@ -197,7 +201,7 @@ def _json_ok(sample: Sample) -> bool:
 
 
 def decode_samples(text: str) -> list[tuple[int, Sample]]:
-    return [(int(i), Sample(**d)) for i, d in json.loads(text)]
+    return [(int(i), Sample.from_dict(d)) for i, d in json.loads(text)]
 
 
 def encode_scores(items: Sequence[tuple[int, Score]]) -> str:
@@ -206,14 +210,12 @@ def encode_scores(items: Sequence[tuple[int, Score]]) -> str:
 
 
 def decode_scores(text: str) -> list[tuple[int, Score]]:
-    return [(int(i), Score(d["value"], d["status"], d["reason"], d["details"])) for i, d in json.loads(text)]
+    return [(int(i), Score.from_dict(d)) for i, d in json.loads(text)]
 
 
 def plan_chunks(samples: Sequence[Sample], batch_size: int) -> list[Chunk]:
     """``(input index, sample)`` chunks of about ``batch_size`` that never split a GRPO group: the
     chunking of ``rewardkit score``."""
-    from rewardkit.cli import group_chunks
-
     return group_chunks(list(enumerate(samples)), batch_size)
 
 
@@ -239,9 +241,7 @@ class ScorerActor:
         numbers, results = [], []
         for number, payload in zip(batch["chunk"], batch["samples"], strict=True):
             items = decode_samples(str(payload))
-            scores = self.verifier.score_batch([s for _, s in items])
-            if len(scores) != len(items):
-                raise RuntimeError(f"score_batch returned {len(scores)} scores for {len(items)} samples")
+            scores = checked_scores(self.verifier.score_batch([s for _, s in items]), len(items))
             numbers.append(int(number))
             results.append(encode_scores([(i, s) for (i, _), s in zip(items, scores, strict=True)]))
         return {"chunk": np.array(numbers, dtype=np.int64), "scores": np.array(results, dtype=object)}
@@ -400,7 +400,7 @@ class RayScorer(Verifier):
                     yield int(row["chunk"]), decode_scores(row["scores"])
         except Exception as err:
             if "No module named 'rewardkit'" in str(err):
-                raise RuntimeError(
+                raise RayJobError(
                     "the Ray workers cannot import rewardkit: install it on every node, or pass "
                     "runtime_env={'pip': ['rewardkit[ray]']} (see the README, 'Scale-out on Ray')"
                 ) from err
@@ -442,7 +442,7 @@ class RayScorer(Verifier):
                 self._buffer[got] = items
         except StopIteration:
             self.close()
-            raise RuntimeError(f"the Ray job ended without chunk {number}") from None
+            raise RayJobError(f"the Ray job ended without chunk {number}") from None
         except BaseException:  # Ctrl-C or a failed job: nothing more will be asked for
             self.close()
             raise
@@ -492,6 +492,7 @@ def score_with_ray(
 
 __all__ = [
     "RayAddressError",
+    "RayJobError",
     "RayScorer",
     "RaySession",
     "ScorerActor",
