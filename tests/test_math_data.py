@@ -47,9 +47,10 @@ def _load_pairs_module():
 P = _load_pairs_module()
 assert P.DATA_DIR == DATA_DIR
 
-MAX_FALSE_POSITIVE_RATE = 0.005  # wrong answers accepted, per dataset
-# Measured 1319/1319 on every run (the labels compare final answers); 0.998 allows 2 disagreements a run.
-MIN_LABEL_AGREEMENT = 0.998
+# The claims these tests hold the verifier to (README, "Tests and data"), measured on the shared data:
+# 0 of the 8,694 wrong-answer pairs verify (MATH-500 0/2114, GSM8K 0/6580), and the 4 x 1319 labelled
+# GPT-3 GSM8K solutions agree with `is_correct` on 5276/5276. No slack: one more false positive or one
+# disagreement fails, listing the rows.
 
 
 def score_all(golds: list[str], responses: list[str]) -> list[Score]:
@@ -218,19 +219,25 @@ def _boxed(answer: str) -> str:
     return f"Putting it together, the answer is $\\boxed{{{answer}}}$."
 
 
-@pytest.mark.parametrize(("gold", "answer"), MATH500_SAME)
-def test_math500_equivalent_answer_verifies(gold, answer):
-    assert gold in {r["answer"] for r in P.math500()}, "hand-checked golds must be real MATH-500 answers"
-    score = MathVerifier().score(Sample(response=_boxed(answer), reference=gold))
-    assert verified(score), describe(gold, score, answer)
+def hand_checked(
+    same: list[tuple[str, str]], different: list[tuple[str, str]]
+) -> list[tuple[str, str, bool]]:
+    """(gold, answer, same) rows: the hand-checked equivalent pairs, then the different ones."""
+    return [(g, a, True) for g, a in same] + [(g, a, False) for g, a in different]
 
 
-@pytest.mark.parametrize(("gold", "answer"), MATH500_DIFFERENT)
-def test_math500_different_answer_does_not_verify(gold, answer):
-    assert gold in {r["answer"] for r in P.math500()}, "hand-checked golds must be real MATH-500 answers"
-    assert P.answers_differ(gold, answer) is not False
+def assert_verdict(gold: str, answer: str, same: bool) -> None:
+    """The boxed answer verifies against gold exactly when the two were hand-checked to be the same."""
     score = MathVerifier().score(Sample(response=_boxed(answer), reference=gold))
-    assert not verified(score), describe(gold, score, answer)
+    assert verified(score) is same, describe(gold, score, answer)
+
+
+@pytest.mark.parametrize(("gold", "answer", "same"), hand_checked(MATH500_SAME, MATH500_DIFFERENT))
+def test_math500_hand_checked_answers(gold, answer, same):
+    assert gold in {r["answer"] for r in P.math500()}, "hand-checked golds must be real MATH-500 answers"
+    if not same:
+        assert P.answers_differ(gold, answer) is not False
+    assert_verdict(gold, answer, same)
 
 
 # ---------------------------------------------------------------------------------------------- GSM8K
@@ -252,9 +259,12 @@ def test_gsm8k_model_solutions_agree_with_labels():
     pairs = list(P.gsm8k_model_pairs())
     scores = score_all([p.gold for p in pairs], [p.response for p in pairs])
     print()
-    low = {}
+    disagreements = []
     for run in P.GSM8K_RUNS:
         rows = [(p, s) for p, s in zip(pairs, scores, strict=True) if p.kind == f"model:{run}"]
+        assert len(rows) == 1319, (
+            f"{run}: expected a labelled solution for every GSM8K problem, got {len(rows)}"
+        )
         disagree = [(p, s) for p, s in rows if verified(s) != p.label]
         agreement = 1 - len(disagree) / len(rows)
         statuses = Counter(s.status.value for _, s in rows)
@@ -262,11 +272,15 @@ def test_gsm8k_model_solutions_agree_with_labels():
             f"GSM8K {run}: agreement with is_correct {agreement:.4f} ({len(rows) - len(disagree)}/{len(rows)}), "
             f"labelled correct {sum(p.label for p, _ in rows)}, statuses {dict(statuses)}"
         )
-        for p, s in disagree:
-            print(f"  {p.id} label={p.label}: {describe(p.gold, s, p.response)}")
-        if agreement < MIN_LABEL_AGREEMENT:
-            low[run] = agreement
-    assert not low, f"agreement with the human labels below {MIN_LABEL_AGREEMENT}: {low}"
+        lines = [f"{run} {p.id} label={p.label}: {describe(p.gold, s, p.response)}" for p, s in disagree]
+        for line in lines:
+            print(f"  {line}")
+        disagreements += lines
+    total = len(pairs)
+    assert not disagreements, (
+        f"agreement with the human labels is {total - len(disagreements)}/{total}, not {total}/{total}; "
+        "disagreeing rows:\n" + "\n".join(disagreements)
+    )
 
 
 # ------------------------------------------------------------------------------------ wrong answers
@@ -277,9 +291,10 @@ def test_wrong_answers_do_not_verify():
     pairs = [p for p in [*P.math500_pairs(skipped=skipped), *P.gsm8k_pairs(model_runs=False)] if not p.label]
     scores = score_all([p.gold for p in pairs], [p.response for p in pairs])
     print(f"\nwrong-answer pairs: {len(pairs)} (not built: {skipped})")
-    too_high = {}
+    false_positives = []
     for dataset in ("math500", "gsm8k"):
         rows = [(p, s) for p, s in zip(pairs, scores, strict=True) if p.dataset == dataset]
+        assert rows, f"no wrong-answer pairs built for {dataset}"
         kinds = Counter(p.kind for p, _ in rows)
         accepted = [(p, s) for p, s in rows if verified(s)]
         nonok = [(p, s) for p, s in rows if not s.ok]
@@ -288,13 +303,16 @@ def test_wrong_answers_do_not_verify():
             f"{dataset}: {len(accepted)}/{len(rows)} wrong answers verified (false-positive rate {rate:.4%}); "
             f"non-ok scores {len(nonok)}; kinds {dict(sorted(kinds.items()))}"
         )
-        for p, s in accepted:
-            print(f"  FALSE POSITIVE {p.kind} {p.id}: {describe(p.gold, s, p.response)}")
+        lines = [f"{dataset} {p.kind} {p.id}: {describe(p.gold, s, p.response)}" for p, s in accepted]
+        for line in lines:
+            print(f"  FALSE POSITIVE {line}")
         for p, s in nonok:
             print(f"  non-ok {p.kind} {p.id}: {describe(p.gold, s, p.response)}")
-        if rate > MAX_FALSE_POSITIVE_RATE:
-            too_high[dataset] = rate
-    assert not too_high, f"false-positive rate above {MAX_FALSE_POSITIVE_RATE:.1%}: {too_high}"
+        false_positives += lines
+    assert not false_positives, (
+        f"{len(false_positives)}/{len(pairs)} wrong answers verified (the claim is 0); false positives:\n"
+        + "\n".join(false_positives)
+    )
 
 
 @pytest.mark.parametrize(
@@ -402,15 +420,7 @@ def test_prm800k_step_answers_against_gold():
     ]
 
 
-@pytest.mark.parametrize(("gold", "answer"), PRM800K_MUST_MATCH)
-def test_prm800k_equivalent_answers_match(gold, answer):
+@pytest.mark.parametrize(("gold", "answer", "same"), hand_checked(PRM800K_MUST_MATCH, PRM800K_MUST_NOT_MATCH))
+def test_prm800k_hand_checked_answers(gold, answer, same):
     assert (gold, answer) in _prm_pairs(), "hand-checked pairs must occur in the data"
-    score = MathVerifier().score(Sample(response=_boxed(answer), reference=gold))
-    assert verified(score), describe(gold, score, answer)
-
-
-@pytest.mark.parametrize(("gold", "answer"), PRM800K_MUST_NOT_MATCH)
-def test_prm800k_different_answers_do_not_match(gold, answer):
-    assert (gold, answer) in _prm_pairs(), "hand-checked pairs must occur in the data"
-    score = MathVerifier().score(Sample(response=_boxed(answer), reference=gold))
-    assert not verified(score), describe(gold, score, answer)
+    assert_verdict(gold, answer, same)
