@@ -62,55 +62,49 @@ def run(sample_or_code, reference=None, language="python", **config):
 # ------------------------------------------------------------------------------------------ extraction
 
 
-def test_tagged_block_wins_over_a_later_untagged_output_block():
-    text = "```python\nprint(1)\n```\nOutput:\n```\n1\n```\n"
-    assert extract_code(text) == "print(1)\n"
+TWO_BLOCKS = "```py\na = 1\n```\ntext\n```python3\nb = 2\n```\n"
+
+EXTRACTION = [
+    # (response, extract_code options, the extracted code or None)
+    # a tagged block wins over a later untagged output block; an untagged one is used when none is tagged
+    ("```python\nprint(1)\n```\nOutput:\n```\n1\n```\n", {}, "print(1)\n"),
+    ("Try:\n```\nx = 1\n```\n", {}, "x = 1\n"),
+    # last, first and all blocks
+    (TWO_BLOCKS, {}, "b = 2\n"),
+    (TWO_BLOCKS, {"mode": "first_block"}, "a = 1\n"),
+    (TWO_BLOCKS, {"mode": "all_blocks"}, "a = 1\n\nb = 2\n"),
+    # blocks in other languages are never run
+    ("```bash\nrm -rf /\n```\n```text\nhello\n```\n", {}, None),
+    ("```cpp\nint main(){}\n```", {"language": "python"}, None),
+    ("```c++\nint main(){}\n```", {"language": "cpp"}, "int main(){}\n"),
+    ("```js\nconsole.log(1)\n```", {"language": "javascript"}, "console.log(1)\n"),
+    ("```C\nint main(){}\n```", {"language": "c"}, "int main(){}\n"),
+    # fence variants
+    ("~~~python\nx = 1\n~~~", {}, "x = 1\n"),
+    ("````python\nx = '```'\n````", {}, "x = '```'\n"),  # a longer fence holds a shorter one
+    ("1. step\n   ```python\n   def f():\n       return 1\n   ```\n", {}, "def f():\n    return 1\n"),
+    ("```python\ndef f():\n    return 1", {}, "def f():\n    return 1\n"),  # unclosed
+    ("```{.python}\nx = 2\n```", {}, "x = 2\n"),
+    ("```python\r\nx = 3\r\n```\r\nThat's it.\r\n", {}, "x = 3\n"),  # CRLF
+    # no code block, and whole mode
+    ("I think the answer is to use a loop.", {}, None),
+    ("```python\n   \n```", {}, None),  # empty block
+    ("    return sorted(x)\n\n", {"mode": "whole"}, "    return sorted(x)\n"),  # indentation kept
+    ("\n\n", {"mode": "whole"}, None),
+    # reasoning before the end of <think> is ignored
+    ("<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\nprint('final')\n```", {},
+     "print('final')\n"),
+    ("<think>```python\nx=1\n```</think> no code here", {}, None),
+]  # fmt: skip
 
 
-def test_untagged_block_is_used_when_none_is_tagged():
-    assert extract_code("Try:\n```\nx = 1\n```\n") == "x = 1\n"
+@pytest.mark.parametrize("response,options,code", EXTRACTION)
+def test_extraction(response, options, code):
+    assert extract_code(response, **options) == code
 
 
-def test_last_first_and_all_blocks():
-    text = "```py\na = 1\n```\ntext\n```python3\nb = 2\n```\n"
-    assert extract_code(text) == "b = 2\n"
-    assert extract_code(text, mode="first_block") == "a = 1\n"
-    assert extract_code(text, mode="all_blocks") == "a = 1\n\nb = 2\n"
-
-
-def test_blocks_in_other_languages_are_never_run():
-    text = "```bash\nrm -rf /\n```\n```text\nhello\n```\n"
-    assert extract_code(text) is None
-    assert extract_code("```cpp\nint main(){}\n```", "python") is None
-    assert extract_code("```c++\nint main(){}\n```", "cpp") == "int main(){}\n"
-    assert extract_code("```js\nconsole.log(1)\n```", "javascript") == "console.log(1)\n"
-    assert extract_code("```C\nint main(){}\n```", "c") == "int main(){}\n"
-
-
-def test_fence_variants():
-    assert extract_code("~~~python\nx = 1\n~~~") == "x = 1\n"
-    assert extract_code("````python\nx = '```'\n````") == "x = '```'\n"  # a longer fence holds a shorter one
-    assert extract_code("1. step\n   ```python\n   def f():\n       return 1\n   ```\n") == (
-        "def f():\n    return 1\n"
-    )
-    assert extract_code("```python\ndef f():\n    return 1") == "def f():\n    return 1\n"  # unclosed
-    assert extract_code("```{.python}\nx = 2\n```") == "x = 2\n"
-    assert extract_code("```python\r\nx = 3\r\n```\r\nThat's it.\r\n") == "x = 3\n"  # CRLF
+def test_block_tags():
     assert [b.tag for b in find_blocks("```python title='a'\nx\n```\n```\ny\n```")] == ["python", ""]
-
-
-def test_no_code_block_and_whole_mode():
-    assert extract_code("I think the answer is to use a loop.") is None
-    assert extract_code("```python\n   \n```") is None  # empty block
-    completion = "    return sorted(x)\n\n"
-    assert extract_code(completion, mode="whole") == "    return sorted(x)\n"  # indentation kept
-    assert extract_code("\n\n", mode="whole") is None
-
-
-def test_reasoning_before_think_end_is_ignored():
-    text = "<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\nprint('final')\n```"
-    assert extract_code(text) == "print('final')\n"
-    assert extract_code("<think>```python\nx=1\n```</think> no code here") is None
 
 
 def test_no_block_is_unparseable_without_running_anything():
@@ -225,51 +219,78 @@ def test_unusable_reference_is_an_error_score(sandbox_level):
 # ------------------------------------------------------------------------------------------ comparison
 
 
-def test_output_comparison_ignores_whitespace_and_tolerates_floats():
-    assert compare_output("1 2\n3\n", "1 2 3") is None
-    assert compare_output("  1\t2  \r\n", "1\n2\n") is None
-    assert compare_output("0.30000000000000004", "0.3") is None
-    assert compare_output("3.0", "3") is None
-    assert compare_output("1e-9", "0.0") is None  # absolute tolerance, for an expected decimal
+OUTPUTS = [
+    # (output, expected, options, None when accepted, else what the mismatch message contains)
+    # whitespace is ignored and floats are tolerated
+    ("1 2\n3\n", "1 2 3", {}, None),
+    ("  1\t2  \r\n", "1\n2\n", {}, None),
+    ("0.30000000000000004", "0.3", {}, None),
+    ("3.0", "3", {}, None),
+    ("1e-9", "0.0", {}, None),  # absolute tolerance, for an expected decimal
     # an expected integer needs exactly that integer (found in review: each of these used to pass)
-    assert compare_output("1e-9", "0") is not None
-    assert compare_output("100000050.0", "100000000") is not None
-    assert compare_output("1.0000001", "1") is not None
-    assert compare_output("1_0_0_0", "1000.0") is not None
-    assert compare_output("Infinity", "inf") is not None
-    assert compare_output("12345678901234567890", "12345678901234567891") is not None  # integers: exact
-    assert "token 2" in compare_output("1 3", "1 2")
-    assert "expected 2 tokens, got 1" in compare_output("1", "1 2")
-    assert compare_output("0.31", "0.3") is not None
-    assert compare_output("nan", "nan") is None
-    assert compare_output("YES", "yes") is not None  # case matters
-    assert compare_output("0.3001", "0.3", float_tol=1e-3) is None
+    ("1e-9", "0", {}, ""),
+    ("100000050.0", "100000000", {}, ""),
+    ("1.0000001", "1", {}, ""),
+    ("1_0_0_0", "1000.0", {}, ""),
+    ("Infinity", "inf", {}, ""),
+    ("12345678901234567890", "12345678901234567891", {}, ""),  # integers: exact
+    ("1 3", "1 2", {}, "token 2"),
+    ("1", "1 2", {}, "expected 2 tokens, got 1"),
+    ("0.31", "0.3", {}, ""),
+    ("nan", "nan", {}, None),
+    ("YES", "yes", {}, ""),  # case matters
+    ("0.3001", "0.3", {"float_tol": 1e-3}, None),
+]
 
 
-def test_value_comparison():
-    assert compare_value([1, 2], (1, 2)) is None  # tuples come back as lists
-    assert compare_value([1, 2], {2, 1}) is None  # sets as sorted lists
-    assert compare_value(0.1 + 0.2, 0.3) is None
-    assert compare_value({"a": [1.0]}, {"a": [1]}) is None
-    assert compare_value(True, 1) is not None  # bool is not int
-    assert compare_value(3, 4) is not None
-    assert compare_value(3, [3], unwrap=True) is None and compare_value(3, [3]) is not None
-    assert compare_value("abc", "abc") is None and compare_value(None, None) is None
+@pytest.mark.parametrize("output,expected,options,mismatch", OUTPUTS)
+def test_output_comparison(output, expected, options, mismatch):
+    found = compare_output(output, expected, **options)
+    if mismatch is None:
+        assert found is None
+    else:
+        assert found is not None and mismatch in found
+
+
+VALUES = [
+    # (returned, expected, options, equal)
+    ([1, 2], (1, 2), {}, True),  # tuples come back as lists
+    ([1, 2], {2, 1}, {}, True),  # sets as sorted lists
+    (0.1 + 0.2, 0.3, {}, True),
+    ({"a": [1.0]}, {"a": [1]}, {}, True),
+    (True, 1, {}, False),  # bool is not int
+    (3, 4, {}, False),
+    (3, [3], {"unwrap": True}, True),
+    (3, [3], {}, False),
+    ("abc", "abc", {}, True),
+    (None, None, {}, True),
+]
+
+
+@pytest.mark.parametrize("returned,expected,options,equal", VALUES)
+def test_value_comparison(returned, expected, options, equal):
+    assert (compare_value(returned, expected, **options) is None) is equal
 
 
 # ------------------------------------------------------------------------------------------ config
 
 
-def test_config_validation():
-    with pytest.raises(ConfigError, match=r"timeout \(10s.*must exceed total_time_limit \+ 3s"):
-        CodeVerifier(timeout=10)
-    with pytest.raises(ConfigError, match="compile_time_limit"):
-        CodeVerifier(language="cpp", timeout=30)
+@pytest.mark.parametrize(
+    "config,message",
+    [
+        ({"timeout": 10}, r"timeout \(10s.*must exceed total_time_limit \+ 3s"),
+        ({"language": "cpp", "timeout": 30}, "compile_time_limit"),
+        ({"extract": "everything"}, "extract"),
+        ({"langauge": "c"}, "code: langauge: unknown key 'langauge'"),
+    ],
+)
+def test_config_validation(config, message):
+    with pytest.raises(ConfigError, match=message):
+        CodeVerifier(**config)
+
+
+def test_valid_configs():
     CodeVerifier(language="cpp", timeout=30, compile_time_limit=5)
-    with pytest.raises(ConfigError, match="extract"):
-        CodeVerifier(extract="everything")
-    with pytest.raises(ConfigError, match="unknown config key"):
-        CodeVerifier(langauge="c")
     assert isinstance(create_verifier("code", language="javascript"), CodeVerifier)
 
 

@@ -156,20 +156,13 @@ def test_infinite_loop_times_out_per_test_and_returns_within_the_overall_limit(p
 # ------------------------------------------------------------------------------------------ MBPP
 
 
-@pytest.fixture(scope="module")
-def mbpp(shared_data_dir) -> list[dict]:
-    path = shared_data_dir / "mbpp" / "sanitized-mbpp.json"
+@pytest.fixture
+def mbpp(shared_data: Path) -> list[dict]:
+    """The sanitized MBPP tasks; shared_data (conftest) skips when the shared folder is missing."""
+    path = shared_data / "mbpp" / "sanitized-mbpp.json"
     if not path.is_file():
         pytest.skip(f"MBPP not found at {path}")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def shared_data_dir() -> Path:
-    path = Path(__file__).resolve().parents[2] / "shared" / "data"
-    if not path.is_dir():
-        pytest.skip(f"shared benchmark data not found at {path}")
-    return path
 
 
 def function_name(task: dict) -> str:

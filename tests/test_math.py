@@ -439,14 +439,11 @@ def test_whole_responses(gold, response, value):
     assert MathVerifier(workers=0).score(Sample(response=response, reference=gold)).value == value
 
 
-@pytest.mark.parametrize("gold,pred", EQUIVALENT)
-def test_equivalent(gold, pred):
-    assert verify(parse_answer(gold, gold=True), parse_answer(pred)) is True
-
-
-@pytest.mark.parametrize("gold,pred", NOT_EQUIVALENT)
-def test_not_equivalent(gold, pred):
-    assert verify(parse_answer(gold, gold=True), parse_answer(pred)) is False
+@pytest.mark.parametrize(
+    "gold,pred,same", [(g, p, True) for g, p in EQUIVALENT] + [(g, p, False) for g, p in NOT_EQUIVALENT]
+)
+def test_equivalence(gold, pred, same):
+    assert verify(parse_answer(gold, gold=True), parse_answer(pred)) is same
 
 
 def test_case_counts_are_hundreds():
@@ -472,29 +469,36 @@ def test_scores_and_details():
     assert wrong.status is Status.OK and wrong.value == 0.0
 
 
-def test_gold_forms():
-    assert score(r"\boxed{4}", 4).value == 1.0
-    assert score(r"\boxed{4}", 4.0).value == 1.0
-    assert score(r"\boxed{0.5}", {"answer": r"\frac12"}).value == 1.0
-    assert score(r"\boxed{72}", "She sold 48+24 = 72\n#### 72").value == 1.0  # full GSM8K solution as gold
+@pytest.mark.parametrize(
+    "response,gold",
+    [
+        (r"\boxed{4}", 4),
+        (r"\boxed{4}", 4.0),
+        (r"\boxed{0.5}", {"answer": r"\frac12"}),
+        (r"\boxed{72}", "She sold 48+24 = 72\n#### 72"),  # full GSM8K solution as gold
+    ],
+)
+def test_gold_forms(response, gold):
+    assert score(response, gold).value == 1.0
 
 
-def test_unparseable_is_not_zero():
-    s = score("I am not sure how to solve this.", "4")
-    assert s.status is Status.UNPARSEABLE and s.value is None
-    strict = score("We get 4 in the end", "4", mode="strict")
-    assert strict.status is Status.UNPARSEABLE
-    assert score("We get 4 in the end", "4", mode="flexible").value == 1.0
+STATUSES = [
+    # (response, gold, config, status, value, what the reason contains)
+    # unparseable is not zero
+    ("I am not sure how to solve this.", "4", {}, Status.UNPARSEABLE, None, ""),
+    ("We get 4 in the end", "4", {"mode": "strict"}, Status.UNPARSEABLE, None, ""),
+    ("We get 4 in the end", "4", {"mode": "flexible"}, Status.OK, 1.0, ""),
+    # a missing gold is an error that says what to do
+    (r"\boxed{4}", None, {}, Status.ERROR, None, "reference"),
+    # a parser failure is an error with the exception
+    (r"\boxed{\frac{1}{}}+}", r"\sqrt{2}", {}, Status.ERROR, None, "cannot read"),
+]
 
 
-def test_missing_gold_is_an_error_that_says_what_to_do():
-    s = score(r"\boxed{4}", None)
-    assert s.status is Status.ERROR and "reference" in s.reason
-
-
-def test_parser_failure_is_an_error_with_the_exception():
-    s = score(r"\boxed{\frac{1}{}}+}", r"\sqrt{2}")
-    assert s.status is Status.ERROR and "cannot read" in s.reason
+@pytest.mark.parametrize("response,gold,config,status,value,reason", STATUSES)
+def test_statuses(response, gold, config, status, value, reason):
+    s = score(response, gold, **config)
+    assert (s.status, s.value) == (status, value) and reason in s.reason
 
 
 def test_long_input_is_cut_keeping_the_tail():
@@ -502,11 +506,16 @@ def test_long_input_is_cut_keeping_the_tail():
     assert s.value == 1.0 and s.details["truncated"] is True and s.details["original_chars"] == 100_000 + 10
 
 
-def test_config_errors_name_the_key_and_allowed_values():
-    with pytest.raises(ConfigError, match="unknown config key 'modee'.*allowed keys: .*mode"):
-        MathVerifier(modee="strict")
-    with pytest.raises(ConfigError, match="'mode'.*flexible.*strict"):
-        MathVerifier(mode="lenient")
+@pytest.mark.parametrize(
+    "config,message",
+    [
+        ({"modee": "strict"}, "math: modee: unknown key 'modee'; allowed: .*mode"),
+        ({"mode": "lenient"}, "math: mode: .*'flexible' or 'strict'"),
+    ],
+)
+def test_config_errors_name_the_key_and_allowed_values(config, message):
+    with pytest.raises(ConfigError, match=message):
+        MathVerifier(**config)
 
 
 # ---------------------------------------------------------------------------------------- engine behaviour

@@ -13,7 +13,6 @@ import pytest
 
 import rewardkit
 from rewardkit import ConfigError, Sample, Score, Status, Verifier
-from rewardkit import verifier as verifier_module
 from rewardkit.assets import AssetNotFoundError, find_asset, list_assets
 from rewardkit.spec import STATUS_RULE, SpecVerifier, load_spec
 from rewardkit.verifier import VerifierConfig
@@ -74,9 +73,9 @@ def test_weighted_sum(spec: SpecVerifier) -> None:
     assert scores[3].details["skipped"] == []
 
 
-def test_order_preserved_and_one_batch_call_per_component(write_spec, monkeypatch) -> None:
+def test_order_preserved_and_one_batch_call_per_component(write_spec, registered) -> None:
     Recorder.batches = []
-    monkeypatch.setitem(verifier_module._REGISTRY, "test_recorder", Recorder)
+    registered(Recorder)
     spec = load_spec(write_spec("""
         components:
           - {name: a, verifier: test_recorder, config: {scale: 1}}
@@ -134,8 +133,8 @@ FIXED = """
 
 
 @pytest.fixture
-def fixed(monkeypatch) -> None:
-    monkeypatch.setitem(verifier_module._REGISTRY, "test_fixed", Fixed)
+def fixed(registered) -> None:
+    registered(Fixed)
 
 
 def test_first_failing_required_component_decides_the_status(write_spec, fixed) -> None:
@@ -208,14 +207,14 @@ def test_required_defaults_to_the_first_component_only(spec: SpecVerifier) -> No
     ]
 
 
-def test_a_crashing_component_is_an_error_score_not_a_crash(write_spec, monkeypatch) -> None:
+def test_a_crashing_component_is_an_error_score_not_a_crash(write_spec, registered) -> None:
     class Broken(Verifier):
         name = "test_broken"
 
         def score_batch(self, samples):
             raise RuntimeError("backend down")
 
-    monkeypatch.setitem(verifier_module._REGISTRY, "test_broken", Broken)
+    registered(Broken)
     spec = load_spec(write_spec("""
         components:
           - {name: len, verifier: length, config: {max_length: 10}}
@@ -226,7 +225,7 @@ def test_a_crashing_component_is_an_error_score_not_a_crash(write_spec, monkeypa
     assert score.details["components"]["judge"]["reason"] == "RuntimeError: backend down"
 
 
-def test_async_runs_components_concurrently(write_spec, monkeypatch) -> None:
+def test_async_runs_components_concurrently(write_spec, registered) -> None:
     class Rendezvous(Verifier):
         """`wait` finishes only once `signal` has started: sequential execution would time out."""
 
@@ -246,7 +245,7 @@ def test_async_runs_components_concurrently(write_spec, monkeypatch) -> None:
                 await asyncio.wait_for(Rendezvous.event.wait(), timeout=5)
             return [Score(1.0) for _ in samples]
 
-    monkeypatch.setitem(verifier_module._REGISTRY, "test_rendezvous", Rendezvous)
+    registered(Rendezvous)
     spec = load_spec(write_spec("""
         components:
           - {name: waits, verifier: test_rendezvous, config: {role: wait}}
@@ -323,12 +322,16 @@ def test_component_errors_name_the_config_key(write_spec) -> None:
     assert f"{path}:11: components[2].config.buffer: buffer (20) must not exceed max_length (10)" in message
 
 
-def test_missing_key_and_empty_components(write_spec) -> None:
-    assert "components[0].name: required key missing" in error_of(
-        write_spec("components:\n  - verifier: length\n")
-    )
-    assert "components: List should have at least 1 item" in error_of(write_spec("components: []\n"))
-    assert ":1: a reward spec is a YAML mapping" in error_of(write_spec("- just\n- a list\n"))
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("components:\n  - verifier: length\n", "components[0].name: required key missing"),
+        ("components: []\n", "components: List should have at least 1 item"),
+        ("- just\n- a list\n", ":1: a reward spec is a YAML mapping"),
+    ],
+)
+def test_missing_key_and_empty_components(write_spec, text: str, message: str) -> None:
+    assert message in error_of(write_spec(text))
 
 
 def test_yaml_syntax_error_has_line_and_column(write_spec) -> None:

@@ -131,14 +131,11 @@ DIFFERENT = [
 ]
 
 
-@pytest.mark.parametrize("gold,pred,ordered", SAME)
-def test_same_results(gold, pred, ordered):
-    assert same_results(gold, pred, ordered)
-
-
-@pytest.mark.parametrize("gold,pred,ordered", DIFFERENT)
-def test_different_results(gold, pred, ordered):
-    assert not same_results(gold, pred, ordered)
+@pytest.mark.parametrize(
+    "gold,pred,ordered,same", [(*row, True) for row in SAME] + [(*row, False) for row in DIFFERENT]
+)
+def test_result_comparison(gold, pred, ordered, same):
+    assert bool(same_results(gold, pred, ordered)) is same
 
 
 # ------------------------------------------------------------------------------------- execution accuracy
@@ -183,16 +180,13 @@ WRONG = [
 ]
 
 
-@pytest.mark.parametrize("pred,gold", CORRECT)
-def test_equivalent_queries_score_1(db, pred, gold):
+@pytest.mark.parametrize(
+    "pred,gold,value,reason", [(p, g, 1.0, "") for p, g in CORRECT] + [(p, g, 0.0, r) for p, g, r in WRONG]
+)
+def test_execution_accuracy(db, pred, gold, value, reason):
+    """Equivalent queries score 1, wrong ones 0 with the reason saying how they differ."""
     s = score(db, f"```sql\n{pred}\n```", gold)
-    assert (s.status, s.value) == (Status.OK, 1.0), s.reason
-
-
-@pytest.mark.parametrize("pred,gold,reason", WRONG)
-def test_wrong_queries_score_0(db, pred, gold, reason):
-    s = score(db, f"```sql\n{pred}\n```", gold)
-    assert (s.status, s.value) == (Status.OK, 0.0)
+    assert (s.status, s.value) == (Status.OK, value), s.reason
     assert reason in s.reason
 
 
@@ -376,7 +370,7 @@ def test_gold_results_are_cached_per_database_and_query(db):
 
 def test_registry_and_config(db):
     assert isinstance(create_verifier("sql", workers=0), SQLVerifier)
-    with pytest.raises(ConfigError, match="unknown config key 'query_timeout'"):
+    with pytest.raises(ConfigError, match="sql: query_timeout: unknown key 'query_timeout'"):
         SQLVerifier(query_timeout=1)
     with pytest.raises(ConfigError, match="max_rows"):
         SQLVerifier(max_rows=0)

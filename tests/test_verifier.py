@@ -49,35 +49,43 @@ def test_builtins_are_registered_with_their_fields():
     assert fields["timeout"] == ("float", "5.0")
 
 
-def test_unknown_verifier_lists_the_available_ones():
-    with pytest.raises(ConfigError, match="unknown verifier 'maths'; available: .*math"):
-        create_verifier("maths")
+@pytest.mark.parametrize(
+    ("name", "config", "message"),
+    [
+        # an unknown verifier lists the available ones
+        ("maths", {}, "unknown verifier 'maths'; available: .*math"),
+        # a bad config value names the key and the input
+        ("math", {"timeout": -1}, r"math: timeout: .*greater than 0 \(got -1\)"),
+    ],
+)
+def test_create_verifier_errors_say_what_is_wrong(name, config, message):
+    with pytest.raises(ConfigError, match=message):
+        create_verifier(name, **config)
 
 
-def test_bad_config_value_names_the_key_and_input():
-    with pytest.raises(ConfigError, match=r"math: config key 'timeout': .*greater than 0 \(got -1\)"):
-        create_verifier("math", timeout=-1)
+def install_plugin(folder: Path, monkeypatch, module: str, source: str, entry_point: str) -> None:
+    """An installed distribution in `folder` (on sys.path for this test): module.py holding source, and
+    one entry point `entry_point` in the rewardkit.verifiers group."""
+    (folder / f"{module}.py").write_text(textwrap.dedent(source))
+    dist = folder / f"{module}-0.1.dist-info"
+    dist.mkdir()
+    name = module.replace("_", "-")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[rewardkit.verifiers]\n{entry_point}\n")
+    monkeypatch.syspath_prepend(str(folder))
 
 
 def test_third_party_verifier_through_the_entry_point_group(tmp_path, monkeypatch):
-    (tmp_path / "rk_plugin_demo.py").write_text(
-        textwrap.dedent(
-            """
-            from rewardkit import Score, Verifier
+    source = """
+        from rewardkit import Score, Verifier
 
-            class Shout(Verifier):
-                name = "shout"
+        class Shout(Verifier):
+            name = "shout"
 
-                def score_batch(self, samples):
-                    return [Score.correct(s.response.isupper()) for s in samples]
-            """
-        )
-    )
-    dist = tmp_path / "rk_plugin_demo-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rk-plugin-demo\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[rewardkit.verifiers]\nshout = rk_plugin_demo:Shout\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
+            def score_batch(self, samples):
+                return [Score.correct(s.response.isupper()) for s in samples]
+    """
+    install_plugin(tmp_path, monkeypatch, "rk_plugin_demo", source, "shout = rk_plugin_demo:Shout")
     try:
         assert "shout" in available_verifiers()
         scores = create_verifier("shout").score_batch([Sample(response="HEY"), Sample(response="hey")])
@@ -87,13 +95,11 @@ def test_third_party_verifier_through_the_entry_point_group(tmp_path, monkeypatc
 
 
 def test_entry_point_that_is_not_a_verifier_is_refused(tmp_path, monkeypatch):
-    (tmp_path / "rk_plugin_bad.py").write_text("def not_a_class():\n    return 1\n")
-    dist = tmp_path / "rk_plugin_bad-0.1.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: rk-plugin-bad\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[rewardkit.verifiers]\nbad_one = rk_plugin_bad:not_a_class\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(ConfigError, match="'bad_one'.*not a rewardkit Verifier subclass"):
+    source = "def not_a_class():\n    return 1\n"
+    install_plugin(tmp_path, monkeypatch, "rk_plugin_bad", source, "bad_one = rk_plugin_bad:not_a_class")
+    with pytest.raises(
+        ConfigError, match=r"entry point 'bad_one'.*is not a rewardkit\.verifier\.Verifier subclass"
+    ):
         create_verifier("bad_one")
 
 
