@@ -1,14 +1,27 @@
-"""Shared fixtures: the shared benchmark data, and small reward specs written to a temp folder."""
+"""Shared fixtures: the shared benchmark data, small reward specs written to a temp folder, verifiers that
+record what reaches them or give step scores, real servers on loopback, and trainer overlays."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
 import textwrap
-from collections.abc import Callable
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from rewardkit import CPUVerifier, Sample, Score, StepScore, Verifier
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -117,3 +130,156 @@ def gemma_backend() -> Any:
 def lm_backend(request: pytest.FixtureRequest) -> Any:
     """Each of the two real causal LMs in turn (tests parametrised over both models)."""
     return request.getfixturevalue("smollm2_backend" if request.param == "smollm2" else "gemma_backend")
+
+
+# ------------------------------------------------------------- verifiers for the adapter and server tests
+
+
+class GroupRecorder(Verifier):
+    """Records the samples it scores; each scores its group's size, and its details echo what reached the
+    verifier (group, reference, steps, meta), so a test can check a field's whole path."""
+
+    name = "group_recorder"
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.seen: list[Sample] = []
+
+    def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        self.seen.extend(samples)
+        sizes = Counter(s.group for s in samples)
+        return [
+            Score(
+                float(sizes[s.group]),
+                details={"group": s.group, "reference": s.reference, "steps": s.steps, "meta": s.meta},
+            )
+            for s in samples
+        ]
+
+
+@pytest.fixture
+def recorder(registered: Any) -> GroupRecorder:
+    """A fresh GroupRecorder, also registered (as `group_recorder`) for specs that name it."""
+    registered(GroupRecorder)
+    return GroupRecorder()
+
+
+class LineSteps(CPUVerifier):
+    """A process reward: every non-empty line of the response is a step (its span: the line's character
+    offsets), scoring 1.0 when it holds a digit, else 0.0; the value is the weakest step (min)."""
+
+    name = "test_line_steps"
+
+    def score_one(self, sample: Sample) -> Score:
+        steps, offset = [], 0
+        for line in sample.response.split("\n"):
+            start, offset = offset, offset + len(line) + 1
+            if line.strip():
+                value = 1.0 if any(c.isdigit() for c in line) else 0.0
+                steps.append(StepScore(value, (start, start + len(line))))
+        return Score.from_steps(steps, "min")
+
+
+STEPPED_SPEC = """
+    name: stepped
+    components:
+      - {name: correctness, verifier: math}
+      - {name: lines, verifier: test_line_steps, weight: 0.5}
+"""
+
+
+@pytest.fixture
+def stepped_spec(registered: Any, write_spec: Callable[..., Path]) -> Path:
+    """A spec whose score carries step scores: math correctness + 0.5 * LineSteps (the steps come from
+    LineSteps, aggregated by min)."""
+    registered(LineSteps)
+    return write_spec(STEPPED_SPEC, "stepped.yaml")
+
+
+# ------------------------------------------------------------------------------- real servers (shared)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A TCP port nothing listens on now (on loopback)."""
+    return free_port()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Any], str]]:
+    """live_server(app) -> base URL of a real uvicorn server on loopback, in a thread of this process."""
+    import uvicorn
+
+    servers: list[tuple[Any, threading.Thread]] = []
+
+    def start(app: Any) -> str:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.02)
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+# ------------------------------------------------------------------ trainers beside this project's pins
+
+
+def install_overlay(name: str, pins: Sequence[str]) -> Path:
+    """``pip install --no-deps --target`` of ``pins``, once, into the rewardkit cache (never into this
+    environment): for trainers whose own pins conflict with ours (verl, OpenRLHF). Skips the test when
+    pip cannot install them."""
+    from rewardkit.engine.models import cache_dir
+
+    root = cache_dir() / "test-overlays"
+    root.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(" ".join(pins).encode()).hexdigest()[:12]
+    target = root / f"{name}-py{sys.version_info[0]}{sys.version_info[1]}-{digest}"
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".complete").exists():
+            return target
+        tmp = target.with_name(target.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp), *pins]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            pytest.skip(f"could not install {' '.join(pins)}: {proc.stderr.strip()[-500:]}")
+        for stray in ("tests", "scripts", "bin"):  # keep this project's `tests` the only one on the path
+            shutil.rmtree(tmp / stray, ignore_errors=True)
+        (tmp / ".complete").write_text(" ".join(pins) + "\n")
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    return target
+
+
+@pytest.fixture
+def run_in_overlay() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """run_in_overlay(name, pins, test_file, keyword) -> the finished ``pytest test_file -k keyword`` run,
+    in a subprocess with :func:`install_overlay`'s folder first on PYTHONPATH."""
+
+    def run(name: str, pins: Sequence[str], test_file: str, keyword: str) -> subprocess.CompletedProcess[str]:
+        overlay = install_overlay(name, pins)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(overlay), *filter(None, [env.get("PYTHONPATH")])])
+        command = [sys.executable, "-m", "pytest", test_file, "-q", "-p", "no:cacheprovider", "-k", keyword]
+        return subprocess.run(
+            [*command, "-rs"], capture_output=True, text=True, timeout=540, env=env, cwd=str(REPO)
+        )
+
+    return run

@@ -14,31 +14,14 @@ from typing import Any
 
 import pytest
 
-from rewardkit import Sample, Score, Verifier, load_spec
+from rewardkit import Sample, load_spec
+from rewardkit.errors import ConfigError, InputError
 from rewardkit.integrations.trl import AsyncRewardFunction, RewardFunction, async_reward_func, reward_func
-from rewardkit.verifier import ConfigError
 
 
 @pytest.fixture(scope="module")
 def trl_utils():
     return pytest.importorskip("trl.trainer.utils")
-
-
-class GroupRecorder(Verifier):
-    """Records the samples it sees; scores each by its group's size."""
-
-    name = "group_recorder"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[Sample] = []
-
-    def score_batch(self, samples):
-        self.seen.extend(samples)
-        sizes: dict[Any, int] = {}
-        for s in samples:
-            sizes[s.group] = sizes.get(s.group, 0) + 1
-        return [Score(float(sizes[s.group])) for s in samples]
 
 
 def call(fn, completions, prompts=None, **columns):
@@ -56,8 +39,8 @@ def test_text_completions_none_for_non_ok():
     assert out == [pytest.approx(1.1), None, pytest.approx(0.1), pytest.approx(1.0)]
 
 
-def test_conversational_prompts_and_completions():
-    rec = GroupRecorder()
+def test_conversational_prompts_and_completions(recorder):
+    rec = recorder
     fn = reward_func(rec)
     prompt = [
         {"role": "system", "content": "Be brief."},
@@ -84,8 +67,8 @@ def test_conversational_prompts_and_completions():
     assert out == [pytest.approx(1.1)]
 
 
-def test_reference_columns():
-    rec = GroupRecorder()
+def test_reference_columns(recorder):
+    rec = recorder
     call(reward_func(rec), ["a", "b"], solution=["s1", "s2"], ground_truth=["g1", "g2"])
     assert [s.reference for s in rec.seen] == [
         "s1",
@@ -109,8 +92,8 @@ def test_reference_columns():
         call(reward_func(rec, reference_field="gold"), ["a"], answer=["x"])
 
 
-def test_groups_follow_prompts():
-    rec = GroupRecorder()
+def test_groups_follow_prompts(recorder):
+    rec = recorder
     fn = reward_func(rec)
     prompts = ["p1", "p1", "p1", "p2", "p2", "p2"]
     assert call(fn, ["a"] * 6, prompts=prompts) == [3.0] * 6
@@ -140,14 +123,20 @@ def test_group_normalised_spec_sees_grpo_groups():
     assert out[0] == pytest.approx(1.0) and out[2] == pytest.approx(1.0)  # the fluent answers score higher
 
 
-def test_names_as_trl_sees_them(rules_spec, trl_utils):
-    assert trl_utils.get_callable_name(reward_func("math")) == "rewardkit_math"
-    assert trl_utils.get_callable_name(reward_func(str(rules_spec))) == "rewardkit_rules"
-    assert trl_utils.get_callable_name(reward_func(GroupRecorder())) == "rewardkit_group_recorder"
-    assert trl_utils.get_callable_name(reward_func(load_spec("gsm8k"))) == "rewardkit_gsm8k"
-    assert trl_utils.get_callable_name(async_reward_func("math", name="correct")) == "correct"
-    assert not trl_utils.is_async_callable(reward_func("math"))
-    assert trl_utils.is_async_callable(async_reward_func("math"))
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda rules, rec: reward_func("math"), "rewardkit_math"),
+        (lambda rules, rec: reward_func(str(rules)), "rewardkit_rules"),
+        (lambda rules, rec: reward_func(rec), "rewardkit_group_recorder"),
+        (lambda rules, rec: reward_func(load_spec("gsm8k")), "rewardkit_gsm8k"),
+        (lambda rules, rec: async_reward_func("math", name="correct"), "correct"),
+    ],
+)
+def test_names_as_trl_sees_them(make, name, rules_spec, recorder, trl_utils):
+    fn = make(rules_spec, recorder)
+    assert trl_utils.get_callable_name(fn) == name
+    assert trl_utils.is_async_callable(fn) == isinstance(fn, AsyncRewardFunction)
 
 
 def test_async_variant_matches_sync():
@@ -203,14 +192,57 @@ def test_picklable_by_name():
     ]
 
 
-def test_bad_inputs():
-    with pytest.raises(TypeError, match="spec must be"):
-        reward_func(42)
-    with pytest.raises(ValueError, match="got 1 prompts for 2 completions"):
-        call(reward_func("math"), ["a", "b"], prompts=["p"])
-    with pytest.raises(KeyError, match="group_field 'qid'"):
-        call(reward_func("math", group_field="qid"), ["a"])
+@pytest.mark.parametrize(
+    ("build", "args", "error", "message"),
+    [
+        (lambda: reward_func(42), None, ConfigError, "spec must be a spec name, a YAML path or a Verifier"),
+        (lambda: reward_func("math"), (["a", "b"], ["p"]), InputError, "got 1 prompts for 2 completions"),
+        (
+            lambda: reward_func("math", group_field="qid"),
+            (["a"], None),
+            ConfigError,
+            "group_field 'qid' is not a column of this batch; columns: answer",
+        ),
+        (
+            lambda: reward_func("math"),
+            (["a"], None, {"steps": [3]}),
+            InputError,
+            'row 0: field "steps" must be a list of strings, got number',
+        ),
+    ],
+)
+def test_bad_inputs(build, args, error, message):
+    with pytest.raises(error, match=message):
+        fn = build()
+        completions, prompts, *extra = args
+        call(fn, completions, prompts=prompts, answer=["4"] * len(completions), **(extra[0] if extra else {}))
+
+
+def test_empty_batch():
     assert call(reward_func("math"), []) == []
+
+
+def test_steps_and_meta_columns_reach_the_verifier(recorder):
+    """A dataset row's `steps` and `meta` columns (a JSONL row loaded with `datasets`) become
+    Sample.steps and Sample.meta; the row's other columns stay in meta too."""
+    rows = [
+        {"answer": "4", "steps": ["2 + 2", "= 4"], "meta": {"source": "gsm8k"}, "level": 1},
+        {"answer": "6", "steps": None, "meta": None, "level": 2},
+    ]
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    call(reward_func(recorder), ["4", "6"], **columns)
+    first, second = recorder.seen
+    assert (first.reference, first.steps) == ("4", ["2 + 2", "= 4"])
+    assert first.meta == {"answer": "4", "steps": ["2 + 2", "= 4"], "level": 1, "source": "gsm8k"}
+    assert (second.steps, second.meta) == (None, {"answer": "6", "steps": None, "level": 2})
+
+
+def test_step_scores_become_the_aggregated_value(stepped_spec):
+    """TRL takes one float per completion: a process reward gives its aggregated value (no steps)."""
+    out = call(
+        reward_func(str(stepped_spec)), ["2 + 2 = 4\nso \\boxed{4}", "add\n\\boxed{4}"], answer=["4"] * 2
+    )
+    assert out == [pytest.approx(1.5), pytest.approx(1.0)]  # correctness + 0.5 * min(line steps)
 
 
 # --------------------------------------------------------------------------------- a real GRPOTrainer

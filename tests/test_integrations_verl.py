@@ -10,23 +10,18 @@ with that folder on PYTHONPATH. Where verl itself is importable, they run in thi
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import hashlib
 import importlib.util
 import inspect
+import json
 import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 import rewardkit.integrations.verl as rk_verl
-from rewardkit import Sample, Score, Status, Verifier, load_spec
-from rewardkit.verifier import ConfigError
+from rewardkit import Sample, Status, load_spec
+from rewardkit.errors import ConfigError, InputError
 
 try:
     import verl  # noqa: F401
@@ -82,23 +77,6 @@ def _load_like_verl(name: str) -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return getattr(module, name)
-
-
-class GroupRecorder(Verifier):
-    """Scores each sample by its group's size and records the samples it saw."""
-
-    name = "group_recorder"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.seen: list[Sample] = []
-
-    def score_batch(self, samples):
-        self.seen.extend(samples)
-        sizes = {}
-        for s in samples:
-            sizes[s.group] = sizes.get(s.group, 0) + 1
-        return [Score(float(sizes[s.group])) for s in samples]
 
 
 # ------------------------------------------------------------------------------ the published contract
@@ -200,8 +178,8 @@ def test_batch_order_and_numpy_inputs():
     assert floats == pytest.approx([r[4] for r in ROWS])
 
 
-def test_batch_groups_and_prompts():
-    rec = GroupRecorder()
+def test_batch_groups_and_prompts(recorder):
+    rec = recorder
     score = rk_verl.make_compute_score(rec, batched=True, return_dict=False)
     out = score(
         ["a", "a", "a", "b", "b"],
@@ -236,8 +214,55 @@ def test_bound_compute_score_per_sample():
 
 
 def test_length_mismatch_is_an_error():
-    with pytest.raises(ValueError, match="ground_truths has 1 entries for 2"):
+    with pytest.raises(InputError, match="ground_truths has 1 entries for 2"):
         rk_verl.compute_score_batch(["a", "a"], ["x", "y"], ["1"], None)
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_steps_and_meta_from_extra_info_reach_the_verifier(recorder, batched):
+    """A row whose extra_info carries `steps` and `meta` (a JSONL row turned into verl's parquet):
+    Sample.steps, and meta laid over verl's own (data_source, extra_info); chat prompts become text."""
+    extra = {
+        "index": np.int64(3),
+        "prompt": np.array([{"role": "user", "content": [{"type": "text", "text": "2+2?"}]}], dtype=object),
+        "steps": np.array(["2 + 2", "= 4"], dtype=object),
+        "meta": {"source": "gsm8k"},
+    }
+    fn = rk_verl.make_compute_score(recorder, batched=batched)
+    if batched:
+        fn(["d"], ["4"], ["4"], [extra])
+    else:
+        fn("d", "4", "4", extra)
+    (seen,) = recorder.seen
+    assert (seen.steps, seen.reference, seen.prompt) == (
+        ["2 + 2", "= 4"],
+        "4",
+        [{"role": "user", "content": "2+2?"}],
+    )
+    assert seen.meta["source"] == "gsm8k" and seen.meta["data_source"] == "d"
+    assert seen.meta["extra_info"]["index"] == 3
+    with pytest.raises(InputError, match='row 0: field "steps" must be a list of strings, got string'):
+        fn("d", "4", "4", {"steps": "2 + 2 = 4"}) if not batched else fn(
+            ["d"], ["4"], ["4"], [{"steps": "x"}]
+        )
+
+
+def test_step_scores_as_extra_info_keys(stepped_spec):
+    """steps=True: every dict carries num_steps, step_values (JSON text) and aggregation, the same keys with
+    or without step scores (verl stacks each key over the batch)."""
+    responses = ["2 + 2 = 4\nso \\boxed{4}", "add them\n\\boxed{4}"]
+    out = rk_verl.compute_score_batch(
+        ["d", "d"], responses, ["4", "4"], None, spec=str(stepped_spec), steps=True
+    )
+    assert [o["score"] for o in out] == pytest.approx([1.5, 1.0])
+    assert [o["num_steps"] for o in out] == [2.0, 2.0]
+    assert [json.loads(o["step_values"]) for o in out] == [[1.0, 1.0], [0.0, 1.0]]
+    assert [o["aggregation"] for o in out] == ["min", "min"]
+    single = rk_verl.compute_score("d", responses[0], "4", spec=str(stepped_spec), steps=True)
+    assert single == out[0]
+    plain = rk_verl.compute_score("d", "\\boxed{4}", "4", spec="math", steps=True)  # no step scores
+    assert (plain["num_steps"], plain["step_values"], plain["aggregation"]) == (0.0, "[]", "")
+    assert set(rk_verl.compute_score("d", "\\boxed{4}", "4")) == {"score", "ok", "status", "reason"}
 
 
 # ----------------------------------------------------------------------------- verl's own reward path
@@ -373,57 +398,11 @@ def test_real_verl_agrees_with_verls_gsm8k_scorer():
 # ------------------------------------------------------------------- verl 0.9.1 beside transformers 5.19
 
 
-def _overlay() -> Path:
-    """verl 0.9.1 and the small packages its reward path imports, installed once with --no-deps into the
-    rewardkit cache (never into this environment)."""
-    from rewardkit.engine.models import cache_dir
-
-    root = cache_dir() / "test-overlays"
-    root.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(" ".join(VERL_PINS).encode()).hexdigest()[:12]
-    target = root / f"verl-0.9.1-py{sys.version_info[0]}{sys.version_info[1]}-{digest}"
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / ".complete").exists():
-            return target
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(tmp),
-            *VERL_PINS,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            pytest.skip(f"could not install {' '.join(VERL_PINS)}: {proc.stderr.strip()[-500:]}")
-        for stray in ("tests", "scripts", "bin"):  # keep this project's `tests` the only one on the path
-            shutil.rmtree(tmp / stray, ignore_errors=True)
-        (tmp / ".complete").write_text(" ".join(VERL_PINS) + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-    return target
-
-
 @pytest.mark.skipif(HAVE_VERL, reason="verl is importable here: the real_verl tests ran in this process")
-def test_verl_overlay():
-    overlay = _overlay()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(overlay), *filter(None, [env.get("PYTHONPATH")])])
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-k", "real_verl", "-rs"],
-        capture_output=True,
-        text=True,
-        timeout=540,
-        env=env,
-        cwd=str(Path(__file__).resolve().parents[1]),
-    )
+def test_verl_overlay(run_in_overlay):
+    """verl 0.9.1 and the small packages its reward path imports, installed once with --no-deps into the
+    rewardkit cache (never into this environment), run the real_verl tests in a subprocess."""
+    proc = run_in_overlay("verl-0.9.1", VERL_PINS, __file__, "real_verl")
     tail = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, tail
     assert "5 passed" in proc.stdout and "skipped" not in proc.stdout, tail

@@ -19,7 +19,6 @@ ray = pytest.importorskip("ray")
 from rewardkit import Sample, load_spec  # noqa: E402
 from rewardkit.cli import app  # noqa: E402
 from rewardkit.errors import InputError  # noqa: E402
-from rewardkit.io import load_samples  # noqa: E402
 from rewardkit.integrations.ray import (  # noqa: E402
     RayAddressError,
     RayScorer,
@@ -31,6 +30,7 @@ from rewardkit.integrations.ray import (  # noqa: E402
     plan_chunks,
     score_with_ray,
 )
+from rewardkit.io import load_samples  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ROLLOUTS = REPO / "data" / "rollouts.jsonl"

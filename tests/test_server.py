@@ -8,7 +8,6 @@ import asyncio
 import json
 import math
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,13 +17,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from rewardkit import Sample
 from rewardkit.cli import app as cli_app
-from rewardkit.server import create_app, split_query
+from rewardkit.server import create_app
 from rewardkit.server.app import json_response
 from rewardkit.spec import load_spec
 
@@ -51,35 +49,6 @@ MATH_SAMPLES = [
     {"id": "b", "response": "I give up.", "reference": "3"},
     {"id": 7, "response": r"\boxed{2}", "reference": "3", "prompt": [{"role": "user", "content": "1+2?"}]},
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server() -> Iterator:
-    """live_server(app) -> base URL of a real uvicorn server on loopback, in a thread of this process."""
-    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(app) -> str:
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for server, thread in servers:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -150,9 +119,10 @@ def test_get_reward_the_way_openrlhf_calls_it(live_server) -> None:
     assert result["rewards"] == pytest.approx([1.1, 1.0, 0.1, -1.0])
     assert result["scores"] == result["rewards"]
     logs = result["extra_logs"]
-    assert logs["status_ok"] == [1.0, 1.0, 1.0, 0.0]
-    assert logs["status_unparseable"] == [0.0, 0.0, 0.0, 1.0]
-    assert logs["status_error"] == logs["status_timeout"] == [0.0] * 4
+    assert logs["rewardkit_ok"] == [1.0, 1.0, 1.0, 0.0]
+    assert logs["rewardkit_unparseable"] == [0.0, 0.0, 0.0, 1.0]
+    assert logs["rewardkit_error"] == logs["rewardkit_timeout"] == [0.0] * 4
+    assert logs["rewardkit_steps"] == [0.0] * 4 and "steps" not in result  # the math spec has no steps
     # the oldest OpenRLHF sends only "query"
     old = httpx.post(f"{url}/get_reward", json={"query": [r"\boxed{2}"]}, timeout=60)
     assert old.status_code == 200 and len(old.json()["rewards"]) == 1
@@ -192,9 +162,9 @@ def test_concurrent_requests_share_model_batches(live_server, write_spec) -> Non
     assert [s["value"] for s in responses[-1].json()["scores"]] == pytest.approx(served, abs=1e-4)
 
 
-def test_sigterm_finishes_the_request_in_flight_and_exits_0(write_spec) -> None:
+def test_sigterm_finishes_the_request_in_flight_and_exits_0(write_spec, unused_port: int) -> None:
     spec = write_spec(SLOW_SPEC, "slow.yaml")
-    port = free_port()
+    port = unused_port
     proc = subprocess.Popen(
         [sys.executable, "-m", "rewardkit", "serve", "--spec", str(spec), "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -251,20 +221,35 @@ def test_wrong_types_name_the_field_path(client) -> None:
     samples = [{"response": "answer: 1", "reference": "1"}] * 3 + [{"response": 5}]
     r = client.post("/v1/score", json={"samples": samples})
     assert r.status_code == 422
-    assert detail(r).startswith("samples.3.response: Input should be a valid string, got number")
-    r = client.post("/v1/score", json={"samples": [{"response": "x", "prompt": 3, "group": [1]}]})
-    assert "samples.0.prompt: must be a string or a list of chat messages" in detail(r)
-    assert "samples.0.group: must be a string or an integer, got list" in detail(r)
-    assert [e["loc"] for e in r.json()["errors"]] == ["samples.0.prompt", "samples.0.group"]
+    assert detail(r).startswith("samples[3].response: Input should be a valid string (got 5)")
+    r = client.post(
+        "/v1/score", json={"samples": [{"response": "x", "prompt": 3, "group": [1], "steps": "a", "meta": 1}]}
+    )
+    assert detail(r).splitlines()[:4] == [
+        'samples[0].prompt: must be a string or a list of chat messages like {"role": "user", '
+        '"content": "..."} (got 3)',
+        "samples[0].steps: must be a list of strings (got 'a')",
+        "samples[0].group: must be a string or an integer (got [1])",
+        "samples[0].meta: must be an object (got 1)",
+    ]
+    assert [e["loc"] for e in r.json()["errors"]] == [
+        "samples[0].prompt",
+        "samples[0].steps",
+        "samples[0].group",
+        "samples[0].meta",
+    ]
     r = client.post("/v1/score", json={"samples": "answer: 1"})
     assert r.status_code == 422 and "samples: Input should be a valid list" in detail(r)
 
 
 def test_missing_and_unknown_fields(client) -> None:
     r = client.post("/v1/score", json={"samples": [{"reference": "1"}]})
-    assert r.status_code == 422 and detail(r).startswith("samples.0.response: field required")
+    assert r.status_code == 422 and detail(r).startswith("samples[0].response: required key missing")
     r = client.post("/v1/score", json={"samples": [{"respones": "x"}]})
-    assert "samples.0.respones: unknown field" in detail(r)
+    assert (
+        "samples[0].respones: unknown key 'respones'; allowed: response, prompt, reference, steps, group, "
+        "id, meta" in detail(r)
+    )
     r = client.post("/v1/score", json=[{"response": "x"}])
     assert r.status_code == 422 and detail(r).startswith("body: must be a JSON object, got list")
     r = client.post("/v1/score")
@@ -276,9 +261,9 @@ def test_missing_and_unknown_fields(client) -> None:
 def test_get_reward_validation(client) -> None:
     r = client.post("/get_reward", json={"query": ["a", "b"], "prompts": ["a"]})
     assert r.status_code == 422
-    assert detail(r).startswith("body: prompts has 1 items but query has 2; send one per query")
+    assert detail(r).startswith("body: prompts has 1 items for 2 queries; send one per query")
     r = client.post("/get_reward", json={"queries": ["a"]})
-    assert r.status_code == 422 and detail(r).startswith("query: field required")
+    assert r.status_code == 422 and detail(r).startswith("query: required key missing")
     assert '{"query": [' in detail(r)
 
 
@@ -370,20 +355,6 @@ def test_bad_server_configuration_fails_at_start(write_spec) -> None:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-
-
-@pytest.mark.parametrize(
-    ("query", "prompt", "response"),
-    [
-        ("Q? A.", "Q?", " A."),
-        ("<pad><pad>Q? A.<|im_end|>", "Q?", " A."),
-        ("Q? A.</s><pad><pad>", "Q?", " A."),
-        ("something else", "Q?", "something else"),  # the prompt is not in the query: all of it
-        ("Q? A.", "", "Q? A."),
-    ],
-)
-def test_split_query(query: str, prompt: str, response: str) -> None:
-    assert split_query(query, prompt, ("<|im_end|>", "</s>", "<pad>")) == response
 
 
 def test_non_finite_numbers_in_details_become_null() -> None:

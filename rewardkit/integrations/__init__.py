@@ -7,9 +7,13 @@
 - :mod:`rewardkit.integrations.openrlhf`: a ``reward_func(queries, prompts, labels)`` file for
   ``--remote_rm_url``.
 
-Each adapter turns the trainer's lists into :class:`~rewardkit.types.Sample` objects with the helpers
-below, scores them with one ``score_batch`` (or ``ascore_batch``) call and maps non-ok scores to what the
-trainer needs, always keeping the status visible (logged metrics, extra fields). None of the adapters
+Each adapter turns the trainer's lists into one record per rollout (the response and prompt as text or
+messages, the dataset row's columns) and maps the records to :class:`~rewardkit.types.Sample` objects
+with the one record mapper, :func:`rewardkit.io.to_sample` (:data:`ADAPTER_FIELDS`), the same the CLI
+and the server use: the reference comes from the first of ``reference``, ``answer``, ``solution``,
+``ground_truth``, and a row's ``steps`` and ``meta`` reach the verifier as ``Sample.steps`` /
+``Sample.meta``. Then one ``score_batch`` (or ``ascore_batch``) call, and non-ok scores become what the
+trainer needs, the status always kept visible (logged metrics, extra fields). None of the adapters
 imports its trainer; this module imports nothing heavy either.
 """
 
@@ -20,11 +24,15 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from rewardkit.errors import ConfigError, InputError
+from rewardkit.io import Fields, checked_scores, to_sample
 from rewardkit.types import Message, Sample, Score, Status
-from rewardkit.verifier import ConfigError, Verifier
+from rewardkit.verifier import Verifier
 
-#: Dataset columns tried, in order, for the reference when no ``reference_field`` is given.
-DEFAULT_REFERENCE_FIELDS: tuple[str, ...] = ("reference", "answer", "solution", "ground_truth")
+#: How trainer rows map to Samples: Sample's own names, the reference from the first of ``reference``,
+#: ``answer``, ``solution``, ``ground_truth`` present, ``steps`` and ``meta`` columns passed on; trainer
+#: rows carry no sample ids.
+ADAPTER_FIELDS = Fields(id=None)
 
 #: A reward spec name (``verifiers/<name>.yaml`` on the asset path), a YAML path, or a built Verifier.
 SpecLike = str | os.PathLike[str] | Verifier
@@ -151,24 +159,6 @@ def group_ids(keys: Sequence[Any]) -> list[str]:
     return out
 
 
-def pick_reference_field(
-    columns: Mapping[str, Any], reference_field: str | Sequence[str] | None, *, n: int | None = None
-) -> str | None:
-    """The column to read references from. ``reference_field`` given: it (or the first of several that is
-    present) must be a column, else a ConfigError names the columns there are. Not given: the first of
-    :data:`DEFAULT_REFERENCE_FIELDS` present, or None (label-free specs need none)."""
-    candidates = (reference_field,) if isinstance(reference_field, str) else reference_field
-    for name in candidates or DEFAULT_REFERENCE_FIELDS:
-        if name in columns and (n is None or _is_column(columns[name], n)):
-            return name
-    if reference_field is not None:
-        available = ", ".join(sorted(k for k, v in columns.items() if n is None or _is_column(v, n)))
-        raise ConfigError(
-            f"reference_field {reference_field!r} is not a column of this batch; columns: {available or '(none)'}"
-        )
-    return None
-
-
 def _is_column(value: Any, n: int) -> bool:
     return (
         isinstance(value, (list, tuple))
@@ -183,34 +173,38 @@ def columns_of(kwargs: Mapping[str, Any], n: int, exclude: Iterable[str] = ()) -
     return {k: list(v) for k, v in kwargs.items() if k not in skip and _is_column(v, n)}
 
 
+def rows_of(columns: Mapping[str, Sequence[Any]], n: int) -> list[dict[str, Any]]:
+    """Columns (name -> ``n`` values) as ``n`` row dicts, numpy values as Python objects."""
+    return [{k: plain_value(v[i]) for k, v in columns.items()} for i in range(n)]
+
+
 def to_samples(
-    responses: Sequence[Any],
-    prompts: Sequence[Any] | None = None,
-    references: Sequence[Any] | None = None,
-    groups: Sequence[str | None] | None = None,
-    metas: Sequence[Mapping[str, Any]] | None = None,
+    records: Sequence[Mapping[str, Any]],
+    fields: Fields = ADAPTER_FIELDS,
+    metas: Sequence[Mapping[str, Any] | None] | None = None,
 ) -> list[Sample]:
-    """Samples from parallel lists. Responses may be text or messages (see :func:`completion_text`),
-    prompts text or messages; a missing list means empty prompts / no references / no groups."""
-    n = len(responses)
-    for label, seq in (
-        ("prompts", prompts),
-        ("references", references),
-        ("groups", groups),
-        ("metas", metas),
-    ):
-        if seq is not None and len(seq) != n:
-            raise ValueError(f"{label} has {len(seq)} entries for {n} responses")
-    return [
-        Sample(
-            response=completion_text(responses[i]),
-            prompt=normalize_prompt(prompts[i]) if prompts is not None else "",
-            reference=plain_value(references[i]) if references is not None else None,
-            group=groups[i] if groups is not None else None,
-            meta=dict(metas[i]) if metas is not None else {},
-        )
-        for i in range(n)
-    ]
+    """Samples from a trainer's rows through the one record mapper (:func:`rewardkit.io.to_sample`):
+    ``metas[i]`` (the trainer's context for row ``i``) is laid under the row's own ``meta``. A bad row
+    raises InputError naming the row and the field."""
+    if metas is not None and len(metas) != len(records):
+        raise InputError(f"metas has {len(metas)} entries for {len(records)} records")
+    samples = []
+    for i, record in enumerate(records):
+        try:
+            samples.append(to_sample(record, fields, meta=metas[i] if metas is not None else None))
+        except InputError as err:
+            raise InputError(f"row {i}: {err}") from None
+    return samples
+
+
+def score_samples(verifier: Verifier, samples: Sequence[Sample]) -> list[Score]:
+    """``verifier.score_batch(samples)``, checked to give one score per sample (no call for none)."""
+    return checked_scores(verifier.score_batch(samples), len(samples)) if samples else []
+
+
+async def ascore_samples(verifier: Verifier, samples: Sequence[Sample]) -> list[Score]:
+    """:func:`score_samples` with ``ascore_batch``."""
+    return checked_scores(await verifier.ascore_batch(samples), len(samples)) if samples else []
 
 
 def value_or(score: Score, default: float | None) -> float | None:
@@ -237,9 +231,10 @@ def env_default(name: str = "REWARDKIT_DEFAULT", fallback: float = 0.0) -> float
 
 
 __all__ = [
-    "DEFAULT_REFERENCE_FIELDS",
+    "ADAPTER_FIELDS",
     "STATUSES",
     "SpecLike",
+    "ascore_samples",
     "columns_of",
     "completion_text",
     "content_text",
@@ -247,9 +242,10 @@ __all__ = [
     "group_ids",
     "load_verifier",
     "normalize_prompt",
-    "pick_reference_field",
     "plain_value",
     "prompt_key",
+    "rows_of",
+    "score_samples",
     "spec_label",
     "status_fractions",
     "to_samples",

@@ -12,15 +12,20 @@ TRL calls a reward function as ``f(prompts=..., completions=..., completion_ids=
 trainer_state=..., log_extra=..., log_metric=...)``, one entry per completion, the ``num_generations``
 completions of a prompt next to each other. The function here:
 
-- builds one :class:`~rewardkit.types.Sample` per completion: the completion text (plain, or the
-  assistant messages of a conversational completion), the prompt (text or chat messages), the reference
-  from the first of the columns ``reference``, ``answer``, ``solution``, ``ground_truth`` (or
-  ``reference_field``), and ``group`` = one id per distinct prompt in the call, so group-normalised specs
-  (``cme``) see each GRPO group;
+- builds one :class:`~rewardkit.types.Sample` per completion with the one record mapper
+  (:func:`rewardkit.io.to_sample`): the completion text (plain, or the assistant messages of a
+  conversational completion), the prompt (text or chat messages), the reference from the first of the
+  columns ``reference``, ``answer``, ``solution``, ``ground_truth`` (or ``reference_field``), a ``steps``
+  column as ``Sample.steps``, the row's columns (and the entries of a ``meta`` column) as ``Sample.meta``,
+  and ``group`` = one id per distinct prompt in the call, so group-normalised specs (``cme``) see each
+  GRPO group;
 - scores the batch with one ``score_batch`` call (``ascore_batch`` for :func:`async_reward_func`, which
   TRL runs on its event loop beside other async reward functions);
 - returns ``value`` per completion: ``None`` for a non-ok score (TRL turns it into NaN and leaves the
   completion out of this reward), or the value a spec's ``fallback`` chose;
+- step scores (``Score.steps``, from a process reward) are not passed on: TRL takes one float per
+  completion, so it gets the aggregated ``value`` (use verl or OpenRLHF, or the server's ``/v1/score``,
+  for the per-step values);
 - logs the share of each status as ``rewardkit/<name>/<status>`` metrics and a ``<name>/status`` column in
   TRL's completions table (through TRL's ``log_metric`` / ``log_extra``), so failures stay visible.
 
@@ -33,19 +38,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from rewardkit.errors import ConfigError, InputError
 from rewardkit.integrations import (
+    ADAPTER_FIELDS,
     SpecLike,
+    ascore_samples,
     columns_of,
+    completion_text,
     group_ids,
     load_verifier,
-    pick_reference_field,
+    normalize_prompt,
+    rows_of,
+    score_samples,
     spec_label,
     status_fractions,
     to_samples,
     value_or,
 )
+from rewardkit.io import Fields
 from rewardkit.types import Sample, Score
 from rewardkit.verifier import Verifier
 
@@ -69,7 +82,9 @@ class RewardFunction:
         log_status: bool = True,
     ) -> None:
         if not isinstance(spec, (str, os.PathLike, Verifier)):
-            raise TypeError(f"spec must be a spec name, a YAML path or a Verifier, got {type(spec).__name__}")
+            raise ConfigError(
+                f"spec must be a spec name, a YAML path or a Verifier, got {type(spec).__name__}"
+            )
         self.spec = spec
         self.reference_field = reference_field
         self.group_field = group_field
@@ -104,27 +119,31 @@ class RewardFunction:
         """The Samples for one TRL call (prompts, completions and the dataset columns in ``kwargs``)."""
         n = len(completions)
         if prompts is not None and len(prompts) != n:
-            raise ValueError(f"got {len(prompts)} prompts for {n} completions")
+            raise InputError(f"got {len(prompts)} prompts for {n} completions")
         columns = columns_of(kwargs, n, exclude=_TRAINER_KWARGS)
-        ref_field = pick_reference_field(columns, self.reference_field, n=n)
-        references = columns[ref_field] if ref_field else None
-        if self.group_field is not None:
-            if self.group_field not in columns:
-                raise KeyError(
-                    f"group_field {self.group_field!r} is not a column of this batch; "
+        for option, names in (("reference_field", self.reference_field), ("group_field", self.group_field)):
+            if names is not None and ADAPTER_FIELDS.find(columns, names) is None:
+                raise ConfigError(
+                    f"{option} {names!r} is not a column of this batch; "
                     f"columns: {', '.join(sorted(columns)) or '(none)'}"
                 )
-            groups = [str(g) for g in columns[self.group_field]]
-        elif prompts is not None:
-            groups = group_ids(list(prompts))
-        else:
-            groups = None
-        metas = [{k: v[i] for k, v in columns.items()} for i in range(n)]
-        return to_samples(completions, prompts, references, groups, metas)
+        fields = replace(
+            ADAPTER_FIELDS,
+            reference=Fields.names(self.reference_field) or ADAPTER_FIELDS.reference,
+            group=self.group_field or "group",
+        )
+        groups = group_ids(list(prompts)) if prompts is not None else [None] * n
+        records, metas = [], []
+        for i, row in enumerate(rows_of(columns, n)):
+            record = {**row, "response": completion_text(completions[i])}
+            record["prompt"] = normalize_prompt(prompts[i]) if prompts is not None else ""
+            if self.group_field is None:  # one group per distinct prompt
+                record["group"] = groups[i]
+            records.append(record)
+            metas.append({k: v for k, v in row.items() if k != fields.meta})  # the row's columns
+        return to_samples(records, fields, metas)
 
-    def _finish(self, scores: list[Score], n: int, kwargs: dict[str, Any]) -> list[float | None]:
-        if len(scores) != n:
-            raise RuntimeError(f"{self.__name__}: the verifier returned {len(scores)} scores for {n} samples")
+    def _finish(self, scores: list[Score], kwargs: dict[str, Any]) -> list[float | None]:
         if self.log_status:
             log_metric = kwargs.get("log_metric")
             if callable(log_metric):
@@ -143,10 +162,8 @@ class RewardFunction:
         **kwargs: Any,
     ) -> list[float | None]:
         """One reward per completion: ``value``, or None for a non-ok score."""
-        completions = list(completions or [])
-        samples = self.samples(prompts, completions, **kwargs)
-        scores = self.verifier.score_batch(samples) if samples else []
-        return self._finish(scores, len(samples), kwargs)
+        samples = self.samples(prompts, list(completions or []), **kwargs)
+        return self._finish(score_samples(self.verifier, samples), kwargs)
 
 
 class AsyncRewardFunction(RewardFunction):
@@ -163,10 +180,8 @@ class AsyncRewardFunction(RewardFunction):
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
     ) -> list[float | None]:
-        completions = list(completions or [])
-        samples = self.samples(prompts, completions, **kwargs)
-        scores = await self.verifier.ascore_batch(samples) if samples else []
-        return self._finish(scores, len(samples), kwargs)
+        samples = self.samples(prompts, list(completions or []), **kwargs)
+        return self._finish(await ascore_samples(self.verifier, samples), kwargs)
 
 
 def reward_func(

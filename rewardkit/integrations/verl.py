@@ -31,9 +31,15 @@ Keyword options, from ``reward_kwargs`` in verl's config or from Python:
 - ``return_dict``: True (default) returns ``{"score": float, "ok": 1.0|0.0, "status": str, "reason": str}``,
   which verl's reward managers store per sample in ``reward_extra_info`` (the numeric ``ok`` averages into a
   metric, the strings are kept in dumps); False returns the bare float.
+- ``steps``: True adds the step scores of a process reward (``Score.steps``) to that dict, under the same
+  keys for every sample (verl stacks each key over the batch): ``num_steps`` (a float, 0.0 without step
+  scores: a metric), ``step_values`` (the per-step values as JSON text, ``"[]"`` without) and
+  ``aggregation`` (how ``score`` was made from them, ``""`` without). Off by default.
 
-The prompt, when verl's ``extra_info`` carries it (``prompt``, ``question`` or ``problem``), becomes
-``Sample.prompt``; ``extra_info["uid"]`` / ``["index"]`` (prefixed by the data source) or the prompt name
+Each row goes through the one record mapper (:func:`rewardkit.io.to_sample`): the prompt, when verl's
+``extra_info`` carries it (``prompt``, ``question`` or ``problem``), becomes ``Sample.prompt``,
+``extra_info["steps"]`` ``Sample.steps`` and ``extra_info["meta"]`` is laid over ``Sample.meta``
+(which holds ``data_source`` and the whole ``extra_info``); ``extra_info["uid"]`` / ``["index"]`` (prefixed by the data source) or the prompt name
 the group in the batched form. Group-normalised specs (``cme``) need the batched form: verl's per-sample
 managers score one response at a time.
 
@@ -42,24 +48,30 @@ For Python use, :func:`make_compute_score` binds the options once and returns a 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from rewardkit.errors import ConfigError, InputError
 from rewardkit.integrations import (
+    ADAPTER_FIELDS,
     SpecLike,
+    ascore_samples,
     env_default,
     group_ids,
     load_verifier,
     normalize_prompt,
     plain_value,
     prompt_key,
+    score_samples,
     spec_label,
     to_samples,
     value_or,
 )
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import ConfigError, Verifier
+from rewardkit.verifier import Verifier
 
 DEFAULT_SPEC = "math"
 PROMPT_KEYS = ("prompt", "question", "problem")
@@ -67,6 +79,10 @@ GROUP_KEYS = ("uid", "group", "index")
 MAX_REASON_CHARS = 500
 
 SpecOption = SpecLike | Mapping[str, SpecLike] | None
+
+#: verl's rows as records: ``extra_info`` plus the response, the ground truth as ``reference`` and the
+#: group; the prompt is the first of ``extra_info``'s ``prompt``, ``question``, ``problem``.
+VERL_FIELDS = replace(ADAPTER_FIELDS, prompt=PROMPT_KEYS, reference="reference")
 
 
 def _default_spec() -> str:
@@ -99,13 +115,6 @@ def _extra(extra_info: Any) -> dict[str, Any]:
     return {}
 
 
-def _prompt(extra: Mapping[str, Any]) -> Any:
-    for key in PROMPT_KEYS:
-        if extra.get(key) is not None:
-            return extra[key]
-    return None
-
-
 def _group_key(data_source: Any, extra: Mapping[str, Any]) -> tuple[str, ...] | None:
     for key in GROUP_KEYS:
         if extra.get(key) is not None:
@@ -113,27 +122,47 @@ def _group_key(data_source: Any, extra: Mapping[str, Any]) -> tuple[str, ...] | 
     return None
 
 
-def _result(score: Score, default: float, return_dict: bool) -> float | dict[str, Any]:
+def _result(score: Score, default: float, return_dict: bool, steps: bool) -> float | dict[str, Any]:
     value = value_or(score, default)
     if not return_dict:
         return float(value)
-    return {
+    out: dict[str, Any] = {
         "score": float(value),
         "ok": 1.0 if score.ok else 0.0,
         "status": score.status.value,
         "reason": score.reason[:MAX_REASON_CHARS],
     }
+    if steps:  # the same keys for every sample: verl stacks each key over the batch
+        values = score.step_values or []
+        out["num_steps"] = float(len(values))
+        out["step_values"] = json.dumps(values)
+        out["aggregation"] = score.aggregation or ""
+    return out
+
+
+def _samples(
+    sources: Sequence[Any],
+    solution_strs: Sequence[Any],
+    truths: Sequence[Any],
+    extras: Sequence[dict[str, Any]],
+    groups: Sequence[str | None],
+) -> list[Sample]:
+    """verl's rows as Samples through the one record mapper: the response, the ground truth as the
+    reference, the prompt, ``steps`` and ``meta`` from ``extra_info``; ``data_source`` and the whole
+    ``extra_info`` in ``Sample.meta``."""
+    records = []
+    for response, truth, extra, group in zip(solution_strs, truths, extras, groups, strict=True):
+        record = {k: plain_value(v) for k, v in extra.items()}
+        prompt_field = VERL_FIELDS.find(record, VERL_FIELDS.prompt)
+        if prompt_field is not None and record[prompt_field] is not None:
+            record[prompt_field] = normalize_prompt(record[prompt_field])  # chat content blocks as text
+        records.append({**record, "response": response, "reference": truth, "group": group})
+    metas = [{"data_source": s, "extra_info": e} for s, e in zip(sources, extras, strict=True)]
+    return to_samples(records, VERL_FIELDS, metas)
 
 
 def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any) -> Sample:
-    extra = _extra(extra_info)
-    prompt = _prompt(extra)
-    (sample,) = to_samples(
-        [solution_str],
-        [prompt] if prompt is not None else None,
-        [ground_truth],
-        metas=[{"data_source": data_source, "extra_info": extra}],
-    )
+    (sample,) = _samples([data_source], [solution_str], [ground_truth], [_extra(extra_info)], [None])
     return sample
 
 
@@ -146,6 +175,7 @@ def compute_score(
     spec: SpecOption = None,
     default: float | None = None,
     return_dict: bool = True,
+    steps: bool = False,
     **kwargs: Any,
 ) -> float | dict[str, Any]:
     """Score one response (verl's per-sample ``compute_score`` signature); see the module docstring.
@@ -153,8 +183,8 @@ def compute_score(
     Unknown keyword arguments (verl passes e.g. ``reward_router_address`` to some managers) are ignored.
     """
     verifier = load_verifier(_spec_for(data_source, spec))
-    (score,) = verifier.score_batch([_sample(data_source, solution_str, ground_truth, extra_info)])
-    return _result(score, _default_value(default), return_dict)
+    (score,) = score_samples(verifier, [_sample(data_source, solution_str, ground_truth, extra_info)])
+    return _result(score, _default_value(default), return_dict, steps)
 
 
 async def compute_score_async(
@@ -166,12 +196,13 @@ async def compute_score_async(
     spec: SpecOption = None,
     default: float | None = None,
     return_dict: bool = True,
+    steps: bool = False,
     **kwargs: Any,
 ) -> float | dict[str, Any]:
     """:func:`compute_score` as a coroutine (``ascore_batch``); verl awaits ``async def`` reward functions."""
     verifier = load_verifier(_spec_for(data_source, spec))
-    (score,) = await verifier.ascore_batch([_sample(data_source, solution_str, ground_truth, extra_info)])
-    return _result(score, _default_value(default), return_dict)
+    (score,) = await ascore_samples(verifier, [_sample(data_source, solution_str, ground_truth, extra_info)])
+    return _result(score, _default_value(default), return_dict, steps)
 
 
 def _batch_samples(
@@ -186,23 +217,16 @@ def _batch_samples(
     extras = [_extra(e) for e in extra_infos] if extra_infos is not None else [{} for _ in range(n)]
     for label, seq in (("data_sources", sources), ("ground_truths", truths), ("extra_infos", extras)):
         if len(seq) != n:
-            raise ValueError(f"{label} has {len(seq)} entries for {n} solution_strs")
-    prompts = [_prompt(e) for e in extras]
+            raise InputError(f"{label} has {len(seq)} entries for {n} solution_strs")
     keys: list[tuple[str, ...]] = []
-    for i, (source, extra, prompt) in enumerate(zip(sources, extras, prompts, strict=True)):
+    for i, (source, extra) in enumerate(zip(sources, extras, strict=True)):
         key = _group_key(source, extra)  # no id: group by prompt where there is one, else alone
+        prompt_field = VERL_FIELDS.find(extra, VERL_FIELDS.prompt)
         if key is None:
+            prompt = plain_value(extra[prompt_field]) if prompt_field else None
             key = ("prompt", prompt_key(normalize_prompt(prompt))) if prompt is not None else ("row", str(i))
         keys.append(key)
-    metas = [{"data_source": s, "extra_info": e} for s, e in zip(sources, extras, strict=True)]
-    have_prompts = any(p is not None for p in prompts)
-    return to_samples(
-        list(solution_strs),
-        [p if p is not None else "" for p in prompts] if have_prompts else None,
-        truths,
-        group_ids(keys),
-        metas,
-    )
+    return _samples(sources, list(solution_strs), truths, extras, group_ids(keys))
 
 
 def compute_score_batch(
@@ -214,6 +238,7 @@ def compute_score_batch(
     spec: SpecOption = None,
     default: float | None = None,
     return_dict: bool = True,
+    steps: bool = False,
     **kwargs: Any,
 ) -> list[float | dict[str, Any]]:
     """Score a batch (verl's ``BatchRewardManager`` signature): one ``score_batch`` call per spec, results
@@ -227,23 +252,31 @@ def compute_score_batch(
         by_spec.setdefault(id(verifier), (verifier, []))[1].append(i)
     out: list[float | dict[str, Any] | None] = [None] * len(samples)
     for verifier, indexes in by_spec.values():
-        scores = verifier.score_batch([samples[i] for i in indexes])
-        if len(scores) != len(indexes):
-            raise RuntimeError(f"the verifier returned {len(scores)} scores for {len(indexes)} samples")
+        scores = score_samples(verifier, [samples[i] for i in indexes])
         for i, score in zip(indexes, scores, strict=True):
-            out[i] = _result(score, fill, return_dict)
+            out[i] = _result(score, fill, return_dict, steps)
     return out  # type: ignore[return-value]
 
 
 class ComputeScore:
     """``compute_score`` with its options bound (see :func:`make_compute_score`)."""
 
-    def __init__(self, spec: SpecOption, default: float, return_dict: bool, batched: bool, name: str) -> None:
+    def __init__(
+        self,
+        spec: SpecOption,
+        default: float,
+        return_dict: bool,
+        batched: bool,
+        name: str,
+        steps: bool = False,
+    ) -> None:
         self.spec, self.default, self.return_dict, self.batched = spec, default, return_dict, batched
+        self.steps = steps
         self.__name__ = name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         options = {"spec": self.spec, "default": self.default, "return_dict": self.return_dict}
+        options["steps"] = self.steps
         fn = compute_score_batch if self.batched else compute_score
         return fn(*args, **{**kwargs, **options})
 
@@ -258,13 +291,14 @@ def make_compute_score(
     return_dict: bool = True,
     batched: bool = False,
     name: str | None = None,
+    steps: bool = False,
 ) -> ComputeScore:
     """A verl reward function bound to ``spec`` (a name, path, Verifier, or ``{data_source: spec}``):
     ``compute_score(data_source, solution_str, ground_truth, extra_info=None)``, or with ``batched=True``
     ``compute_score(data_sources, solution_strs, ground_truths, extra_infos)``. Pass it where verl takes a
     ``compute_score`` callable (``NaiveRewardManager(..., compute_score=...)``)."""
     label = spec_label(spec) if spec is not None and not isinstance(spec, Mapping) else "multi"
-    return ComputeScore(spec, default, return_dict, batched, name or f"rewardkit_{label}")
+    return ComputeScore(spec, default, return_dict, batched, name or f"rewardkit_{label}", steps)
 
 
 __all__ = [

@@ -3,7 +3,9 @@
     POST /v1/score     {"samples": [{"response": ..., "reference": ...}, ...], "spec": "math"}
                        -> {"spec": "math", "scores": [{"id", "value", "status", "reason", "details"}, ...]}
     POST /get_reward   OpenRLHF's remote reward model: {"query": [...], "prompts": [...], "labels": [...]}
-                       -> {"rewards": [...], "scores": [...], "extra_logs": {"status_ok": [...], ...}}
+                       -> {"rewards": [...], "scores": [...], "extra_logs": {"rewardkit_ok": [...], ...}}
+                       (the same mapping and results as the reward_func file:
+                       rewardkit.integrations.openrlhf.openrlhf_samples / openrlhf_result)
     GET  /v1/specs     the specs this server scores with, and the default
     GET  /healthz      liveness (never needs the API key)
     GET  /metrics      Prometheus: request latency, batch sizes, queue depth, scores by status
@@ -12,8 +14,11 @@ Scoring awaits ``verifier.ascore_batch``: CPU verifiers run in the killable work
 deadlines), model verifiers go through their backend's scheduler thread, which merges the samples of
 concurrent requests into shared micro-batches. The event loop only parses, validates and answers.
 
+``/v1/score`` samples are records with Sample's fields (:class:`rewardkit.io.SampleRecord`, mapped by
+:func:`rewardkit.io.to_sample`); a score with step scores carries ``steps`` and ``aggregation``.
+
 Every error response is ``{"detail": "<what is wrong and how to fix it>"}`` (422s add ``"errors"``, one
-entry per bad field): 401 missing/wrong API key, 413 body over the limit (checked before parsing, for
+entry per bad field, worded as everywhere in rewardkit: ``samples[0].response: required key missing``): 401 missing/wrong API key, 413 body over the limit (checked before parsing, for
 declared and streamed bodies), 422 malformed JSON / wrong types / unknown spec, 504 scoring past the
 per-request deadline.
 """
@@ -36,23 +41,20 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from rewardkit.errors import ConfigError, InputError, Problem, format_problems, json_kind, validation_problems
+from rewardkit.integrations.openrlhf import END_TOKENS, openrlhf_result, openrlhf_samples
+from rewardkit.io import SampleRecord, checked_scores
 from rewardkit.server.metrics import Metrics
-from rewardkit.types import Sample, Score, Status
-from rewardkit.verifier import ConfigError, Verifier
+from rewardkit.types import Sample, Score
+from rewardkit.verifier import Verifier
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT_S = 120.0
 DEFAULT_THREADS = 64
 OPEN_PATHS = frozenset({"/healthz"})  # everything else needs the API key when one is set
 ENDPOINTS = frozenset({"/v1/score", "/get_reward", "/v1/specs", "/healthz", "/metrics"})
-STATUSES = tuple(s.value for s in Status)
-# End-of-sequence / padding tokens that OpenRLHF's decoded queries end with (skip_special_tokens=False)
-DEFAULT_STRIP = (
-    "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>", "<|end|>", "</s>", "<eos>",
-    "<end_of_turn>", "<pad>", "<|finetune_right_pad_id|>",
-)  # fmt: skip
 SCORE_EXAMPLE = '{"samples": [{"response": "... \\\\boxed{4}", "reference": "4"}], "spec": "math"}'
 REWARD_EXAMPLE = '{"query": ["<prompt><response>"], "prompts": ["<prompt>"], "labels": ["4"]}'
 
@@ -60,51 +62,10 @@ REWARD_EXAMPLE = '{"query": ["<prompt><response>"], "prompts": ["<prompt>"], "la
 # ----------------------------------------------------------------------------------------- requests
 
 
-def _kind(value: Any) -> str:
-    names = {type(None): "null", bool: "boolean", int: "number", float: "number", str: "string"}
-    return names.get(type(value), "list" if isinstance(value, list) else "object")
-
-
-class SampleIn(BaseModel):
-    """One sample, with the fields of :class:`rewardkit.Sample`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    response: str
-    prompt: Any = Field("", description="text, or chat messages [{'role': ..., 'content': ...}]")
-    reference: Any = None
-    steps: list[str] | None = None
-    group: Any = Field(None, description="GRPO group / prompt id (string or integer)")
-    id: Any = Field(None, description="echoed back with the score (string or integer)")
-    meta: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, value: Any) -> Any:
-        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(m, dict) for m in value)):
-            return value
-        raise ValueError(
-            'must be a string or a list of chat messages like {"role": "user", "content": "..."}, '
-            f"got {_kind(value)}"
-        )
-
-    @field_validator("group", "id")
-    @classmethod
-    def _key(cls, value: Any) -> str | None:
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        raise ValueError(f"must be a string or an integer, got {_kind(value)}")
-
-    def to_sample(self) -> Sample:
-        return Sample(**self.model_dump())
-
-
 class ScoreRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    samples: list[SampleIn]
+    samples: list[SampleRecord]
     spec: str | None = Field(None, description="spec name (default: the server's default spec)")
 
 
@@ -116,33 +77,8 @@ class RewardRequest(BaseModel):
     query: list[str] = Field(description="prompt + response, as the policy's tokenizer decoded them")
     prompts: list[str] | None = None
     labels: list[Any] | None = None
-    metas: list[Any] | None = None
+    metas: list[Any] | None = Field(None, description="per query: an object laid under Sample.meta")
     spec: str | None = None
-
-    @model_validator(mode="after")
-    def _same_lengths(self) -> RewardRequest:
-        for name in ("prompts", "labels", "metas"):
-            values = getattr(self, name)
-            if values is not None and len(values) != len(self.query):
-                raise ValueError(
-                    f"{name} has {len(values)} items but query has {len(self.query)}; send one per query"
-                )
-        return self
-
-
-def split_query(query: str, prompt: str, strip: Sequence[str] = ()) -> str:
-    """The response inside OpenRLHF's ``query`` (prompt + response): what follows the prompt (left
-    padding tokens before it are skipped), else the whole query; ``strip`` suffixes (EOS, pad tokens)
-    are removed from its end."""
-    at = query.find(prompt) if prompt else -1
-    response = query[at + len(prompt) :] if at >= 0 else query
-    changed = True
-    while changed:
-        changed = False
-        for suffix in strip:
-            if suffix and response.endswith(suffix):
-                response, changed = response[: -len(suffix)], True
-    return response
 
 
 # ------------------------------------------------------------------------------------------- specs
@@ -238,39 +174,44 @@ def error_response(status_code: int, detail: str, **extra: Any) -> Response:
     return json_response({"detail": detail, **extra}, status_code)
 
 
-def _where(loc: Sequence[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts[:1] == ["body"]:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
+class _BodyErrors:
+    """FastAPI's request validation errors, as :func:`rewardkit.errors.validation_problems` reads them,
+    with the leading ``"body"`` of each location dropped (paths start at the JSON body's keys)."""
+
+    def __init__(self, errors: Sequence[dict[str, Any]]) -> None:
+        self._errors = errors
+
+    def errors(self) -> list[dict[str, Any]]:
+        out = []
+        for e in self._errors:
+            loc = tuple(e.get("loc", ()))
+            out.append({**e, "loc": loc[1:] if loc[:1] == ("body",) else loc})
+        return out
 
 
-def validation_message(errors: Sequence[dict[str, Any]], example: str, is_json: bool) -> tuple[str, list]:
-    """One readable line per bad field (``samples.3.response: field required``), and the list."""
-    items = []
-    for e in errors:
-        where, kind, msg = _where(e.get("loc", ())), e.get("type", ""), str(e.get("msg", ""))
-        if kind == "json_invalid":
-            where, msg = "body", f"invalid JSON: {(e.get('ctx') or {}).get('error', msg)}"
-        elif kind == "missing":
-            msg = "field required" if where != "body" else "a JSON body is required"
-        elif kind == "extra_forbidden":
-            msg = "unknown field"
-        elif kind in ("model_attributes_type", "dict_type") and where == "body":
-            got = "a body that is not JSON" if not is_json else _kind(e.get("input"))
-            msg = f"must be a JSON object, got {got}"
-        else:
-            msg = msg.removeprefix("Value error, ")
-            if kind.endswith("_type"):
-                msg += f", got {_kind(e.get('input'))}"
-        items.append({"loc": where, "msg": msg, "type": kind})
-    lines = [f"{i['loc']}: {i['msg']}" for i in items[:10]]
-    if len(items) > 10:
-        lines.append(f"... and {len(items) - 10} more")
+def validation_message(
+    errors: Sequence[dict[str, Any]], model: type[BaseModel], example: str, is_json: bool
+) -> tuple[str, list[dict[str, str]]]:
+    """One line per bad field in rewardkit's one wording (``samples[3].response: required key missing``),
+    the body itself as ``body`` (invalid JSON, no body, not an object), then what to send; and the list."""
+    body = _BodyErrors(errors)
+    problems = []
+    for raw, problem in zip(body.errors(), validation_problems(body, model), strict=True):  # type: ignore[arg-type]
+        if problem.type == "json_invalid":
+            problem = Problem(("body",), problem.message, problem.type)
+        elif not problem.loc and problem.type == "missing":
+            problem = Problem(("body",), "a JSON body is required", problem.type)
+        elif not problem.loc and problem.type in ("model_attributes_type", "dict_type"):
+            got = json_kind(raw.get("input")) if is_json else "a body that is not JSON"
+            problem = Problem(("body",), f"must be a JSON object, got {got}", problem.type)
+        elif not problem.loc:
+            problem = Problem(("body",), problem.message, problem.type)
+        problems.append(problem)
     hint = f"send JSON like {example}"
     if not is_json:
         hint += " with the header Content-Type: application/json"
-    return "; ".join(lines) + f" ({hint})", items
+    items = [{"loc": p.path, "msg": p.message, "type": p.type} for p in problems]
+    return f"{format_problems('', problems)}\n({hint})", items
 
 
 # ----------------------------------------------------------------------------------- the middleware
@@ -415,8 +356,7 @@ class ServerState:
             ) from None
         finally:
             metrics.queue.dec(len(samples))
-        if len(scores) != len(samples):
-            raise RuntimeError(f"spec {name!r} returned {len(scores)} scores for {len(samples)} samples")
+        scores = checked_scores(scores, len(samples), f"spec {name!r}")
         for status, n in Tally(s.status.value for s in scores).items():
             metrics.scores.labels(name, status).inc(n)
         return name, scores
@@ -429,7 +369,7 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
     default_reward: float = 0.0,
-    strip: Sequence[str] = DEFAULT_STRIP,
+    strip: Sequence[str] = END_TOKENS,
     threads: int = DEFAULT_THREADS,
 ) -> FastAPI:
     """The scoring server's app.
@@ -438,7 +378,7 @@ def create_app(
     spec on the search path by name, loaded on first use. ``default_spec``: used when a request names
     none (default: the first of ``specs``). ``api_key``: required on every endpoint but /healthz.
     ``default_reward``: what /get_reward reports for a score without a value. ``strip``: suffixes
-    removed from the end of /get_reward responses (default: common EOS / pad tokens; ``()``: none). ``threads``: the event loop's default
+    removed from the end of /get_reward responses (default: :data:`rewardkit.integrations.openrlhf.END_TOKENS`; ``()``: none). ``threads``: the event loop's default
     executor (verifiers without a native async path score in it; the scheduler merges across them).
     """
     if max_body_bytes < 1:
@@ -467,9 +407,10 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        example = REWARD_EXAMPLE if request.url.path == "/get_reward" else SCORE_EXAMPLE
+        reward = request.url.path == "/get_reward"
+        model, example = (RewardRequest, REWARD_EXAMPLE) if reward else (ScoreRequest, SCORE_EXAMPLE)
         is_json = "json" in request.headers.get("content-type", "json")
-        message, items = validation_message(exc.errors(), example, is_json)
+        message, items = validation_message(exc.errors(), model, example, is_json)
         return error_response(422, message, errors=items)
 
     @app.exception_handler(HTTPException)
@@ -499,33 +440,12 @@ def create_app(
     @app.post("/get_reward")
     async def get_reward(body: RewardRequest) -> Response:
         """OpenRLHF's remote reward model (``--remote_rm_url http://host:port/get_reward``)."""
-        n = len(body.query)
-        prompts = body.prompts or [""] * n
-        labels = body.labels or [None] * n
-        metas = body.metas or [None] * n
-        samples = [
-            Sample(
-                response=split_query(q, p, state.strip),
-                prompt=p,
-                reference=label,
-                group=p or None,  # the responses to one prompt form its GRPO group
-                meta=meta if isinstance(meta, dict) else {},
-            )
-            for q, p, label, meta in zip(body.query, prompts, labels, metas, strict=True)
-        ]
+        try:
+            samples = openrlhf_samples(body.query, body.prompts, body.labels, body.metas, tokens=state.strip)
+        except InputError as err:
+            raise _invalid("body", f"{err} (send JSON like {REWARD_EXAMPLE})") from None
         name, scores = await state.score(body.spec, samples)
-        rewards = [s.value if s.value is not None else state.default_reward for s in scores]
-        return json_response(
-            {
-                "rewards": rewards,
-                "scores": rewards,
-                "extra_logs": {
-                    f"status_{status}": [float(s.status.value == status) for s in scores]
-                    for status in STATUSES
-                },
-                "spec": name,
-            }
-        )
+        return json_response({**openrlhf_result(scores, state.default_reward), "spec": name})
 
     @app.get("/v1/specs")
     async def list_specs() -> Response:
@@ -589,11 +509,9 @@ def _exit_cleanly(signum: int, frame: Any) -> None:  # noqa: ARG001
 
 
 __all__ = [
-    "DEFAULT_STRIP",
     "RewardRequest",
-    "SampleIn",
     "ScoreRequest",
     "create_app",
     "run_server",
-    "split_query",
+    "validation_message",
 ]
