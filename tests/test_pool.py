@@ -31,7 +31,9 @@ from rewardkit.engine.pool import (  # noqa: E402
     WorkerPool,
     get_pool,
     outcome_to_score,
+    shared_pools,
 )
+from rewardkit.errors import RewardkitError  # noqa: E402
 from rewardkit.types import Score, Status  # noqa: E402
 
 pytestmark = pytest.mark.timeout(120)
@@ -187,9 +189,40 @@ def test_stats_count_timeouts_crashes_and_restarts():
         items = [("ok", 1), ("sleep", 3600), ("exit", 3), ("sigkill", 0), ("raise", "x"), ("ok", 2)]
         out = p.map(h.act, items, timeout=1)
         assert [type(o) for o in out] == [int, TaskTimeout, WorkerCrashed, WorkerCrashed, TaskError, int]
-        stats = p.stats
+        stats = p.stats()
     assert stats["timeouts"] == 1 and stats["crashes"] == 2 and stats["restarts"] == 3
     assert stats["tasks"] == len(items)
+    assert stats["workers"] == 2 and stats["queue"] == 0 and stats["busy"] == 0 and stats["closed"] is False
+    assert p.stats()["closed"] is True
+
+
+def test_stats_show_busy_workers_and_the_queue():
+    with WorkerPool(1, preload=()) as p:
+        started = time.monotonic()
+        # one worker: it takes the sleeping item alone (chunks are 1/(2N) of the queue) and the rest waits
+        busy = threading.Thread(target=p.map, args=(h.act, [("sleep", 3), ("ok", 1), ("ok", 2)], 30))
+        busy.start()
+        while p.stats()["busy"] == 0:
+            assert time.monotonic() - started < 60, "the worker never started"
+            time.sleep(0.01)
+        stats = p.stats()
+        busy.join(30)
+        after = p.stats()
+    assert (stats["workers"], stats["alive"], stats["busy"], stats["queue"], stats["tasks"]) == (
+        1,
+        1,
+        1,
+        2,
+        0,
+    )
+    assert (after["busy"], after["queue"], after["tasks"]) == (0, 0, 3)
+
+
+def test_failures_are_rewardkit_errors():
+    for cls in (TaskTimeout, WorkerCrashed, TaskError):
+        assert issubclass(cls, RewardkitError)
+    with WorkerPool(1, preload=()) as p, pytest.raises(RewardkitError, match="ValueError: nope"):
+        p.submit(h.act, ("raise", "nope"), timeout=10).result(timeout=30)
 
 
 def test_workers_one():
@@ -272,9 +305,11 @@ def test_get_pool_shares_one_pool_per_size():
         assert a is get_pool(1) and b is get_pool(2) and a is not b
         assert a.size == 1 and b.size == 2
         assert a.map(h.square, [3], timeout=10) == [9]
+        assert {id(a), id(b)} <= {id(p) for p in shared_pools()}
     finally:
         a.close()
         b.close()
+    assert not {id(a), id(b)} & {id(p) for p in shared_pools()}  # closed pools are not listed
     assert get_pool(1) is not a  # a closed shared pool is replaced
     get_pool(1).close()
 
@@ -308,3 +343,32 @@ def test_a_forked_child_gets_its_own_pool_and_forkserver():
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert pool.map(h.square, [6], timeout=10) == [36]
+
+
+def test_metrics_export_the_shared_pools_stats():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from rewardkit.server.metrics import Metrics
+
+    pool = get_pool(3)
+    try:
+        out = pool.map(h.act, [("ok", 1), ("raise", "x"), ("sleep", 3600)], timeout=1)
+        assert isinstance(out[2], TaskTimeout)
+        text = Metrics().render()[0].decode()
+    finally:
+        pool.close()
+    values = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.labels == {"workers": "3"}
+    }
+    assert values == {
+        "rewardkit_pool_queue_items": 0.0,
+        "rewardkit_pool_busy_workers": 0.0,
+        "rewardkit_pool_tasks_total": 3.0,
+        "rewardkit_pool_timeouts_total": 1.0,
+        "rewardkit_pool_crashes_total": 0.0,
+        "rewardkit_pool_restarts_total": 1.0,
+    }
+    assert pool not in shared_pools()

@@ -15,7 +15,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 import pytest
 
-from rewardkit.engine.backends import LoglikelihoodRequest
+from rewardkit import RewardkitError
+from rewardkit.engine.backends import BackendError, GenerationParams, GenerationRequest, LoglikelihoodRequest
 from rewardkit.engine.scheduler import Scheduler, is_out_of_memory, pack_by_budget
 
 WAIT = 10  # seconds a test waits for a future before calling it a hang
@@ -74,7 +75,7 @@ def test_concurrent_callers_share_batches_on_the_real_backend(smollm2_backend, m
     expected = [[smollm2_backend.loglikelihood([r])[0] for r in call] for call in calls]
     scheduler = smollm2_backend.scheduler
     monkeypatch.setattr(scheduler, "max_wait", 0.5)  # long enough for every thread to arrive
-    merged_before = scheduler.stats["merged_calls"]
+    merged_before = scheduler.stats()["merged_calls"]
     barrier = threading.Barrier(len(calls))
 
     def call(requests):
@@ -83,7 +84,7 @@ def test_concurrent_callers_share_batches_on_the_real_backend(smollm2_backend, m
 
     with ThreadPoolExecutor(len(calls)) as pool:
         got = list(pool.map(call, calls))
-    assert scheduler.stats["merged_calls"] > merged_before
+    assert scheduler.stats()["merged_calls"] > merged_before
     for want, have in zip(expected, got, strict=True):  # each caller: its own results, in its order
         assert [r.tokens for r in have] == [r.tokens for r in want]
         for a, b in zip(have, want, strict=True):
@@ -106,9 +107,9 @@ def test_concurrent_callers_are_merged_and_get_their_own_results() -> None:
     finally:
         scheduler.close()
     assert results == [[10 * x for x in items] for items in callers]
-    assert scheduler.stats["merged_calls"] >= 1
+    assert scheduler.stats()["merged_calls"] >= 1
     assert any(len(b) > max(len(c) for c in callers) for b in runner.batches)  # items of several callers
-    assert scheduler.stats["items"] == sum(len(c) for c in callers)
+    assert scheduler.stats()["items"] == sum(len(c) for c in callers)
 
 
 def test_different_ops_are_never_mixed_in_one_batch() -> None:
@@ -142,9 +143,9 @@ def test_out_of_memory_halves_the_batch_until_it_fits() -> None:
     finally:
         scheduler.close()
     # 8 -> 4 + 4 -> (2 + 2) + (2 + 2): three splits; every batch that ran had at most 2 items
-    assert scheduler.stats["oom_splits"] == 3
+    assert scheduler.stats()["oom_splits"] == 3
     assert [len(b) for b in runner.batches if len(b) <= 2] == [2, 2, 2, 2]
-    assert scheduler.stats["items"] == 8
+    assert scheduler.stats()["items"] == 8
 
 
 def by_size(items: list) -> list[list[int]]:
@@ -167,8 +168,8 @@ def test_an_item_that_alone_runs_out_of_memory_fails_only_its_micro_batch() -> N
             bad.result(WAIT)
     finally:
         scheduler.close()
-    assert scheduler.stats["merged_calls"] == 1
-    assert scheduler.stats["oom_splits"] == 1  # [13, 14] -> [13] (still OOM: a single item is not split)
+    assert scheduler.stats()["merged_calls"] == 1
+    assert scheduler.stats()["oom_splits"] == 1  # [13, 14] -> [13] (still OOM: a single item is not split)
     assert [13] in runner.batches
 
 
@@ -190,7 +191,7 @@ def test_a_failing_micro_batch_fails_only_its_callers() -> None:
             futures[1].result(WAIT)
         assert futures[2].result(WAIT) == [50]
         # not an OOM: no halving, and the scheduler keeps serving
-        assert scheduler.stats["oom_splits"] == 0
+        assert scheduler.stats()["oom_splits"] == 0
         assert scheduler.run("op", [7], each_alone, runner) == [70]
         runner.batches.clear()
         with pytest.raises(ValueError, match="negative item"):
@@ -221,7 +222,9 @@ def test_a_runner_returning_the_wrong_count_fails_its_callers_instead_of_killing
     try:
         broken = scheduler.submit("op", [1, 2, 3], one_batch, lambda items: items[:-1])
         try:
-            with pytest.raises(Exception):  # noqa: B017 - any exception, as long as it is not a hang
+            with pytest.raises(
+                BackendError, match=r"^test-count: the backend returned 2 results for 3 requests$"
+            ):
                 broken.result(quick)
         except FutureTimeout:
             pytest.fail("the caller of a runner that returned too few results hangs")
@@ -250,9 +253,9 @@ def test_close_fails_pending_callers_instead_of_hanging() -> None:
     closer.join(WAIT)
     assert not closer.is_alive()
     assert running.result(WAIT) == [10]  # the batch in flight completes
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(BackendError, match="^test-close was closed before this request ran$"):
         pending.result(WAIT)  # the queued one is failed, not left waiting (and not run after close)
-    with pytest.raises(RuntimeError, match="is closed"):
+    with pytest.raises(BackendError, match="^test-close is closed$"):
         scheduler.submit("a", [3], one_batch, Recorder())
 
 
@@ -261,8 +264,9 @@ def test_close_is_idempotent_and_an_empty_call_needs_no_thread() -> None:
     assert scheduler.run("op", [], one_batch, Recorder()) == []
     scheduler.close()
     scheduler.close()
-    with pytest.raises(RuntimeError, match="is closed"):
+    with pytest.raises(BackendError, match="^test-idle is closed$") as err:
         scheduler.run("op", [1], one_batch, Recorder())
+    assert isinstance(err.value, RewardkitError) and isinstance(err.value, RuntimeError)
 
 
 # ---------------------------------------------------------------------------------------------- asyncio
@@ -283,7 +287,7 @@ def test_arun_serves_asyncio_callers_in_order() -> None:
         assert asyncio.run(main()) == [[10, 20], [30], [40, 50, 60]]
     finally:
         scheduler.close()
-    assert scheduler.stats["merged_calls"] >= 1
+    assert scheduler.stats()["merged_calls"] >= 1
 
 
 def test_arun_raises_the_runner_error_in_the_event_loop() -> None:
@@ -364,7 +368,124 @@ def test_a_cancelled_caller_does_not_strand_the_others() -> None:
 def test_a_plan_that_misses_or_repeats_a_request_fails_instead_of_hanging(plan) -> None:
     scheduler = Scheduler("test-plan", max_wait_ms=1)
     future = scheduler.submit("a", [1, 2], plan, Recorder())
-    with pytest.raises(RuntimeError, match="exactly once"):
+    with pytest.raises(
+        BackendError, match="^test-plan: the batch plan does not cover each request exactly once$"
+    ):
         future.result(WAIT)
     assert scheduler.submit("a", [3], one_batch, Recorder()).result(WAIT) == [30]  # the thread lives on
     scheduler.close()
+
+
+# ------------------------------------------------------------------------------------------- stats
+
+
+def test_stats_show_the_queue_the_batches_and_their_sizes() -> None:
+    slow, started, release = blocking_runner()
+    runner = Recorder()
+    scheduler = Scheduler("test-stats", max_wait_ms=1)
+    try:
+        fresh = scheduler.stats()
+        assert fresh == {
+            "queue_jobs": 0,
+            "queue_items": 0,
+            "runs": 0,
+            "batches": 0,
+            "items": 0,
+            "merged_calls": 0,
+            "oom_splits": 0,
+            "largest_batch": 0,
+            "batch_sizes": {},
+            "closed": False,
+        }
+        busy = scheduler.submit("a", [1], one_batch, slow)
+        assert started.wait(WAIT)
+        queued = [
+            scheduler.submit("b", [2, 3], one_batch, runner),
+            scheduler.submit("b", [4], each_alone, runner),
+        ]
+        waiting = scheduler.stats()  # the thread is busy with "a": both "b" callers wait in the queue
+        assert (waiting["queue_jobs"], waiting["queue_items"], waiting["runs"]) == (2, 3, 1)
+        release.set()
+        assert busy.result(WAIT) == [10]
+        assert [f.result(WAIT) for f in queued] == [[20, 30], [40]]
+        assert scheduler.run("c", list(range(5)), one_batch, runner) == [10 * x for x in range(5)]
+        stats = scheduler.stats()
+    finally:
+        scheduler.close()
+    # "a": one batch of 1; "b": the two callers merged, planned by the first one's planner (one batch of
+    # 3); "c": one batch of 5
+    assert stats["queue_jobs"] == stats["queue_items"] == 0
+    assert (stats["runs"], stats["merged_calls"], stats["batches"], stats["items"]) == (3, 1, 3, 9)
+    assert stats["largest_batch"] == 5 and stats["batch_sizes"] == {1: 1, 4: 1, 8: 1}
+    assert scheduler.stats()["closed"] is True
+    stats["batches"] = 99  # a snapshot: changing it changes nothing
+    assert scheduler.stats()["batches"] == 3
+
+
+def test_asyncio_generation_callers_share_batches_on_the_real_backend(smollm2_backend, monkeypatch) -> None:
+    """agenerate goes through the scheduler: concurrent asyncio callers are merged without a thread each."""
+    prompts = ["The capital of France is", "1, 2, 3, 4,", "Once upon a time", "def add(a, b):"]
+    params = GenerationParams(max_tokens=6)
+    expected = [smollm2_backend.generate([GenerationRequest(p)], params)[0].text for p in prompts]
+    scheduler = smollm2_backend.scheduler
+    monkeypatch.setattr(scheduler, "max_wait", 0.5)  # long enough for every task to arrive
+    before = smollm2_backend.stats()["scheduler"]
+    threads_before = threading.active_count()
+
+    async def main():
+        calls = [
+            asyncio.ensure_future(smollm2_backend.agenerate([GenerationRequest(p)], params)) for p in prompts
+        ]
+        while smollm2_backend.stats()["scheduler"]["queue_jobs"] < len(prompts):  # all four are waiting
+            assert not any(c.done() for c in calls)
+            await asyncio.sleep(0.01)
+        threads = threading.active_count()  # while every call is in flight
+        return await asyncio.gather(*calls), threads
+
+    got, threads_during = asyncio.run(main())
+    after = smollm2_backend.stats()["scheduler"]
+    assert [r.text for (r,) in got] == expected
+    assert threads_during == threads_before  # no thread per caller: they wait on the scheduler's futures
+    assert after["merged_calls"] == before["merged_calls"] + 1  # the four calls: one merged run
+    assert after["runs"] == before["runs"] + 1 and after["items"] == before["items"] + len(prompts)
+
+
+def scraped(labels: dict[str, str]) -> dict[tuple[str, str | None], float]:
+    """The server's /metrics text (its engine part is process-wide), as {(sample name, le): value} for the
+    series with these labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from rewardkit.server.metrics import Metrics
+
+    text = Metrics().render()[0].decode()
+    return {
+        (sample.name, sample.labels.get("le")): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if {k: v for k, v in sample.labels.items() if k != "le"} == labels
+    }
+
+
+def test_metrics_export_the_shared_backends_scheduler_stats(smollm2_backend) -> None:
+    from rewardkit.engine.backends import shared_backends
+
+    smollm2_backend.loglikelihood([LoglikelihoodRequest("a", " b"), LoglikelihoodRequest("c", " d")])
+    assert smollm2_backend in shared_backends()
+    values = scraped({"backend": "transformers", "model": "smollm2"})
+    # every open shared SmolLM2 backend (this session may hold several, with other options) adds up
+    same = [b.stats()["scheduler"] for b in shared_backends() if b.stats()["model"] == "smollm2"]
+    total = {key: sum(s[key] for s in same) for key in ("batches", "items", "merged_calls", "oom_splits")}
+    assert total["batches"] >= 1 and total["items"] >= 2
+    sizes = [bound for s in same for bound, n in s["batch_sizes"].items() for _ in range(n)]
+    buckets = {
+        ("rewardkit_scheduler_batch_items_bucket", f"{float(2**k)}"): float(sum(b <= 2**k for b in sizes))
+        for k in range(14)  # 1 ... 8192
+    }
+    assert values == {
+        ("rewardkit_scheduler_queue_jobs", None): 0.0,
+        **{(f"rewardkit_scheduler_{key}_total", None): float(n) for key, n in total.items()},
+        **buckets,
+        ("rewardkit_scheduler_batch_items_bucket", "+Inf"): float(total["batches"]),
+        ("rewardkit_scheduler_batch_items_count", None): float(total["batches"]),
+        ("rewardkit_scheduler_batch_items_sum", None): float(total["items"]),
+    }

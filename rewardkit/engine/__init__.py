@@ -8,6 +8,15 @@ from rewardkit.engine.pool import (
     WorkerPool,
     get_pool,
     outcome_to_score,
+    shared_pools,
 )
 
-__all__ = ["TaskError", "TaskTimeout", "WorkerCrashed", "WorkerPool", "get_pool", "outcome_to_score"]
+__all__ = [
+    "TaskError",
+    "TaskTimeout",
+    "WorkerCrashed",
+    "WorkerPool",
+    "get_pool",
+    "outcome_to_score",
+    "shared_pools",
+]

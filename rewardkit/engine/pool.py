@@ -34,6 +34,7 @@ from multiprocessing.connection import wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from rewardkit.errors import RewardkitError
 from rewardkit.types import Score
 
 MAX_CHUNK = 32  # items sent to a worker at once while the queue is long: cuts IPC for ~1 ms items
@@ -64,15 +65,15 @@ def _main_script_not_rerun():
             main.__spec__ = saved
 
 
-class TaskTimeout(Exception):
+class TaskTimeout(RewardkitError):
     """The item overran its deadline; its worker was killed and replaced."""
 
 
-class WorkerCrashed(Exception):
+class WorkerCrashed(RewardkitError):
     """The worker died (segfault, os._exit, out-of-memory kill...) while running the item."""
 
 
-class TaskError(Exception):
+class TaskError(RewardkitError):
     """``fn`` raised. The message is ``"ExcType: message"``; ``traceback`` holds the worker's traceback."""
 
     def __init__(self, message: str, traceback: str = "") -> None:
@@ -153,8 +154,25 @@ class WorkerPool:
         return self._n
 
     @property
-    def stats(self) -> dict[str, int]:
-        return dict(self._stats)
+    def closed(self) -> bool:
+        return self._closed
+
+    def stats(self) -> dict[str, Any]:
+        """A snapshot for monitoring: ``workers`` (the pool's size), ``alive`` (worker processes running),
+        ``busy`` (workers running items), ``queue`` (items waiting for a worker), ``closed``, and the
+        counters since the pool started: ``tasks`` (items settled), ``timeouts``, ``crashes``,
+        ``restarts`` (workers replaced)."""
+        workers = list(self._workers)  # the dispatcher's list: read a copy
+        with self._lock:
+            queue, closed = len(self._queue), self._closed
+        return {
+            "workers": self._n,
+            "alive": len(workers),
+            "busy": sum(1 for w in workers if w.running),
+            "queue": queue,
+            "closed": closed,
+            **self._stats,
+        }
 
     def map(self, fn: Callable, items: Sequence, timeout: float) -> list:
         """``fn(item)`` per item, in order; a failed item's entry is a TaskTimeout, WorkerCrashed or
@@ -436,9 +454,15 @@ def get_pool(workers: int | None = None) -> WorkerPool:
     created on first use and closed at interpreter exit."""
     n = _default_workers() if workers is None else workers
     with _SHARED_LOCK:
-        if n not in _SHARED or _SHARED[n]._closed:
+        if n not in _SHARED or _SHARED[n].closed:
             _SHARED[n] = WorkerPool(n)
         return _SHARED[n]
+
+
+def shared_pools() -> list[WorkerPool]:
+    """The process-wide pools :func:`get_pool` has made and that are still open (for monitoring)."""
+    with _SHARED_LOCK:
+        return [pool for pool in _SHARED.values() if not pool.closed]
 
 
 def _forget_shared_pools() -> None:
@@ -469,4 +493,12 @@ def outcome_to_score(outcome: Any, timeout: float) -> Score:
     return Score.error(f"the worker returned {type(outcome).__name__}, not a Score")
 
 
-__all__ = ["TaskError", "TaskTimeout", "WorkerCrashed", "WorkerPool", "get_pool", "outcome_to_score"]
+__all__ = [
+    "TaskError",
+    "TaskTimeout",
+    "WorkerCrashed",
+    "WorkerPool",
+    "get_pool",
+    "outcome_to_score",
+    "shared_pools",
+]

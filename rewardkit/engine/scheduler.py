@@ -4,7 +4,11 @@ Callers (threads, asyncio tasks, server requests) hand over a list of items and 
 thread collects what arrives within ``max_wait_ms``, asks the backend to plan micro-batches over all of
 it (token budget, length sorting, prompt sharing: the backend knows its tokens), runs them one by one,
 halves a micro-batch that runs out of memory, and hands every caller its own results in its own order.
-A failure in one micro-batch fails only the callers whose items were in it.
+A failure in one micro-batch fails only the callers whose items were in it. The scheduler's own failures
+(closed, a plan or runner that breaks its contract) are BackendErrors.
+
+:meth:`Scheduler.stats` is the public read-only view for monitoring (queue depth, batches run, batch
+sizes, merged calls, out-of-memory splits).
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, InvalidStateError
 from dataclasses import dataclass, field
 from typing import Any
+
+from rewardkit.errors import BackendError
 
 Planner = Callable[[list[Any]], list[list[int]]]
 Runner = Callable[[list[Any]], list[Any]]
@@ -80,7 +86,10 @@ class Scheduler:
         self._cv = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
-        self.stats = {"batches": 0, "items": 0, "oom_splits": 0, "merged_calls": 0}
+        # written by the scheduler thread only; read through stats()
+        self._counts = {"runs": 0, "batches": 0, "items": 0, "merged_calls": 0, "oom_splits": 0}
+        self._batch_sizes: dict[int, int] = {}  # power-of-two upper bound -> micro-batches that ran
+        self._largest = 0
 
     # -- callers ------------------------------------------------------------------------------------
 
@@ -92,7 +101,7 @@ class Scheduler:
             return job.future
         with self._cv:
             if self._closed:
-                raise RuntimeError(f"{self.name} is closed")
+                raise BackendError(f"{self.name} is closed")
             self._jobs.append(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
@@ -105,6 +114,32 @@ class Scheduler:
 
     async def arun(self, op: Hashable, items: Sequence[Any], planner: Planner, runner: Runner) -> list[Any]:
         return await asyncio.wrap_future(self.submit(op, items, planner, runner))
+
+    def stats(self) -> dict[str, Any]:
+        """A snapshot for monitoring:
+
+        - ``queue_jobs`` / ``queue_items``: callers (and their items) waiting for a batch;
+        - ``runs``: rounds the scheduler thread served (each takes every waiting caller of one op);
+        - ``merged_calls``: rounds that merged several callers' items;
+        - ``batches`` / ``items``: micro-batches run and the items in them (``items / batches`` is the
+          mean batch size), ``largest_batch``;
+        - ``batch_sizes``: ``{upper bound: micro-batches}``, bounds 1, 2, 4, 8, ... (a batch of 5 counts
+          under 8);
+        - ``oom_splits``: micro-batches halved after running out of memory;
+        - ``closed``.
+        """
+        with self._cv:
+            queue_jobs = len(self._jobs)
+            queue_items = sum(len(job.items) for job in self._jobs)
+            closed = self._closed
+        return {
+            "queue_jobs": queue_jobs,
+            "queue_items": queue_items,
+            **self._counts,
+            "largest_batch": self._largest,
+            "batch_sizes": dict(sorted(self._batch_sizes.items())),
+            "closed": closed,
+        }
 
     def close(self) -> None:
         with self._cv:
@@ -142,16 +177,17 @@ class Scheduler:
         with self._cv:  # closed: fail whatever is left rather than leave callers waiting
             leftover, self._jobs = self._jobs, []
         for job in leftover:
-            _fail(job, RuntimeError(f"{self.name} was closed before this request ran"))
+            _fail(job, BackendError(f"{self.name} was closed before this request ran"))
 
     def _serve(self, jobs: list[_Job]) -> None:
         flat: list[tuple[_Job, int]] = [(job, i) for job in jobs for i in range(len(job.items))]
         items = [job.items[i] for job, i in flat]
-        self.stats["merged_calls"] += len(jobs) > 1
+        self._counts["runs"] += 1
+        self._counts["merged_calls"] += len(jobs) > 1
         try:
             plan = jobs[0].planner(items)
             if sorted(k for batch in plan for k in batch) != list(range(len(items))):
-                raise RuntimeError(f"{self.name}: the batch plan does not cover each request exactly once")
+                raise BackendError(f"{self.name}: the batch plan does not cover each request exactly once")
         except BaseException as exc:  # a planning bug fails these callers, not the thread
             for job in jobs:
                 _fail(job, exc)
@@ -164,15 +200,14 @@ class Scheduler:
             try:
                 outputs = self._run_halving(runner, [items[k] for k in live])
                 if len(outputs) != len(live):
-                    raise RuntimeError(
+                    raise BackendError(
                         f"{self.name}: the backend returned {len(outputs)} results for {len(live)} requests"
                     )
             except BaseException as exc:
                 for k in live:
                     _fail(flat[k][0], exc)
                 continue
-            self.stats["batches"] += 1
-            self.stats["items"] += len(live)
+            self._count_batch(len(live))
             for k, out in zip(live, outputs, strict=True):
                 job, i = flat[k]
                 job.results[i] = out
@@ -187,10 +222,17 @@ class Scheduler:
         except Exception as exc:
             if len(items) < 2 or not is_out_of_memory(exc):
                 raise
-        self.stats["oom_splits"] += 1
+        self._counts["oom_splits"] += 1
         _free_accelerator_memory()
         half = len(items) // 2
         return self._run_halving(runner, items[:half]) + self._run_halving(runner, items[half:])
+
+    def _count_batch(self, size: int) -> None:
+        self._counts["batches"] += 1
+        self._counts["items"] += size
+        self._largest = max(self._largest, size)
+        bound = 1 << max(size - 1, 0).bit_length()  # the power of two at or above size
+        self._batch_sizes[bound] = self._batch_sizes.get(bound, 0) + 1
 
 
 def _fail(job: _Job, exc: BaseException) -> None:

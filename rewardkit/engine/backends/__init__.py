@@ -1,7 +1,8 @@
 """Inference backends behind one interface (see base.py), and the one place that builds them.
 
 ``get_backend(kind, **options)`` returns a shared instance per (kind, options) in this process, so
-every verifier that names the same model uses one copy of it and one scheduler.
+every verifier that names the same model uses one copy of it and one scheduler; ``shared_backends()``
+lists them (the server's /metrics reads their ``stats()``).
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ def get_backend(kind: str = "transformers", **options: Any) -> Backend:
         return backend
 
 
+def shared_backends() -> list[Backend]:
+    """The shared backends :func:`get_backend` has built in this process and that are still open (for
+    monitoring: each one's :meth:`Backend.stats`)."""
+    with _LOCK:
+        return [backend for backend in _INSTANCES.values() if not backend.closed]
+
+
 def close_backends() -> None:
     """Close and forget every shared backend (tests, notebooks)."""
     with _LOCK:
@@ -92,4 +100,5 @@ __all__ = [
     "backend_config",
     "close_backends",
     "get_backend",
+    "shared_backends",
 ]

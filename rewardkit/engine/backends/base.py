@@ -238,6 +238,33 @@ class LocalBackend(Backend):
     def generate(
         self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
     ) -> list[GenerationResult]:
+        return self.scheduler.run(*self._generate_job(requests, params))
+
+    async def agenerate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        """Concurrent asyncio callers join the same batches as threads do (no thread per call)."""
+        return await self.scheduler.arun(*self._generate_job(requests, params))
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        return self.scheduler.run(*self._classify_job(requests))
+
+    async def aclassify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        return await self.scheduler.arun(*self._classify_job(requests))
+
+    def stats(self) -> dict[str, Any]:
+        """``kind``, ``model`` and ``scheduler``: the batch scheduler's :meth:`Scheduler.stats`."""
+        return {**super().stats(), "scheduler": self.scheduler.stats()}
+
+    def close(self) -> None:
+        super().close()
+        self.scheduler.close()
+
+    # -- one scheduler job per call: (op, items, planner, runner), the same for the sync and async paths
+
+    def _generate_job(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None
+    ) -> tuple[Any, list[Any], Any, Any]:
         self._need("causal_lm", "generation")
         params = params or GenerationParams()
         room = max(self.max_length - params.max_tokens, 1)
@@ -247,18 +274,12 @@ class LocalBackend(Backend):
             )
             for r in requests
         ]
-        return self.scheduler.run(
-            ("generate", params), items, self._plan_flat, lambda batch: self._run_generate(batch, params)
-        )
+        return ("generate", params), items, self._plan_flat, lambda batch: self._run_generate(batch, params)
 
-    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+    def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
         self._need("classifier", "classification")
         items = [self.encoder.prompt(r.text) for r in requests]
-        return self.scheduler.run("classify", items, self._plan_flat, self._run_classify)
-
-    def close(self) -> None:
-        super().close()
-        self.scheduler.close()
+        return "classify", items, self._plan_flat, self._run_classify
 
     # -- for subclasses -----------------------------------------------------------------------------
 
