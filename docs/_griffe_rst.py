@@ -1,0 +1,31 @@
+"""A Griffe extension for the API reference page: rewardkit's docstrings keep a few reStructuredText habits
+(``:class:`Sample``` roles, a ``::`` before a literal block) that Markdown would print as they are. This
+rewrites them into Markdown when mkdocstrings loads the package (mkdocs.yml names this file)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import griffe
+
+ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
+
+
+def _role(match: re.Match[str]) -> str:
+    short, target = match.group(1), match.group(2)
+    return f"`{target.rsplit('.', 1)[-1] if short else target}`"
+
+
+def markdown(text: str) -> str:
+    """The docstring with roles as inline code and ``text::`` as ``text:`` (the indented block after it
+    stays a code block in Markdown)."""
+    text = ROLE.sub(_role, text)
+    text = re.sub(r"^[ \t]*::[ \t]*$", "", text, flags=re.M)
+    return re.sub(r"(?<=\S)::[ \t]*$", ":", text, flags=re.M)
+
+
+class RstToMarkdown(griffe.Extension):
+    def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
+        if not obj.is_alias and obj.docstring is not None:
+            obj.docstring.value = markdown(obj.docstring.value)

@@ -1,0 +1,497 @@
+"""The documentation runs: every example in README.md and docs/ is executed or checked, and the site builds.
+
+Conventions for writers (docs/testing.md, "Documentation tests", says the same for users):
+
+- ```python blocks of one page run in order in one namespace (``__name__ == "__main__"``), in a fresh
+  temporary working directory, in a subprocess of their own (one per page).
+- Expected output is a comment ``# prints: TEXT``, on its own line or after a statement. A block that has
+  any such comment must print exactly those lines, in that order; ``...`` inside TEXT matches any text.
+  A block without one may print anything.
+- ``<!-- skip-test: REASON -->`` on the line(s) right before a fence: the block is not run. A skipped
+  python block is still compiled and its ``from rewardkit... import ...`` names resolved; a skipped shell
+  block's ``rewardkit`` commands are still checked against the CLI. Each skip is reported with its reason.
+- ``<!-- test-setup ... -->`` right before a fence: hidden python code run in the page's working directory
+  before that block (fixture files for the example).
+- ```bash / ```console blocks: lines that run ``rewardkit ...`` (in console blocks: ``$ rewardkit ...``)
+  are executed in the page's working directory, in page order with the python blocks, and must exit 0.
+  Other lines (pip, trainers, curl) are not run.
+- Every ``rewardkit <command>`` written in a shell block or in inline code must be a real command, and each
+  of its options must exist; inline code that is just an option (``--response-field``) must be an option
+  of some command (or of another program, listed in FOREIGN_OPTIONS).
+- ```yaml blocks with a top-level ``components`` key load as reward specs; other yaml blocks must parse.
+
+Run as a script (``python tests/test_docs.py PLAN RESULT``) this file is the per-page runner.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import importlib
+import io
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+import tokenize
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]
+BIN = Path(sys.executable).parent
+SHELL_LANGS = {"bash", "sh", "shell", "console"}
+# Options of other programs that the docs mention as inline code on their own: OpenRLHF's, pip's, and the
+# benchmark scripts'.
+FOREIGN_OPTIONS = {"--remote_rm_url", "--label_key", "--no-deps", "--quick"}
+SHELL_OPERATORS = {"|", "||", "&&", ";", ">", ">>", "<", "&", "2>", "2>&1"}
+DIRECTIVE = re.compile(r"<!--\s*(skip-test|test-setup)\b:?(.*?)-->", re.S)
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+PRINTS = re.compile(r"^#\s*prints:\s?(.*)$")
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+@dataclass
+class Block:
+    page: Path
+    line: int  # 1-based line of the opening fence
+    lang: str
+    code: str
+    skip: str | None = None
+    setup: list[tuple[int, str]] = field(default_factory=list)  # (line, hidden python code)
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(REPO)}:{self.line}"
+
+
+def parse_page(page: Path) -> list[Block]:
+    """The fenced blocks of a markdown page, with the skip/setup directives written right before them."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    blocks: list[Block] = []
+    pending: list[tuple[int, str, str]] = []  # (line, kind, text) of directives waiting for their fence
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith("<!--"):
+            start, text = i, line
+            while "-->" not in text and i + 1 < len(lines):
+                i += 1
+                text += "\n" + lines[i]
+            found = DIRECTIVE.search(text)
+            word = stripped[4:].strip().split(":")[0].split()[0] if stripped[4:].strip() else ""
+            if found:
+                pending.append((start + 1, found.group(1), found.group(2)))
+            elif word.startswith(("skip", "test")):
+                raise AssertionError(f"{page.relative_to(REPO)}:{start + 1}: unknown directive {word!r}")
+            i += 1
+            continue
+        match = FENCE.match(line)
+        if match:
+            indent, fence, lang = match["indent"], match["fence"], match["info"].lower()
+            body, j = [], i + 1
+            while j < len(lines) and not (
+                lines[j].strip().startswith(fence[0] * len(fence)) and not lines[j].strip().strip(fence[0])
+            ):
+                text = lines[j]
+                body.append(text[len(indent) :] if text.startswith(indent) else text.lstrip())
+                j += 1
+            block = Block(page, i + 1, lang, "\n".join(body) + "\n")
+            for at, kind, text in pending:
+                if kind == "skip-test":
+                    if not text.strip():
+                        raise AssertionError(f"{block.where}: skip-test needs a reason")
+                    block.skip = text.strip()
+                else:
+                    block.setup.append((at, text.strip("\n")))
+            pending = []
+            blocks.append(block)
+            i = j + 1
+            continue
+        if stripped and pending:
+            at = pending[0][0]
+            raise AssertionError(f"{page.relative_to(REPO)}:{at}: directive not followed by a code fence")
+        i += 1
+    assert not pending, f"{page.relative_to(REPO)}: directive at the end of the page, with no fence after it"
+    return blocks
+
+
+BLOCKS = {page: parse_page(page) for page in PAGES}
+
+
+def expected_output(code: str) -> list[str] | None:
+    """The ``# prints:`` lines of a python block, or None when it has none."""
+    found = []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        if token.type == tokenize.COMMENT:
+            match = PRINTS.match(token.string)
+            if match:
+                found.append(match.group(1).rstrip())
+    return found or None
+
+
+def shell_commands(block: Block) -> list[tuple[int, str]]:
+    """(line, command) for each ``rewardkit`` command of a shell block (continuation lines joined)."""
+    out, current, start = [], "", 0
+    for n, raw in enumerate(block.code.splitlines()):
+        line = raw.rstrip()
+        if block.lang == "console":
+            if not current:
+                if not line.startswith("$ "):
+                    continue
+                line = line[2:]
+        if not current:
+            start = block.line + 1 + n
+        if line.endswith("\\"):
+            current += line[:-1] + " "
+            continue
+        command = (current + line).strip()
+        current = ""
+        if command.startswith("rewardkit ") or command == "rewardkit":
+            out.append((start, command))
+    return out
+
+
+def command_words(command: str) -> list[str]:
+    """A shell command's words up to the first shell operator (comments dropped)."""
+    words = []
+    for word in shlex.split(command, comments=True):
+        if word in SHELL_OPERATORS:
+            break
+        words.append(word)
+    return words
+
+
+def inline_code(page: Path) -> list[tuple[int, str]]:
+    """(line, text) of the inline code spans outside fenced blocks and HTML comments."""
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"<!--.*?-->", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    spans, in_fence = [], None
+    for n, line in enumerate(text.splitlines(), 1):
+        match = FENCE.match(line)
+        if match and (in_fence is None or line.strip().startswith(in_fence)):
+            in_fence = match["fence"] if in_fence is None else None
+            continue
+        if in_fence is None:
+            for span in re.finditer(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", line):
+                spans.append((n, span.group(2).strip()))
+    return spans
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def cli_options() -> dict[str, set[str]]:
+    """command -> its option names (``--help`` included); key "" holds the top-level options."""
+    import typer
+
+    from rewardkit.cli import app
+
+    group = typer.main.get_command(app)
+    commands = {"": {"--help", "--version"}}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        names = {"--help"}
+        for param in command.params:
+            names.update(getattr(param, "opts", []))
+            names.update(getattr(param, "secondary_opts", []))
+        commands[name] = {n for n in names if n.startswith("-")}
+    return commands
+
+
+def check_command(words: list[str], commands: dict[str, set[str]]) -> list[str]:
+    """Problems with one ``rewardkit ...`` command line (unknown command, unknown options)."""
+    rest = words[1:]
+    if not rest or rest[0].startswith("-"):
+        bad = [w for w in rest if w.startswith("-") and w not in commands[""]]
+        return [f"unknown option {w}" for w in bad]
+    name, args = rest[0], rest[1:]
+    if name.isupper():  # a placeholder: `rewardkit COMMAND --help`
+        return []
+    if name not in commands:
+        return [f"no command {name!r} (commands: {', '.join(sorted(c for c in commands if c))})"]
+    problems = []
+    for word in args:
+        if word.startswith("-") and not re.fullmatch(r"-\d.*", word):
+            option = word.split("=", 1)[0]
+            if option not in commands[name]:
+                problems.append(f"`rewardkit {name}` has no option {option}")
+    return problems
+
+
+# -------------------------------------------------------------------------------------- page runner
+
+
+def page_plan(page: Path) -> list[dict]:
+    """What the runner does for one page, in order: setup code, python blocks, shell commands, specs."""
+    steps: list[dict] = []
+    for block in BLOCKS[page]:
+        for line, code in block.setup:
+            steps.append({"kind": "setup", "where": f"{page.relative_to(REPO)}:{line}", "code": code})
+        if block.skip:
+            continue
+        if block.lang in ("python", "py"):
+            steps.append(
+                {
+                    "kind": "python",
+                    "where": block.where,
+                    "line": block.line,
+                    "code": block.code,
+                    "expect": expected_output(block.code),
+                }
+            )
+        elif block.lang in SHELL_LANGS:
+            for line, command in shell_commands(block):
+                steps.append(
+                    {"kind": "shell", "where": f"{page.relative_to(REPO)}:{line}", "command": command}
+                )
+        elif block.lang in ("yaml", "yml"):
+            steps.append({"kind": "yaml", "where": block.where, "code": block.code})
+    return steps
+
+
+def _matches(expected: str, actual: str) -> bool:
+    pattern = ".*".join(re.escape(part) for part in expected.split("..."))
+    return re.fullmatch(pattern, actual.rstrip(), flags=re.S) is not None
+
+
+def _run_python(step: dict, page: str, namespace: dict) -> str | None:
+    code = "\n" * step["line"] + step["code"]  # line numbers in tracebacks are the page's
+    out = io.StringIO()
+    try:
+        compiled = compile(code, page, "exec")
+        with contextlib.redirect_stdout(out):
+            exec(compiled, namespace)
+    except BaseException:  # any failure of an example is reported
+        return f"{step['where']}: the block raised\n{traceback.format_exc(limit=-4)}\noutput so far:\n{out.getvalue()}"
+    if step["expect"] is not None:
+        actual = out.getvalue().splitlines()
+        expected = step["expect"]
+        if len(actual) != len(expected) or not all(map(_matches, expected, actual)):
+            return (
+                f"{step['where']}: printed output differs from the `# prints:` comments\n"
+                f"expected:\n" + "\n".join(f"  {e}" for e in expected) + "\n"
+                "actual:\n" + "\n".join(f"  {a}" for a in actual)
+            )
+    return None
+
+
+def _run_shell(step: dict) -> str | None:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "COLUMNS": "120"}
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", step["command"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        return (
+            f"{step['where']}: `{step['command']}` exited {done.returncode}\n"
+            f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+        )
+    return None
+
+
+def _run_yaml(step: dict, n: int) -> str | None:
+    import yaml
+
+    try:
+        data = yaml.safe_load(step["code"])
+        if isinstance(data, dict) and "components" in data:
+            from rewardkit.spec import load_spec
+
+            path = Path(f".doc-spec-{n}.yaml")
+            path.write_text(step["code"], encoding="utf-8")
+            load_spec(path)
+            path.unlink()
+    except Exception:  # the YAML or the spec is wrong
+        return f"{step['where']}: the YAML does not load\n{traceback.format_exc(limit=-2)}"
+    return None
+
+
+def run_page(plan_path: str, result_path: str) -> None:
+    """The subprocess side: run one page's plan in the current (temporary) directory."""
+    plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    setup_namespace = {"__name__": "__doc_setup__", "__builtins__": builtins}
+    results = []
+    for n, step in enumerate(plan["steps"]):
+        started = time.perf_counter()
+        if step["kind"] == "python":
+            problem = _run_python(step, plan["page"], namespace)
+        elif step["kind"] == "setup":
+            problem = _run_python({**step, "line": 0, "expect": None}, plan["page"], setup_namespace)
+        elif step["kind"] == "shell":
+            problem = _run_shell(step)
+        else:
+            problem = _run_yaml(step, n)
+        results.append({"where": step["where"], "seconds": round(time.perf_counter() - started, 2)})
+        if problem:
+            results[-1]["problem"] = problem
+            break  # later blocks build on this one
+    Path(result_path).write_text(json.dumps(results), encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------- tests
+
+RUNNABLE = [page for page in PAGES if page_plan(page)]
+SKIPPED = [block for page in PAGES for block in BLOCKS[page] if block.skip]
+
+
+@pytest.mark.timeout(1200)
+@pytest.mark.parametrize("page", RUNNABLE, ids=[str(p.relative_to(REPO)) for p in RUNNABLE])
+def test_page_examples_run(page: Path, tmp_path: Path) -> None:
+    """Every python block, rewardkit command and spec of the page, in order, in a fresh directory."""
+    plan, result = tmp_path / "plan.json", tmp_path / "result.json"
+    plan.write_text(json.dumps({"page": str(page), "steps": page_plan(page)}), encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run(
+        [sys.executable, __file__, str(plan), str(result)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1150,
+        check=False,
+    )
+    assert result.exists(), f"the page runner died (exit {done.returncode}):\n{done.stderr[-4000:]}"
+    results = json.loads(result.read_text(encoding="utf-8"))
+    problems = [r["problem"] for r in results if "problem" in r]
+    assert not problems, "\n\n".join(problems)
+    assert len(results) == len(page_plan(page))
+
+
+@pytest.mark.parametrize("block", SKIPPED, ids=[b.where for b in SKIPPED])
+def test_skipped_block(block: Block) -> None:
+    """A block marked skip-test is still checked as far as it can be here, then reported as skipped."""
+    if block.lang in ("python", "py"):
+        tree = ast.parse(block.code, filename=block.where)  # a syntax error fails
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "rewardkit":
+                module = importlib.import_module(node.module)  # type: ignore[arg-type]
+                for alias in node.names:
+                    assert hasattr(module, alias.name), f"{block.where}: {node.module} has no {alias.name}"
+    pytest.skip(f"{block.where}: {block.skip}")
+
+
+def test_cli_commands_and_options_exist() -> None:
+    """Every `rewardkit ...` line (run or not) and every option named in the docs exists in the CLI."""
+    commands = cli_options()
+    every_option = set().union(*commands.values())
+    problems = []
+    for page in PAGES:
+        for block in BLOCKS[page]:
+            if block.lang in SHELL_LANGS:
+                for line, command in shell_commands(block):
+                    for problem in check_command(command_words(command), commands):
+                        problems.append(f"{page.relative_to(REPO)}:{line}: {problem}")
+        for line, span in inline_code(page):
+            where = f"{page.relative_to(REPO)}:{line}"
+            if span.startswith("rewardkit ") or span == "rewardkit":
+                for problem in check_command(command_words(span), commands):
+                    problems.append(f"{where}: `{span}`: {problem}")
+            elif re.match(r"--[A-Za-z]", span):
+                option = re.split(r"[\s=]", span, maxsplit=1)[0]
+                if option not in every_option and option not in FOREIGN_OPTIONS:
+                    problems.append(f"{where}: `{span}`: no rewardkit command has the option {option}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_command_is_documented() -> None:
+    """Each CLI command appears as `rewardkit <command>` in the docs."""
+    text = "\n".join(page.read_text(encoding="utf-8") for page in PAGES)
+    missing = [c for c in cli_options() if c and f"rewardkit {c}" not in text]
+    assert not missing, f"commands the docs never show: {missing}"
+
+
+def test_readme_front_door() -> None:
+    """The README's first code block is the two set-up commands; .ci/run finds the test command."""
+    first = BLOCKS[REPO / "README.md"][0]
+    lines = first.code.splitlines()
+    assert first.lang == "bash" and len(lines) == 2, first.code
+    assert lines[0] == (
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[models]" && rewardkit demo'
+    )
+    assert lines[1] == (
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && python -m pytest -q'
+    )
+    # the same selection as .ci/run's sed: the first whole line starting "python3 -m venv" with pytest
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.findall(r"^(python3 -m venv .*pytest.*)$", text, flags=re.M)
+    assert found and found[0] == lines[1]
+
+
+def test_links_between_pages_resolve() -> None:
+    """Relative links in the README point at files that exist, and their #anchors at headings."""
+    from markdown.extensions.toc import slugify
+
+    def anchors(path: Path) -> set[str]:
+        heads = re.findall(r"^#{1,6}\s+(.+?)\s*$", path.read_text(encoding="utf-8"), flags=re.M)
+        return {slugify(re.sub(r"[`*]", "", h), "-") for h in heads}
+
+    problems = []
+    readme = REPO / "README.md"
+    for target in re.findall(r"\]\(([^)\s]+)\)", readme.read_text(encoding="utf-8")):
+        if re.match(r"[a-z]+://|mailto:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        resolved = (readme.parent / path) if path else readme
+        if not resolved.exists():
+            problems.append(f"README.md: link to {target}: no such file")
+        elif anchor and resolved.suffix == ".md" and anchor not in anchors(resolved):
+            problems.append(f"README.md: link to {target}: no heading with that anchor")
+    assert not problems, "\n".join(problems)
+
+
+def test_extras_named_in_docs_exist() -> None:
+    """`rewardkit[x]` and `.[x]` installs name extras that pyproject.toml defines."""
+    tomllib = pytest.importorskip("tomllib")
+    extras = set(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    problems = []
+    for page in PAGES:
+        for match in re.finditer(r"(?:rewardkit|\.)\[([a-z0-9_,\-]+)\]", page.read_text(encoding="utf-8")):
+            for extra in match.group(1).split(","):
+                if extra not in extras:
+                    problems.append(f"{page.relative_to(REPO)}: unknown extra {extra!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_stale_references() -> None:
+    """No page points at files or notes that are not in the repository."""
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for stale in ("DESIGN.md", "issue notes"):
+            assert stale not in text, f"{page.relative_to(REPO)} mentions {stale!r}"
+
+
+def test_mkdocs_build_strict(tmp_path: Path) -> None:
+    """The site builds with `mkdocs build --strict`: no broken links or anchors, no pages left out."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
+    assert (tmp_path / "site" / "api" / "index.html").exists()
+
+
+if __name__ == "__main__":
+    run_page(sys.argv[1], sys.argv[2])
