@@ -1,11 +1,14 @@
-"""The `rewardkit` command line: score (formats, field mapping, bad input, resume, Ctrl-C), listings, demo."""
+"""The `rewardkit` command line: score (formats, field mapping, bad input, resume, Ctrl-C, steps and meta,
+step scores), listings, demo. `serve` is in test_serve_cli.py."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
@@ -429,3 +432,104 @@ def test_console_entry_point_runs_in_a_real_process(
         [*command[:-1], str(tmp_path / "o.txt")], env=env, capture_output=True, text=True, timeout=120
     )
     assert bad.returncode == 2 and "cannot tell the format" in bad.stderr
+
+
+# ------------------------------------------------------------------------------ steps, meta, step scores
+
+
+def test_steps_and_meta_reach_the_verifier(recorder, write_spec, write_jsonl, tmp_path: Path) -> None:
+    spec = write_spec("components: [{name: g, verifier: group_recorder}]\n")
+    data = [
+        {"id": "a", "response": "x", "reference": "1", "group": "q", "steps": ["s1", "s2"], "meta": {"k": 1}},
+        {"id": "b", "response": "y", "answer": "2", "group": "q"},
+    ]
+    out = tmp_path / "o.jsonl"
+    result = score("-s", spec, "-i", write_jsonl(data), "-o", out)
+    assert result.exit_code == 0, result.output
+    scored = read_jsonl(out)
+    assert [r["reward"] for r in scored] == [2.0, 2.0]  # one group of two
+    seen = [r["details"]["components"]["g"]["details"] for r in scored]
+    assert seen == [
+        {"group": "q", "reference": "1", "steps": ["s1", "s2"], "meta": {"k": 1}},
+        {"group": "q", "reference": "2", "steps": None, "meta": {}},
+    ]
+    assert scored[0]["steps"] == ["s1", "s2"] and scored[0]["meta"] == {
+        "k": 1
+    }  # input rows kept as they were
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "parquet"])
+def test_step_scores_are_written_beside_the_reward(stepped_spec: Path, write_jsonl, tmp_path: Path, suffix):
+    data = [
+        {"id": "a", "response": "2 + 2 = 4\nso \\boxed{4}", "reference": "4"},
+        {"id": "b", "response": "add them\n\\boxed{4}", "reference": "4"},
+    ]
+    out = tmp_path / f"o.{suffix}"
+    result = score("-s", stepped_spec, "-i", write_jsonl(data), "-o", out)
+    assert result.exit_code == 0, result.output
+    scored = read_jsonl(out) if suffix == "jsonl" else pq.read_table(out).to_pylist()
+    assert [r["reward"] for r in scored] == pytest.approx([1.5, 1.0])
+    assert [[s["value"] for s in r["step_scores"]] for r in scored] == [[1.0, 1.0], [0.0, 1.0]]
+    assert [r["aggregation"] for r in scored] == ["min", "min"]
+
+
+# ------------------------------------------------------------------------------- Ctrl-C in a real process
+
+GATED_CLI = """
+import os, sys, time
+from rewardkit import Score, Verifier, register
+
+@register
+class Gate(Verifier):
+    # Scores 1.0, noting the run; a chunk holding the sample $BLOCK_AT waits (for Ctrl-C) forever.
+    name = "test_gate"
+
+    def score_batch(self, samples):
+        while any(s.id == os.environ.get("BLOCK_AT") for s in samples):
+            time.sleep(0.02)
+        return [Score(1.0, details={"run": os.environ["RUN"]}) for s in samples]
+
+from rewardkit.cli import app
+sys.argv = ["rewardkit", *sys.argv[1:]]
+app()
+"""
+
+
+def test_sigint_on_a_real_score_process_keeps_chunks_and_resumes(
+    write_spec, write_jsonl, tmp_path: Path, repo_root: Path
+) -> None:
+    spec = write_spec("components: [{name: gate, verifier: test_gate}]\n")
+    out = tmp_path / "o.jsonl"
+    args = ["score", "-s", str(spec), "-i", str(write_jsonl(rows(10))), "-o", str(out), "--chunk-size", "3"]
+    env = {**os.environ, "PYTHONPATH": str(repo_root), "RUN": "1", "BLOCK_AT": "r6"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", GATED_CLI, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and len(out.read_text().splitlines()) == 6):  # two chunks done, third waits
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert f"interrupted: finished chunks are saved in {out}; resume with the same command." in stderr
+    assert "Traceback" not in stderr
+    assert [r["id"] for r in read_jsonl(out)] == [f"r{i}" for i in range(6)]
+
+    env = {**env, "RUN": "2", "BLOCK_AT": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", GATED_CLI, *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    scored = read_jsonl(out)
+    assert sorted(r["id"] for r in scored) == [f"r{i}" for i in range(10)]
+    assert [r["details"]["components"]["gate"]["details"]["run"] for r in scored] == ["1"] * 6 + ["2"] * 4

@@ -249,21 +249,52 @@ def test_cli_ray_resumes_json_output(ray_cluster, rules_spec: Path, write_jsonl,
     assert not partial.exists()
 
 
+# Runs the CLI in this process, then reports what is left of Ray: the driver connection, and the Ray
+# processes (gcs_server, raylet, workers) still running under this process.
+CLI_THEN_RAY_STATE = """
+import sys, time
+import psutil, ray
+from rewardkit.cli import app
+
+sys.argv = ["rewardkit", *sys.argv[1:]]
+try:
+    app()
+except SystemExit as exit:
+    code = exit.code
+print("EXIT", code)
+print("INITIALIZED", ray.is_initialized())
+
+def ray_processes():
+    return sorted(
+        p.name() for p in psutil.Process().children(recursive=True)
+        if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+    )
+
+deadline = time.monotonic() + 60  # the killed processes may take a moment to go
+while ray_processes() and time.monotonic() < deadline:
+    time.sleep(0.2)
+print("LEFT", ray_processes())
+"""
+
+
 def test_cli_ray_local_starts_and_stops_its_own_cluster(
     rules_spec: Path, write_jsonl, tmp_path: Path
 ) -> None:
-    """`--ray local` in a fresh process: starts a cluster, scores, shuts it down, exits 0."""
+    """`--ray local` in a fresh process: starts a cluster, scores, and shuts the cluster it started down
+    before it returns (no driver connection, no Ray process left), exit 0."""
     source = write_jsonl([{"id": i, "response": f"answer: {i % 3}", "reference": "1"} for i in range(12)])
     plain, on_ray = tmp_path / "plain.jsonl", tmp_path / "ray.jsonl"
     base = ["score", "-s", str(rules_spec), "-i", str(source), "--chunk-size", "4"]
     assert runner.invoke(app, [*base, "-o", str(plain)]).exit_code == 0
     done = subprocess.run(
-        [sys.executable, "-m", "rewardkit", *base, "-o", str(on_ray), "--ray", "local"],
+        [sys.executable, "-c", CLI_THEN_RAY_STATE, *base, "-o", str(on_ray), "--ray", "local"],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "RAY_ADDRESS": ""},
+        env={**os.environ, "RAY_ADDRESS": "", "PYTHONPATH": str(REPO)},
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    report = dict(line.split(" ", 1) for line in done.stdout.splitlines() if line.split(" ", 1)[0].isupper())
+    assert report == {"EXIT": "0", "INITIALIZED": "False", "LEFT": "[]"}, done.stdout[-3000:]
     assert on_ray.read_bytes() == plain.read_bytes()
     assert "wrote 12 rows" in done.stdout

@@ -80,6 +80,7 @@ def test_score_end_to_end_on_a_real_server(live_server) -> None:
         assert scores[1]["value"] is None and "no final answer" in scores[1]["reason"]
         assert scores[2]["value"] == pytest.approx(0.1)  # wrong but boxed
         assert scores[0]["details"]["components"]["correctness"]["details"]["extracted"] == r"\frac{3}{4}"
+        assert "steps" not in scores[0] and "aggregation" not in scores[0]  # only where a score has steps
         # the same samples offline give the same scores
         offline = load_spec("math").score_batch(
             [Sample(response=s["response"], reference=s["reference"]) for s in MATH_SAMPLES]
@@ -360,3 +361,30 @@ def test_bad_server_configuration_fails_at_start(write_spec) -> None:
 def test_non_finite_numbers_in_details_become_null() -> None:
     response = json_response({"value": 1.0, "details": {"x": math.nan, "y": [math.inf, 2.0]}})
     assert json.loads(response.body) == {"value": 1.0, "details": {"x": None, "y": [None, 2.0]}}
+
+
+def test_steps_and_meta_reach_the_verifier(recorder, write_spec) -> None:
+    spec = write_spec("components: [{name: g, verifier: group_recorder}]\n", "rec.yaml")
+    sample = {"response": "x", "reference": "1", "group": 4, "steps": ["s1", "s2"], "meta": {"k": [1]}}
+    with TestClient(create_app(specs=[str(spec)])) as c:
+        r = c.post("/v1/score", json={"samples": [sample, {"response": "y", "group": 4}]})
+    assert r.status_code == 200, r.text
+    seen = [s["details"]["components"]["g"]["details"] for s in r.json()["scores"]]
+    assert seen == [
+        {"group": "4", "reference": "1", "steps": ["s1", "s2"], "meta": {"k": [1]}},
+        {"group": "4", "reference": None, "steps": None, "meta": {}},
+    ]
+
+
+def test_step_scores_in_the_response(live_server, stepped_spec: Path) -> None:
+    url = live_server(create_app(specs=[str(stepped_spec)]))
+    samples = [
+        {"response": "2 + 2 = 4\nso \\boxed{4}", "reference": "4"},
+        {"response": "add them\n\\boxed{4}", "reference": "4"},
+    ]
+    r = httpx.post(f"{url}/v1/score", json={"samples": samples}, timeout=60)
+    assert r.status_code == 200, r.text
+    scores = r.json()["scores"]
+    assert [s["value"] for s in scores] == pytest.approx([1.5, 1.0])
+    assert [s["aggregation"] for s in scores] == ["min", "min"]
+    assert scores[1]["steps"] == [{"value": 0.0, "span": [0, 8]}, {"value": 1.0, "span": [9, 18]}]
