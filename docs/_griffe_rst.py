@@ -17,10 +17,27 @@ def _role(match: re.Match[str]) -> str:
     return f"`{target.rsplit('.', 1)[-1] if short else target}`"
 
 
+def _doctests(text: str) -> str:
+    """Doctest sessions (``>>>`` lines and their output, up to a blank line) as fenced pycon blocks."""
+    out, session = [], False
+    for line in text.split("\n"):
+        starts = line.lstrip().startswith(">>>")
+        if starts and not session:
+            out.append("```pycon")
+            session = True
+        elif session and not line.strip():
+            out.append("```")
+            session = False
+        out.append(line)
+    if session:
+        out.append("```")
+    return "\n".join(out)
+
+
 def markdown(text: str) -> str:
-    """The docstring with roles as inline code and ``text::`` as ``text:`` (the indented block after it
-    stays a code block in Markdown)."""
-    text = ROLE.sub(_role, text)
+    """The docstring with roles as inline code, ``text::`` as ``text:`` (the indented block after it
+    stays a code block in Markdown) and doctest sessions fenced."""
+    text = _doctests(ROLE.sub(_role, text))
     text = re.sub(r"^[ \t]*::[ \t]*$", "", text, flags=re.M)
     return re.sub(r"(?<=\S)::[ \t]*$", ":", text, flags=re.M)
 
