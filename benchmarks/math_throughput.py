@@ -297,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not _pairs.data_available():
         print(
-            f"shared data not found under {_pairs.DATA_DIR}; see DESIGN.md 'Data for tests and benchmarks'",
+            f"shared data not found under {_pairs.DATA_DIR}; see docs/testing.md (shared data)",
             flush=True,
         )
         return 2

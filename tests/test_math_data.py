@@ -30,7 +30,7 @@ _MISSING = [f for f in _REQUIRED if not (DATA_DIR / f).is_file()]
 
 pytestmark = pytest.mark.skipif(
     bool(_MISSING),
-    reason=f"shared benchmark data missing under {DATA_DIR} ({', '.join(_MISSING)}); see DESIGN.md 'Data for tests and benchmarks'",
+    reason=f"shared benchmark data missing under {DATA_DIR} ({', '.join(_MISSING)}); see docs/testing.md (shared data)",
 )
 
 
