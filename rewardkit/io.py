@@ -386,16 +386,11 @@ def jsonl_line(row: dict[str, Any]) -> str:
 def output_row(record: dict[str, Any], score: Score) -> dict[str, Any]:
     """The input record plus ``reward``, ``status``, ``reason``, ``details`` (and, for a score with step
     scores, ``step_scores`` and ``aggregation``)."""
-    row = {
-        **record,
-        "reward": score.value,
-        "status": score.status.value,
-        "reason": score.reason,
-        "details": score.details,
-    }
-    if score.steps is not None:
-        row["step_scores"] = [s.to_dict() for s in score.steps]
-        row["aggregation"] = score.aggregation
+    fields = score.to_dict()
+    steps = fields.pop("steps", None)  # not "steps": that is the input's own field
+    row = {**record, "reward": fields.pop("value"), **fields}
+    if steps is not None:
+        row["step_scores"] = steps
     return row
 
 

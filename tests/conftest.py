@@ -196,6 +196,20 @@ def stepped_spec(registered: Any, write_spec: Callable[..., Path]) -> Path:
     return write_spec(STEPPED_SPEC, "stepped.yaml")
 
 
+LENIENT_SPEC = """
+    name: lenient
+    components:
+      - {name: correctness, verifier: math, config: {workers: 0}}
+    fallback: {unparseable: 0.25}
+"""
+
+
+@pytest.fixture
+def lenient_spec(write_spec: Callable[..., Path]) -> Path:
+    """The math verifier with an explicit fallback: an unparseable response counts 0.25 (status kept)."""
+    return write_spec(LENIENT_SPEC, "lenient.yaml")
+
+
 # ------------------------------------------------------------------------------- real servers (shared)
 
 

@@ -183,15 +183,8 @@ def test_step_scores_reach_the_logs(clean_env, stepped_spec: Path):
     assert out["steps"][1][1]["span"] == [10, len(response)]  # character offsets in the response
 
 
-def test_fallback_value_is_kept(write_spec):
-    path = write_spec(
-        """
-        components:
-          - {name: correctness, verifier: math, config: {workers: 0}}
-        fallback: {unparseable: 0.25}
-        """
-    )
-    out = make_reward_func(str(path), default=-1.0)([PROMPT + "hmm"], [PROMPT], ["4"])
+def test_fallback_value_is_kept(lenient_spec: Path):
+    out = make_reward_func(str(lenient_spec), default=-1.0)([PROMPT + "hmm"], [PROMPT], ["4"])
     assert out["rewards"].tolist() == [0.25]
     assert out["extra_logs"]["rewardkit_unparseable"].tolist() == [1.0]
 

@@ -171,15 +171,8 @@ def test_status_is_logged_through_trl_hooks():
     assert metrics == []
 
 
-def test_fallback_value_is_passed_on(write_spec):
-    path = write_spec(
-        """
-        components:
-          - {name: correctness, verifier: math, config: {workers: 0}}
-        fallback: {unparseable: 0.0}
-        """
-    )
-    assert call(reward_func(str(path)), ["no answer", "\\boxed{4}"], answer=["4", "4"]) == [0.0, 1.0]
+def test_fallback_value_is_passed_on(lenient_spec):
+    assert call(reward_func(str(lenient_spec)), ["no answer", "\\boxed{4}"], answer=["4", "4"]) == [0.25, 1.0]
 
 
 def test_picklable_by_name():

@@ -145,17 +145,9 @@ def test_spec_from_env_kwarg_and_mapping(monkeypatch):
         rk_verl.compute_score("other", response, "12", spec={"openai/gsm8k": "gsm8k"})
 
 
-def test_fallback_value_is_kept_and_status_stays(write_spec):
-    path = write_spec(
-        """
-        name: lenient
-        components:
-          - {name: correctness, verifier: math, config: {workers: 0}}
-        fallback: {unparseable: -0.25}
-        """
-    )
-    out = rk_verl.compute_score("x", "nothing", "4", spec=str(path), default=0.0)
-    assert out["score"] == -0.25 and out["status"] == "unparseable" and out["ok"] == 0.0
+def test_fallback_value_is_kept_and_status_stays(lenient_spec):
+    out = rk_verl.compute_score("x", "nothing", "4", spec=str(lenient_spec), default=0.0)
+    assert out["score"] == 0.25 and out["status"] == "unparseable" and out["ok"] == 0.0
 
 
 def test_async_matches_sync():
@@ -313,15 +305,23 @@ def _check_reward_tensor(reward_tensor: Any, lengths: list[int], expected: list[
 
 
 @requires_verl
-def test_real_verl_naive_reward_manager():
+@pytest.mark.parametrize(
+    ("manager", "function", "options"),
+    [
+        ("NaiveRewardManager", "compute_score", {"num_examine": 0}),
+        ("BatchRewardManager", "compute_score_batch", {"num_examine": 1, "spec": "math"}),
+    ],
+)
+def test_real_verl_reward_managers(manager, function, options):
+    """verl's per-sample and batched reward managers, with the file loaded as verl loads it."""
+    import verl.workers.reward_manager as managers
     from verl.utils.import_utils import load_extern_object
-    from verl.workers.reward_manager import NaiveRewardManager
 
-    compute_score = load_extern_object(module_path=_module_file(), object_name="compute_score")
+    compute_score = load_extern_object(module_path=_module_file(), object_name=function)
     tokenizer = _tokenizer()
     data, lengths = _dataproto(tokenizer)
-    manager = NaiveRewardManager(tokenizer=tokenizer, num_examine=0, compute_score=compute_score)
-    out = manager(data, return_dict=True)
+    reward = getattr(managers, manager)(tokenizer=tokenizer, compute_score=compute_score, **options)
+    out = reward(data, return_dict=True)
     _check_reward_tensor(out["reward_tensor"], lengths, [r[4] for r in ROWS])
     info = out["reward_extra_info"]
     assert list(info["status"]) == [r[5] for r in ROWS]
@@ -330,18 +330,24 @@ def test_real_verl_naive_reward_manager():
 
 
 @requires_verl
-def test_real_verl_batch_reward_manager():
+def test_real_verl_step_scores(stepped_spec):
+    """steps=True through verl's BatchRewardManager: the step keys land in reward_extra_info, per sample."""
     from verl.utils.import_utils import load_extern_object
     from verl.workers.reward_manager import BatchRewardManager
 
     compute_score = load_extern_object(module_path=_module_file(), object_name="compute_score_batch")
     tokenizer = _tokenizer()
     data, lengths = _dataproto(tokenizer)
-    manager = BatchRewardManager(tokenizer=tokenizer, num_examine=1, compute_score=compute_score, spec="math")
+    manager = BatchRewardManager(
+        tokenizer=tokenizer, num_examine=0, compute_score=compute_score, spec=str(stepped_spec), steps=True
+    )
     out = manager(data, return_dict=True)
-    _check_reward_tensor(out["reward_tensor"], lengths, [r[4] for r in ROWS])
-    assert list(out["reward_extra_info"]["status"]) == [r[5] for r in ROWS]
-    assert data.batch["acc"].tolist() == pytest.approx([r[4] for r in ROWS])
+    info = out["reward_extra_info"]
+    assert [json.loads(v) for v in info["step_values"]] == [[1.0, 1.0], [1.0], [1.0], [0.0]]  # a line each
+    assert list(info["num_steps"]) == [2.0, 1.0, 1.0, 1.0] and list(info["aggregation"]) == ["min"] * 4
+    assert list(info["status"]) == [r[5] for r in ROWS]
+    # correctness (the math verifier: no format bonus) + 0.5 * the weakest line; unparseable: the default
+    _check_reward_tensor(out["reward_tensor"], lengths, [1.5, 1.5, 0.5, 0.0])
 
 
 @requires_verl
@@ -405,7 +411,7 @@ def test_verl_overlay(run_in_overlay):
     proc = run_in_overlay("verl-0.9.1", VERL_PINS, __file__, "real_verl")
     tail = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, tail
-    assert "5 passed" in proc.stdout and "skipped" not in proc.stdout, tail
+    assert "6 passed" in proc.stdout and "skipped" not in proc.stdout, tail
     # the project's own pins held: the overlay added verl without touching torch or transformers
     import torch
     import transformers

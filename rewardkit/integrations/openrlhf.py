@@ -192,24 +192,20 @@ class RewardFunc:
         prompts: Sequence[Any] | None,
         labels: Sequence[Any] | None = None,
         metas: Sequence[Any] | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """:func:`openrlhf_result` for one call, as plain lists."""
+        """:func:`openrlhf_result` for one call, as plain lists (other keyword arguments are ignored)."""
         samples = openrlhf_samples(queries, prompts, labels, metas)
         scores = score_samples(load_verifier(self.resolved_spec()), samples)
         default = float(self.default) if self.default is not None else env_default()
         return openrlhf_result(scores, default)
 
-    def __call__(
-        self,
-        queries: Sequence[str],
-        prompts: Sequence[Any] | None,
-        labels: Sequence[Any] | None = None,
-        metas: Sequence[Any] | None = None,
-        **kwargs: Any,
-    ) -> dict[str, Any]:
+    def __call__(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """OpenRLHF's call (``queries, prompts, labels``; :meth:`result`'s arguments): the result with
+        ``rewards``, ``scores`` and ``extra_logs`` as float32 tensors."""
         import torch
 
-        out = self.result(queries, prompts, labels, metas)
+        out = self.result(*args, **kwargs)
         rewards = torch.tensor(out["rewards"], dtype=torch.float32)
         logs = {k: torch.tensor(v, dtype=torch.float32) for k, v in out["extra_logs"].items()}
         return {**out, "rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}

@@ -455,38 +455,17 @@ class RayScorer(Verifier):
 
 
 def score_with_ray(
-    spec: str | os.PathLike[str],
-    samples: Sequence[Sample],
-    *,
-    address: str | None = None,
-    actors: int | None = None,
-    batch_size: int = 256,
-    num_cpus: float | None = None,
-    num_gpus: float | None = None,
-    overrides: dict[str, dict[str, Any]] | None = None,
-    local_cpus: int | None = None,
-    runtime_env: dict[str, Any] | None = None,
-    quiet: bool = True,
+    spec: str | os.PathLike[str], samples: Sequence[Sample], *, address: str | None = None, **options: Any
 ) -> list[Score]:
     """Score ``samples`` with a reward spec on Ray Data; one Score per sample, in input order.
 
     ``address``: ``None``/``"local"`` starts a local cluster (shut down afterwards), ``"auto"``,
     ``"host:6379"`` or ``"ray://host:10001"`` connect to an existing one; a process already connected to
-    Ray (``ray.init`` called before) uses that connection and leaves it open. ``batch_size``: samples per
-    ``score_batch`` call (groups are never split). The other options: see :class:`RayScorer`.
+    Ray (``ray.init`` called before) uses that connection and leaves it open. ``options``: those of
+    :class:`RayScorer` (``batch_size``: samples per ``score_batch`` call, groups never split; ``actors``,
+    ``num_cpus``, ``num_gpus``, ``overrides``, ``local_cpus``, ``runtime_env``, ``quiet``).
     """
-    with RayScorer(
-        spec,
-        address=address,
-        actors=actors,
-        batch_size=batch_size,
-        num_cpus=num_cpus,
-        num_gpus=num_gpus,
-        overrides=overrides,
-        local_cpus=local_cpus,
-        runtime_env=runtime_env,
-        quiet=quiet,
-    ) as scorer:
+    with RayScorer(spec, address=address, **options) as scorer:
         return scorer.score_batch(samples)
 
 

@@ -154,16 +154,21 @@ class RewardFunction:
                 log_extra(f"{self.__name__}/status", [s.status.value for s in scores])
         return [value_or(s, None) for s in scores]
 
-    def __call__(
+    def _read_call(
         self,
         prompts: Sequence[Any] | None = None,
         completions: Sequence[Any] | None = None,
         completion_ids: Sequence[Any] | None = None,
         **kwargs: Any,
-    ) -> list[float | None]:
+    ) -> tuple[list[Sample], dict[str, Any]]:
+        """TRL's call (``prompts=``, ``completions=``, ``completion_ids=``, the dataset columns and its
+        hooks): the Samples, and the other keyword arguments."""
+        return self.samples(prompts, list(completions or []), **kwargs), kwargs
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:
         """One reward per completion: ``value``, or None for a non-ok score."""
-        samples = self.samples(prompts, list(completions or []), **kwargs)
-        return self._finish(score_samples(self.verifier, samples), kwargs)
+        samples, rest = self._read_call(*args, **kwargs)
+        return self._finish(score_samples(self.verifier, samples), rest)
 
 
 class AsyncRewardFunction(RewardFunction):
@@ -173,15 +178,9 @@ class AsyncRewardFunction(RewardFunction):
     event loop, concurrently with the other async reward functions.
     """
 
-    async def __call__(  # type: ignore[override]
-        self,
-        prompts: Sequence[Any] | None = None,
-        completions: Sequence[Any] | None = None,
-        completion_ids: Sequence[Any] | None = None,
-        **kwargs: Any,
-    ) -> list[float | None]:
-        samples = self.samples(prompts, list(completions or []), **kwargs)
-        return self._finish(await ascore_samples(self.verifier, samples), kwargs)
+    async def __call__(self, *args: Any, **kwargs: Any) -> list[float | None]:  # type: ignore[override]
+        samples, rest = self._read_call(*args, **kwargs)
+        return self._finish(await ascore_samples(self.verifier, samples), rest)
 
 
 def reward_func(
@@ -210,19 +209,10 @@ def reward_func(
     )
 
 
-def async_reward_func(
-    spec: SpecLike,
-    *,
-    reference_field: str | Sequence[str] | None = None,
-    group_field: str | None = None,
-    name: str | None = None,
-    log_status: bool = True,
-) -> AsyncRewardFunction:
-    """:func:`reward_func` as an async function (``ascore_batch``): TRL awaits it on its own event loop,
-    concurrently with other async reward functions (e.g. a judge and a verifier)."""
-    return AsyncRewardFunction(
-        spec, reference_field=reference_field, group_field=group_field, name=name, log_status=log_status
-    )
+def async_reward_func(spec: SpecLike, **options: Any) -> AsyncRewardFunction:
+    """:func:`reward_func` (the same options) as an async function (``ascore_batch``): TRL awaits it on its
+    own event loop, concurrently with other async reward functions (e.g. a judge and a verifier)."""
+    return AsyncRewardFunction(spec, **options)
 
 
 __all__ = ["AsyncRewardFunction", "RewardFunction", "async_reward_func", "reward_func"]

@@ -161,9 +161,30 @@ def _samples(
     return to_samples(records, VERL_FIELDS, metas)
 
 
-def _sample(data_source: Any, solution_str: Any, ground_truth: Any, extra_info: Any) -> Sample:
-    (sample,) = _samples([data_source], [solution_str], [ground_truth], [_extra(extra_info)], [None])
-    return sample
+class _Single:
+    """One per-sample call: its verifier and sample, and how its score becomes verl's result. Unknown
+    keyword arguments (verl passes e.g. ``reward_router_address`` to some managers) are ignored."""
+
+    def __init__(
+        self,
+        data_source: Any,
+        solution_str: Any,
+        ground_truth: Any,
+        extra_info: Any = None,
+        *,
+        spec: SpecOption = None,
+        default: float | None = None,
+        return_dict: bool = True,
+        steps: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.verifier = load_verifier(_spec_for(data_source, spec))
+        (self.sample,) = _samples([data_source], [solution_str], [ground_truth], [_extra(extra_info)], [None])
+        self.default, self.return_dict, self.steps = _default_value(default), return_dict, steps
+
+    def result(self, scores: list[Score]) -> float | dict[str, Any]:
+        (score,) = scores
+        return _result(score, self.default, self.return_dict, self.steps)
 
 
 def compute_score(
@@ -171,20 +192,12 @@ def compute_score(
     solution_str: str,
     ground_truth: Any,
     extra_info: Mapping[str, Any] | None = None,
-    *,
-    spec: SpecOption = None,
-    default: float | None = None,
-    return_dict: bool = True,
-    steps: bool = False,
-    **kwargs: Any,
+    **options: Any,
 ) -> float | dict[str, Any]:
-    """Score one response (verl's per-sample ``compute_score`` signature); see the module docstring.
-
-    Unknown keyword arguments (verl passes e.g. ``reward_router_address`` to some managers) are ignored.
-    """
-    verifier = load_verifier(_spec_for(data_source, spec))
-    (score,) = score_samples(verifier, [_sample(data_source, solution_str, ground_truth, extra_info)])
-    return _result(score, _default_value(default), return_dict, steps)
+    """Score one response (verl's per-sample ``compute_score`` signature). ``options``: ``spec``,
+    ``default``, ``return_dict``, ``steps`` (see the module docstring); others are ignored."""
+    call = _Single(data_source, solution_str, ground_truth, extra_info, **options)
+    return call.result(score_samples(call.verifier, [call.sample]))
 
 
 async def compute_score_async(
@@ -192,17 +205,11 @@ async def compute_score_async(
     solution_str: str,
     ground_truth: Any,
     extra_info: Mapping[str, Any] | None = None,
-    *,
-    spec: SpecOption = None,
-    default: float | None = None,
-    return_dict: bool = True,
-    steps: bool = False,
-    **kwargs: Any,
+    **options: Any,
 ) -> float | dict[str, Any]:
     """:func:`compute_score` as a coroutine (``ascore_batch``); verl awaits ``async def`` reward functions."""
-    verifier = load_verifier(_spec_for(data_source, spec))
-    (score,) = await ascore_samples(verifier, [_sample(data_source, solution_str, ground_truth, extra_info)])
-    return _result(score, _default_value(default), return_dict, steps)
+    call = _Single(data_source, solution_str, ground_truth, extra_info, **options)
+    return call.result(await ascore_samples(call.verifier, [call.sample]))
 
 
 def _batch_samples(
