@@ -322,10 +322,13 @@ def test_get_backend_shares_one_instance_per_options(smollm2_backend) -> None:
     [
         (
             {"batch_size": 8},
-            r"transformers backend: unknown config key 'batch_size'; allowed keys: .*token_budget",
+            r"^transformers backend: batch_size: unknown key 'batch_size'; allowed: model, .*token_budget",
         ),
-        ({"token_budget": 1}, r"config key 'token_budget': .*greater than or equal to 16"),
-        ({"head": "reward"}, r"config key 'head'"),
+        (
+            {"token_budget": 1},
+            r"^transformers backend: token_budget: .*greater than or equal to 16 \(got 1\)$",
+        ),
+        ({"head": "reward"}, r"^transformers backend: head: .*'token_classifier' \(got 'reward'\)$"),
     ],
 )
 def test_bad_backend_options_are_config_errors_naming_the_key(options, pattern) -> None:
@@ -334,7 +337,7 @@ def test_bad_backend_options_are_config_errors_naming_the_key(options, pattern) 
 
 
 def test_unknown_backend_kind_and_model_are_clear_errors() -> None:
-    with pytest.raises(BackendError, match="unknown backend 'tgi'; available: transformers"):
+    with pytest.raises(ConfigError, match="^unknown backend 'tgi'; available: openai, transformers, vllm$"):
         get_backend("tgi", model="smollm2")
     with pytest.raises(ValueError, match="unknown model 'no-such-model'.*aliases: smollm2, gemma3-270m"):
         get_backend("transformers", model="no-such-model")

@@ -15,31 +15,40 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field
 
 from rewardkit.engine.backends.base import (
     BackendConfig,
     BackendError,
+    ClassifyRequest,
     ClassifyResult,
     GenerationParams,
     GenerationResult,
     LocalBackend,
     LoglikelihoodResult,
 )
-from rewardkit.engine.backends.tokens import EncodedPair, PairEncoder
+from rewardkit.engine.backends.tokens import ClassifyItem, EncodedPair, Head, PairEncoder
 from rewardkit.engine.scheduler import Scheduler, pack_by_budget
 
 HEAD_BYTES = 256 * 1024 * 1024  # logits computed per chunk of positions: at most this many bytes
+LOADERS = {  # head -> the transformers auto class that loads it
+    "causal_lm": "AutoModelForCausalLM",
+    "classifier": "AutoModelForSequenceClassification",
+    "token_classifier": "AutoModelForTokenClassification",
+}
 
 
 class TransformersConfig(BackendConfig):
     share_prefix: bool = Field(
         True, description="run a context shared by several continuations once and reuse its cache"
     )
-    head: Literal["causal_lm", "classifier"] = Field(
-        "causal_lm", description="causal_lm (scoring, generation) | classifier (sequence-classifier RMs)"
+    head: Head = Field(
+        "causal_lm",
+        description="causal_lm (scoring, generation, label-token logits) | classifier "
+        "(AutoModelForSequenceClassification: reward models) | token_classifier (a head read at chosen "
+        "positions: AutoModelForTokenClassification, or a sequence classifier's head at each token)",
     )
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's own)")
 
@@ -52,7 +61,7 @@ class TransformersBackend(LocalBackend):
     def __init__(self, config: TransformersConfig) -> None:
         super().__init__(config)
         import torch
-        from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
+        import transformers
 
         from rewardkit.engine.models import resolve_model
 
@@ -66,13 +75,25 @@ class TransformersBackend(LocalBackend):
         self.device = torch.device(device)
         dtype = "auto" if config.dtype == "auto" else getattr(torch, config.dtype)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-            loader = (
-                AutoModelForCausalLM if config.head == "causal_lm" else AutoModelForSequenceClassification
-            )
-            self.model = loader.from_pretrained(self.path, dtype=dtype).to(self.device).eval()
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path)
+            loader = getattr(transformers, LOADERS[config.head])
+            if config.head == "token_classifier" and any(
+                arch.endswith("ForSequenceClassification")
+                for arch in transformers.AutoConfig.from_pretrained(self.path).architectures or ()
+            ):  # a sequence classifier's head read at each token (as vLLM's token_classify task runs it)
+                loader = transformers.AutoModelForSequenceClassification
+            model, info = loader.from_pretrained(self.path, dtype=dtype, output_loading_info=True)
         except (OSError, ValueError) as exc:
             raise BackendError(f"cannot load model {config.model!r} from {self.path}: {exc}") from exc
+        missing = sorted(info.get("missing_keys") or ())
+        if config.head != "causal_lm" and missing:  # a fresh random head would score noise
+            raise BackendError(
+                f"model {config.model!r} has no trained {config.head} head: {', '.join(missing)} missing from "
+                f"the checkpoint (its architectures: {getattr(model.config, 'architectures', None)}); use "
+                "head='classifier' for *ForSequenceClassification checkpoints, head='token_classifier' for "
+                "*ForTokenClassification ones and head='causal_lm' (label_tokens) for language models"
+            )
+        self.model = model.to(self.device).eval()
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.text_config = self.model.config.get_text_config()
@@ -235,21 +256,59 @@ class TransformersBackend(LocalBackend):
             )
             k += n
 
-    def _run_classify(self, items: list[tuple[int, ...]]) -> list[ClassifyResult]:
+    def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
+        items = [self.encoder.classify_item(r, i, self.config.head) for i, r in enumerate(requests)]
+        return "classify", items, self._plan_flat, self._run_classify
+
+    def _run_classify(self, items: list[ClassifyItem]) -> list[ClassifyResult]:
+        """One right-padded forward of the body; the head runs only at the rows each item reads (its
+        positions, or its last token for a sequence head)."""
         torch = self.torch
-        ids, mask = self._pad(items)
+        head = self._classify_head()
         with torch.inference_mode():
-            score_head = getattr(self.model, "score", None)
-            if score_head is None:  # an unusual head: let the model find the last token, one by one
-                logits = [
-                    self.model(input_ids=ids[r : r + 1, : len(s)]).logits[0] for r, s in enumerate(items)
-                ]
-                return [ClassifyResult(x.float().tolist()) for x in logits]
+            if head is None:  # an unusual head module: let the model run each text alone
+                return [self._classify_alone(item) for item in items]
+            ids, mask = self._pad([item.ids for item in items])
             hidden = self._body(ids, mask)
-            rows = torch.arange(len(items), device=self.device)
-            last = hidden[rows, torch.tensor([len(s) - 1 for s in items], device=self.device)]
-            logits = score_head(last).float()
-        return [ClassifyResult(row) for row in logits.tolist()]
+            rows = [item.rows or (len(item.ids) - 1,) for item in items]
+            picked = hidden[
+                torch.tensor([r for r, cols in enumerate(rows) for _ in cols], device=self.device),
+                torch.tensor([c for cols in rows for c in cols], device=self.device),
+            ]
+            results, k = [], 0
+            for item, cols in zip(items, rows, strict=True):
+                logits = self._head_logits(head, picked[k : k + len(cols)], item).tolist()
+                k += len(cols)
+                results.append(ClassifyResult([], logits) if item.positioned else ClassifyResult(logits[0]))
+        return results
+
+    def _classify_head(self) -> Any:
+        """The module that maps hidden states to logits: the LM head, or the classifier's linear head
+        (``score``; BERT-style token classifiers call it ``classifier``). None: run the whole model."""
+        if self.config.head == "causal_lm":
+            return self.model.get_output_embeddings()
+        names = ("score",) if self.config.head == "classifier" else ("score", "classifier")
+        return next((m for m in (getattr(self.model, n, None) for n in names) if m is not None), None)
+
+    def _head_logits(self, head: Any, hidden: Any, item: ClassifyItem) -> Any:
+        torch = self.torch
+        if self.config.head != "causal_lm":
+            return head(hidden).float()
+        label_ids = torch.tensor(item.label_ids, device=self.device)  # only these rows of the LM head
+        bias = head.bias[label_ids] if getattr(head, "bias", None) is not None else None
+        logits = torch.nn.functional.linear(hidden, head.weight[label_ids], bias).float()
+        cap = getattr(self.text_config, "final_logit_softcapping", None)
+        return torch.tanh(logits / cap) * cap if cap else logits
+
+    def _classify_alone(self, item: ClassifyItem) -> ClassifyResult:
+        logits = self.model(input_ids=self.torch.tensor([item.ids], device=self.device)).logits[0].float()
+        if not item.positioned:
+            return ClassifyResult(logits.tolist())
+        if logits.dim() != 2:
+            raise BackendError(
+                f"model {self.config.model!r} has no per-token head this backend can read at positions"
+            )
+        return ClassifyResult([], logits[list(item.rows)].tolist())
 
     def _run_generate(self, items: list[tuple[int, ...]], params: GenerationParams) -> list[GenerationResult]:
         torch = self.torch

@@ -5,12 +5,29 @@ the context's last character (so the text is tokenised as the model reads the wh
 straddling the boundary, e.g. " Paris" after "is", counts as continuation), prepends BOS when
 the tokenizer itself would, caps the continuation at ``max_tokens`` and cuts the context from the left
 when the pair does not fit the model's window.
+
+``classify_item`` turns a :class:`~rewardkit.engine.backends.base.ClassifyRequest` into the ids to run and
+the token rows to read. A character offset ``p`` reads the token that ends just before it: the last
+token of ``text[:p]`` if the text were split there with the rule above, i.e. the last of the leading
+tokens that end at or before ``p``. An offset inside a token (``"Paris"`` spans 10-15, ``p = 12``)
+therefore reads the token *before* it, never one that has seen characters past ``p`` (the straddling
+token belongs to what follows, as in ``split``); an offset with no token ending at or before it (``0``
+on a model without BOS) is an error. Several offsets may read the same token.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import accumulate
+from typing import Any, Literal
+
+from rewardkit.errors import BackendError
+
+#: What a local backend loads on top of the model body: the LM head (scoring, generation, label-token
+#: logits), a sequence-classification head (reward models) or a token-classification head (per token).
+Head = Literal["causal_lm", "classifier", "token_classifier"]
 
 
 @dataclass(frozen=True)
@@ -18,6 +35,22 @@ class EncodedPair:
     context: tuple[int, ...]  # never empty: at least BOS (or EOS) so the first token has a condition
     continuation: tuple[int, ...]
     truncated: bool
+
+
+@dataclass(frozen=True)
+class ClassifyItem:
+    """One classify request as token ids: which rows to read, and (causal LM) which vocabulary ids."""
+
+    ids: tuple[int, ...]
+    rows: tuple[int, ...] = ()  # token indices to read; () reads the sequence head at the last token
+    label_ids: tuple[int, ...] = ()  # the causal LM head's logits kept at each row, in this order
+
+    @property
+    def positioned(self) -> bool:
+        return bool(self.rows)
+
+    def __len__(self) -> int:  # what the scheduler's token budget counts
+        return len(self.ids)
 
 
 class PairEncoder:
@@ -85,5 +118,104 @@ class PairEncoder:
             ctx, truncated = ([self.start_id, *cut[1:]] if keep_start else cut), True
         return EncodedPair(tuple(ctx), tuple(cont), truncated)
 
+    # -- classification -----------------------------------------------------------------------------
 
-__all__ = ["EncodedPair", "PairEncoder"]
+    def label_ids(self, labels: Sequence[str]) -> tuple[int, ...]:
+        """The vocabulary id of each label token; a label that is not exactly one token is an error."""
+        out = []
+        for label in labels:
+            ids = self.ids(label) if isinstance(label, str) else []
+            if len(ids) != 1:
+                pieces = [self.tok.decode([i]) for i in ids]
+                raise BackendError(
+                    f"label token {label!r} is {len(ids)} tokens for this model's tokenizer {pieces}; each "
+                    "label must be exactly one token (try it with or without a leading space)"
+                )
+            out.append(ids[0])
+        return tuple(out)
+
+    def token_rows(self, text: str, positions: Sequence[int], where: str = "") -> ClassifyItem:
+        """The text's ids (as :meth:`prompt` makes them, never cut) and, per character offset, the row
+        of the token that ends just before it (see the module docstring). ``where`` prefixes errors."""
+        n = len(text)
+        for k, p in enumerate(positions):
+            if isinstance(p, bool) or not isinstance(p, int) or not 0 <= p <= n:
+                raise BackendError(f"{where}position {p!r} is not a character offset into the text (0..{n})")
+            if k and p <= positions[k - 1]:
+                raise BackendError(
+                    f"{where}positions must be strictly ascending; got {p} after {positions[k - 1]}"
+                )
+        if text:
+            try:
+                enc = self.tok(text, add_special_tokens=False, return_offsets_mapping=True)
+            except (NotImplementedError, ValueError) as exc:
+                raise BackendError(
+                    f"{where}positions need a fast tokenizer with offsets; this one has none ({exc})"
+                ) from None
+            ids, ends = list(enc["input_ids"]), [end for _, end in enc["offset_mapping"]]
+        else:
+            ids, ends = [], []
+        lead = int((self.adds_bos and (not ids or ids[0] != self.start_id)) or not ids)
+        if lead + len(ids) > self.max_length:
+            raise BackendError(
+                f"{where}the text is {lead + len(ids)} tokens, over the model's window of {self.max_length}; "
+                "per-position requests are never cut (their positions would move): shorten the text"
+            )
+        reach = list(accumulate(ends, max))  # the first token reaching past p = the first with end > p
+        rows = []
+        for p in positions:
+            row = lead + bisect_right(reach, p) - 1
+            if row < 0:
+                first = self.tok.decode([ids[0]])
+                raise BackendError(
+                    f"{where}position {p}: no token ends at or before it (the first token {first!r} ends at "
+                    f"{ends[0]}); read a later offset"
+                )
+            rows.append(row)
+        ids = [self.start_id] * lead + ids
+        return ClassifyItem(tuple(ids), tuple(rows))
+
+    def classify_item(self, request: Any, index: int, head: str) -> ClassifyItem:
+        """A ClassifyRequest (``text``, ``positions``, ``label_tokens``) for a backend with ``head``:
+
+        - no positions: the sequence classifier's head on the whole text (``head='classifier'``);
+        - positions: ``head='classifier'`` / ``'token_classifier'`` read their head at those tokens,
+          ``head='causal_lm'`` reads the LM head there, kept to the ``label_tokens``' logits.
+        """
+        where = f"classify request {index}: "
+        if not request.positions:
+            if request.label_tokens:
+                raise BackendError(f"{where}label_tokens need positions (the offsets to read them at)")
+            if head != "classifier":
+                hint = (
+                    "; a token classifier reads per-token logits: give positions (e.g. (len(text),) for the "
+                    "last token)"
+                    if head == "token_classifier"
+                    else " (or give positions and label_tokens to read the causal LM's own head)"
+                )
+                raise BackendError(
+                    f"classification needs a backend with head='classifier'; this one was loaded with "
+                    f"head={head!r}{hint}"
+                )
+            return ClassifyItem(self.prompt(request.text))
+        if head == "causal_lm" and not request.label_tokens:
+            raise BackendError(
+                f"{where}a causal LM reads its own head at the positions: give label_tokens (e.g. "
+                "('+', '-')), or load a backend with head='token_classifier'"
+            )
+        if head != "causal_lm" and request.label_tokens:
+            raise BackendError(
+                f"{where}label_tokens read a causal LM's head; this backend was loaded with head={head!r} "
+                "(load it with head='causal_lm')"
+            )
+        item = self.token_rows(request.text, tuple(request.positions), where)
+        if request.label_tokens:
+            try:
+                labels = self.label_ids(request.label_tokens)
+            except BackendError as exc:
+                raise BackendError(f"{where}{exc}") from None
+            item = ClassifyItem(item.ids, item.rows, labels)
+        return item
+
+
+__all__ = ["ClassifyItem", "EncodedPair", "Head", "PairEncoder"]
