@@ -151,6 +151,29 @@ def test_wrong_head_is_a_clear_backend_error(classifier_backend) -> None:
         classifier_backend.generate([GenerationRequest("a")])
 
 
+def test_a_language_model_without_a_reward_head_is_an_error_score_not_noise() -> None:
+    """A causal LM has no trained classification head: loading it as one would score with a fresh random
+    head, so every sample is an error that says so."""
+    scores = create_verifier("classifier", model="smollm2").score_batch(SAMPLES[:2])
+    assert all(s.status is Status.ERROR and s.value is None for s in scores)
+    assert "has no trained classifier head: score.weight missing" in scores[0].reason
+
+
+def test_the_classifier_head_is_a_default_where_the_backend_loads_heads() -> None:
+    """transformers and vLLM load heads (the verifier asks for the sequence classifier unless the options
+    say otherwise); the OpenAI-compatible backend has no head option."""
+    assert create_verifier("classifier", model="m").backend_options() == {"head": "classifier"}
+    assert create_verifier("classifier", model="m", backend="vllm").backend_options()["head"] == "classifier"
+    options = {"head": "token_classifier", "dtype": "bfloat16"}
+    assert create_verifier("classifier", model="m", backend_options=options).backend_options() == options
+    openai = create_verifier(
+        "classifier", model="m", backend="openai", backend_options={"base_url": "http://x"}
+    )
+    assert openai.backend_options() == {"base_url": "http://x"}
+    with pytest.raises(ConfigError, match=r"^classifier: backend_options\.head: unknown key 'head'"):
+        create_verifier("classifier", model="m", backend="openai", backend_options={"head": "classifier"})
+
+
 def test_a_model_that_cannot_load_is_an_error_score(tmp_path) -> None:
     empty = tmp_path / "not-a-model"
     empty.mkdir()

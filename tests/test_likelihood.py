@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 
 from rewardkit import ConfigError, Sample, Status, available_verifiers, create_verifier
-from rewardkit.engine.backends import LoglikelihoodRequest
+from rewardkit.engine.backends import (
+    BACKENDS,
+    Backend,
+    LoglikelihoodRequest,
+    LoglikelihoodResult,
+)
 from rewardkit.spec import load_spec
 from rewardkit.verifiers.likelihood import DPOVerifier, LikelihoodVerifier, NoveltyVerifier
 
@@ -213,7 +218,7 @@ def test_dpo_with_a_reference_is_beta_times_the_log_ratio(smollm2_backend, gemma
         assert score.details["policy_logprob"] == pytest.approx(policy, abs=1e-4)
         assert score.details["reference_logprob"] == pytest.approx(reference, abs=1e-4)
     assert scores[2].status is Status.UNPARSEABLE
-    with pytest.raises(ConfigError, match="dpo: config key 'model'"):
+    with pytest.raises(ConfigError, match="^dpo: model: required key missing$"):
         create_verifier("dpo")
 
 
@@ -276,8 +281,57 @@ def test_a_bad_config_key_in_a_spec_names_it(write_spec) -> None:
     ],
 )
 def test_an_unknown_backend_option_is_a_config_error_naming_it(name, config) -> None:
-    with pytest.raises(ConfigError, match=r"unknown config key 'batch_size'"):
+    pattern = (
+        rf"^{name}: backend_options\.batch_size: unknown key 'batch_size'; allowed: dtype, .*token_budget"
+    )
+    with pytest.raises(ConfigError, match=pattern):
         create_verifier(name, backend_options={"batch_size": 8}, **config)
+    with pytest.raises(ConfigError, match=rf"^{name}: backend_options\.token_budget: .* 16 \(got 1\)$"):
+        create_verifier(name, backend_options={"token_budget": 1}, **config)
+    with pytest.raises(
+        ConfigError, match=rf"^{name}: backend_options\.model: name the model with the verifier"
+    ):
+        create_verifier(name, backend_options={"model": "gemma3-270m"}, **config)
+
+
+@pytest.mark.parametrize("name", ["likelihood", "dpo", "classifier"])
+def test_an_unknown_backend_kind_is_a_config_error_listing_the_kinds(name) -> None:
+    with pytest.raises(
+        ConfigError, match=rf"^{name}: backend: unknown backend kind; available: .*transformers"
+    ):
+        create_verifier(name, model="smollm2", backend="tgi")
+
+
+class FixedLogprobs(Backend):
+    """A plugin backend: every continuation token gets log-probability -0.5 (no model)."""
+
+    kind = "fixed-logprobs"
+
+    def loglikelihood(self, requests):
+        return [
+            LoglikelihoodResult([-0.5] * len(r.continuation.split()), r.continuation.split())
+            for r in requests
+        ]
+
+
+def test_a_plugin_backend_kind_is_accepted_and_scores() -> None:
+    """The backend kinds come from the BACKENDS registry, so a kind registered by a plugin is valid in a
+    model verifier's config (and its options are checked by its own Config)."""
+    with pytest.raises(ConfigError, match="fixed-logprobs"):
+        create_verifier("likelihood", backend="fixed-logprobs")
+    BACKENDS.register(FixedLogprobs)
+    try:
+        assert "fixed-logprobs" in BACKENDS.names()
+        with pytest.raises(ConfigError, match=r"^novelty: backend_options\.head: unknown key 'head'"):
+            create_verifier("novelty", backend="fixed-logprobs", backend_options={"head": "classifier"})
+        verifier = create_verifier("likelihood", backend="fixed-logprobs", prompt="none", reduce="sum")
+        [score, empty] = verifier.score_batch(
+            [Sample(prompt=PROMPT, response="three short words"), Sample(prompt=PROMPT, response="")]
+        )
+        assert score.ok and score.value == pytest.approx(-1.5) and score.details["tokens"] == 3
+        assert empty.status is Status.UNPARSEABLE
+    finally:
+        BACKENDS.unregister("fixed-logprobs")
 
 
 def test_an_unknown_model_is_an_error_score_not_an_exception() -> None:

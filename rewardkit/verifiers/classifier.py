@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
-from rewardkit.engine.backends import ClassifyRequest, get_backend
+from rewardkit.engine.backends import ClassifyRequest, backend_class
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import VerifierConfig, register
-from rewardkit.verifiers.likelihood import BackendKind, ModelVerifier
+from rewardkit.verifier import register
+from rewardkit.verifiers.model import ModelConfig, ModelVerifier, render_conversation
 
 
 @register
@@ -25,23 +25,20 @@ class ClassifierVerifier(ModelVerifier):
 
     name = "classifier"
 
-    class Config(VerifierConfig):
+    class Config(ModelConfig):
         model: str = Field(description="sequence-classification reward model: folder or hub id")
-        backend: BackendKind = Field("transformers", description="transformers | vllm | openai")
-        backend_options: dict = Field(default_factory=dict, description="backend keyword options")
         label: int = Field(0, ge=0, description="which logit is the reward (0 for single-logit RMs)")
         transform: Literal["none", "sigmoid"] = Field("none", description="none: raw logit; sigmoid: (0, 1)")
 
-    def backend_options(self) -> dict:
-        options = dict(self.config.backend_options)
-        if self.config.backend == "transformers":
-            options.setdefault("head", "classifier")
-        return options
+    def backend_defaults(self) -> dict[str, Any]:
+        """A backend that loads heads (transformers, vLLM) loads the sequence-classification head."""
+        head = backend_class(self.config.backend).Config.model_fields.get("head")
+        return {"head": "classifier"} if head is not None else {}
 
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         try:
-            backend = get_backend(self.config.backend, model=self.config.model, **self.backend_options())
+            backend = self.backend()
         except Exception as exc:  # the model cannot load: every sample says why
             return [Score.from_exception(exc) for _ in samples]
         scores: list[Score | None] = [None] * len(samples)
@@ -50,11 +47,8 @@ class ClassifierVerifier(ModelVerifier):
             if not sample.response.strip():
                 scores[i] = Score.unparseable("empty response")
                 continue
-            prompt = sample.prompt
-            messages = [{"role": "user", "content": prompt}] if isinstance(prompt, str) else list(prompt)
-            messages.append({"role": "assistant", "content": sample.response})
             try:
-                text = backend.render_chat(messages, add_generation_prompt=False)
+                text = render_conversation(backend, sample)
             except Exception as exc:
                 scores[i] = Score.error(f"cannot render the conversation: {type(exc).__name__}: {exc}")
                 continue

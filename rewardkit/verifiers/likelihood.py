@@ -22,28 +22,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from rewardkit.engine.backends import (
-    Backend,
-    LoglikelihoodRequest,
-    LoglikelihoodResult,
-    backend_config,
-    get_backend,
-)
+from rewardkit.engine.backends import Backend, LoglikelihoodRequest, LoglikelihoodResult
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import ConfigError, Verifier, VerifierConfig, register
-
-BackendKind = Literal["transformers", "vllm", "openai"]
-PromptMode = Literal["chat", "raw", "none"]
+from rewardkit.verifier import register
+from rewardkit.verifiers.model import ModelConfig, ModelVerifier, PromptMode, render_contexts
 
 
-class ModelConfig(VerifierConfig):
-    """Which model scores, on which backend, and how the prompt is shown to it."""
+class LikelihoodConfig(ModelConfig):
+    """What every likelihood reward shares: the scoring model and how the prompt is shown to it."""
 
     model: str = Field("gemma3-270m", description="model alias, local folder or hub id")
-    backend: BackendKind = Field("transformers", description="transformers | vllm | openai")
-    backend_options: dict[str, Any] = Field(
-        default_factory=dict, description="backend keyword options (dtype, device, token_budget, base_url...)"
-    )
     prompt: PromptMode = Field(
         "chat", description="chat: the model's chat template; raw: prompt text as is; none: no prompt"
     )
@@ -52,57 +40,10 @@ class ModelConfig(VerifierConfig):
     )
 
 
-def model_backend(model: str, config: ModelConfig) -> Backend:
-    return get_backend(config.backend, model=model, **config.backend_options)
-
-
-class ModelVerifier(Verifier):
-    """A verifier whose backend options are checked when it is built (the model loads on first use)."""
-
-    Config = ModelConfig
-    config: ModelConfig
-
-    def __init__(self, **config: Any) -> None:
-        super().__init__(**config)
-        try:
-            backend_config(self.config.backend, model=self.config.model, **self.backend_options())
-        except ConfigError as err:
-            raise ConfigError(f"{self.name}: backend_options: {err}") from None
-
-    def backend_options(self) -> dict[str, Any]:
-        return dict(self.config.backend_options)
-
-
-def render_context(backend: Backend, sample: Sample, mode: PromptMode) -> str:
-    """The text the response follows: the chat-rendered prompt, the raw prompt, or nothing."""
-    if mode == "none":
-        return ""
-    if mode == "raw":
-        return sample.prompt_text
-    messages = (
-        [{"role": "user", "content": sample.prompt}] if isinstance(sample.prompt, str) else sample.prompt
-    )
-    return backend.render_chat(messages, add_generation_prompt=True)
-
-
-def render_contexts(backend: Backend, samples: Sequence[Sample], mode: PromptMode) -> list[str | Score]:
-    """Each sample's context, or the Score that says why it has none (empty response, bad prompt)."""
-    out: list[str | Score] = []
-    for sample in samples:
-        if not sample.response.strip():
-            out.append(Score.unparseable("empty response"))
-            continue
-        try:
-            out.append(render_context(backend, sample, mode))
-        except Exception as exc:  # a malformed chat prompt is this sample's error
-            out.append(Score.error(f"cannot render the prompt: {type(exc).__name__}: {exc}"))
-    return out
-
-
 def response_logprobs(
     backend: Backend,
     samples: Sequence[Sample],
-    config: ModelConfig,
+    config: LikelihoodConfig,
     contexts: list[str | Score] | None = None,
 ) -> list[LoglikelihoodResult | Score]:
     """Per-sample loglikelihood results, or the Score that explains why a sample has none. ``contexts``
@@ -168,7 +109,7 @@ class LikelihoodVerifier(ModelVerifier):
 
     name = "likelihood"
 
-    class Config(ModelConfig):
+    class Config(LikelihoodConfig):
         reduce: Literal["mean", "sum"] = Field("mean", description="per-token mean (default) or sum")
         normalize: Literal["none", "group"] = Field(
             "none", description="group: z-score within each GRPO group (Sample.group)"
@@ -180,7 +121,7 @@ class LikelihoodVerifier(ModelVerifier):
     def score_batch(self, samples: Sequence[Sample]) -> list[Score]:
         samples = list(samples)
         try:
-            backend = model_backend(self.config.model, self.config)
+            backend = self.backend()
         except Exception as exc:  # the model cannot load: every sample says why, nothing raises
             return [Score.from_exception(exc) for _ in samples]
         scores: list[Score] = []
@@ -220,7 +161,7 @@ class DPOVerifier(ModelVerifier):
 
     name = "dpo"
 
-    class Config(ModelConfig):
+    class Config(LikelihoodConfig):
         model: str = Field(description="the DPO-trained policy (alias, folder or hub id)")
         reference_model: str | None = Field(
             None, description="the DPO reference model; None scores reference-free (RewardBench)"
@@ -235,7 +176,7 @@ class DPOVerifier(ModelVerifier):
         contexts = None  # rendered once, with the policy's chat template: both models read the same text
         for model in models:
             try:
-                backend = model_backend(model, self.config)
+                backend = self.backend(model)
             except Exception as exc:
                 return [Score.from_exception(exc) for _ in samples]
             if contexts is None:
@@ -256,4 +197,12 @@ class DPOVerifier(ModelVerifier):
         return scores
 
 
-__all__ = ["DPOVerifier", "LikelihoodVerifier", "NoveltyVerifier", "group_zscore", "render_context"]
+__all__ = [
+    "DPOVerifier",
+    "LikelihoodConfig",
+    "LikelihoodVerifier",
+    "NoveltyVerifier",
+    "group_zscore",
+    "response_logprobs",
+    "token_details",
+]
