@@ -1,10 +1,13 @@
 """The openai backend against a real OpenAI-compatible server (``vllm serve`` from .venv-vllm on the
 converted SmolLM2, started once for this module), compared with the transformers backend; plus a tiny
-scripted stdlib HTTP server on loopback for retry / backoff / Retry-After / error-passing edge cases.
+scripted stdlib HTTP server on loopback for retry / backoff / Retry-After / error-passing edge cases,
+each through the sync methods and their async twins.
 """
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import os
 import signal
@@ -29,6 +32,7 @@ from rewardkit.engine.backends import (
     GenerationRequest,
     LoglikelihoodRequest,
     get_backend,
+    shared_backends,
 )
 from rewardkit.engine.backends.openai_http import HTTPStatusError, OpenAIBackend, OpenAIConfig
 
@@ -53,6 +57,36 @@ def free_port() -> int:
 
 def openai(url: str, **options: Any) -> OpenAIBackend:
     return OpenAIBackend(OpenAIConfig(base_url=url, **options))
+
+
+def call(backend: OpenAIBackend, mode: str, method: str, *args: Any) -> Any:
+    """backend.<method>(*args) (mode "sync") or its async twin awaited in a fresh event loop ("async")."""
+    if mode == "sync":
+        return getattr(backend, method)(*args)
+    return asyncio.run(getattr(backend, "a" + method)(*args))
+
+
+class ThreadPeak:
+    """Samples threading.active_count() every 2 ms on one thread of its own: the peak while it runs."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.peak = 0
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, threading.active_count())
+            time.sleep(0.002)
+
+    def __enter__(self) -> ThreadPeak:
+        self.thread.start()
+        self.baseline = threading.active_count()  # this sampler included
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        self.thread.join()
 
 
 # ------------------------------------------------------------------------------ the real server
@@ -173,14 +207,24 @@ def test_loglikelihood_matches_transformers(which, remote, remote_ids, hf) -> No
 
 @pytest.mark.vllm
 @pytest.mark.timeout(1800)
-def test_boundary_inside_a_token(remote, remote_ids) -> None:
-    """'Answer: ' + '42': text mode gives the straddling token ' 4' to the continuation; id mode scores the
-    ids the local backends score (context ids, then the continuation's)."""
-    req = [LoglikelihoodRequest("Answer: ", "42")]
-    (text,) = remote.loglikelihood(req)
-    (ids,) = remote_ids.loglikelihood(req)
-    assert "".join(text.tokens).endswith("42") and "42" in "".join(ids.tokens)
-    assert text.count >= 1 and ids.count >= 1
+@pytest.mark.parametrize(
+    ("context", "continuation", "tokens"),
+    [
+        ("Answer: ", "42", ["4", "2"]),  # SmolLM2: ' ' is a token of its own, digits one by one: no straddle
+        ("The capital of France is ", "Paris.", [" Paris", "."]),  # ' Paris' straddles the boundary
+    ],
+)
+def test_boundary_inside_a_token(remote, remote_ids, hf, context, continuation, tokens) -> None:
+    """The whole text is tokenised as the model reads it and a token straddling the boundary belongs to the
+    continuation: text mode (split at the echoed text_offset) and id mode (split by the PairEncoder) both
+    score exactly the tokens the transformers backend scores, with its values."""
+    req = [LoglikelihoodRequest(context, continuation)]
+    (want,) = hf.loglikelihood(req)
+    assert want.tokens == tokens
+    for backend in (remote, remote_ids):
+        (have,) = backend.loglikelihood(req)
+        assert have.tokens == tokens and not have.truncated
+        assert max_diff(have.token_logprobs, want.token_logprobs) < TOKEN_TOL
 
 
 @pytest.mark.vllm
@@ -237,6 +281,56 @@ def test_many_requests_at_once(vllm_server: str, remote) -> None:
     assert all(r is not None and r.count >= 1 for r in merged)
     for want, have in zip(one_by_one, merged[:8], strict=True):
         assert have.tokens == want.tokens
+        assert max_diff(have.token_logprobs, want.token_logprobs) < 1e-4
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_many_concurrent_agenerate_calls_need_no_thread_each(vllm_server: str) -> None:
+    """64 asyncio callers at once, all 64 requests in flight together, on the backend's one loop thread
+    (plus at most RESOLVER_THREADS for host lookups): the thread count does not grow with the requests.
+    The sync path gives the same texts, with no thread per request either."""
+    from rewardkit.engine.backends.openai_http import RESOLVER_THREADS
+
+    prompts = [GenerationRequest(f"Item {i}: the number after {i} is") for i in range(64)]
+    params = GenerationParams(max_tokens=8)
+    with ThreadPeak() as threads:
+        backend = openai(vllm_server, model=SERVED, concurrency=64)
+        try:
+
+            async def many() -> list:
+                calls = [backend.agenerate([p], params) for p in prompts]
+                return [r for (r,) in await asyncio.gather(*calls)]
+
+            concurrent = asyncio.run(many())
+            after_async = backend.stats()["http"]
+            sync = backend.generate(prompts, params)
+            after_sync = backend.stats()["http"]
+        finally:
+            backend.close()
+    print(f"threads: {threads.baseline} before, peak {threads.peak} with 64 requests in flight")
+    assert after_async["max_in_flight"] == 64 and after_async["requests"] == 64
+    assert threads.peak - threads.baseline <= 1 + RESOLVER_THREADS
+    assert after_sync["requests"] == 128 and after_sync["retries"] == after_sync["failures"] == 0
+    assert after_sync["in_flight"] == after_sync["waiting"] == 0
+    assert all(r.text and r.finish_reason == "length" for r in concurrent)
+    assert [r.text for r in concurrent] == [r.text for r in sync]
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_async_scoring_matches_the_sync_path(remote_ids) -> None:
+    requests = [LoglikelihoodRequest(c, x) for c, x in LL_CASES]
+
+    async def split() -> list:
+        first, second = await asyncio.gather(
+            remote_ids.aloglikelihood(requests[:2]), remote_ids.aloglikelihood(requests[2:])
+        )
+        return first + second
+
+    got = asyncio.run(split())
+    for want, have in zip(remote_ids.loglikelihood(requests), got, strict=True):
+        assert have.tokens == want.tokens and have.greedy == want.greedy
         assert max_diff(have.token_logprobs, want.token_logprobs) < 1e-4
 
 
@@ -307,14 +401,20 @@ def fake() -> Iterator[tuple[str, Script]]:
             body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
             script.hits.append((self.path, body, time.monotonic()))
             status, headers, answer = script.next(self.path)
+            headers = dict(headers)
+            if "x-delay" in headers:  # answer late (a slow server)
+                time.sleep(float(headers.pop("x-delay")))
             data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (cancel and close tests)
+                pass
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -330,7 +430,11 @@ def fake() -> Iterator[tuple[str, Script]]:
 COMPLETION = {"choices": [{"text": " ok", "finish_reason": "length"}]}
 
 
-def test_retries_429_and_honours_retry_after(fake) -> None:
+MODES = ["sync", "async"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_retries_429_and_honours_retry_after(fake, mode) -> None:
     url, script = fake
     script.answers["/v1/completions"] = [
         (429, {"Retry-After": "0.3"}, {"error": {"message": "slow down"}}),
@@ -338,57 +442,65 @@ def test_retries_429_and_honours_retry_after(fake) -> None:
     ]
     backend = openai(url, model="m", backoff_s=0.01)
     try:
-        (result,) = backend.generate([GenerationRequest("hi")])
+        (result,) = call(backend, mode, "generate", [GenerationRequest("hi")])
+        stats = backend.stats()["http"]
     finally:
         backend.close()
     assert result.text == " ok" and result.finish_reason == "length"
     (_, first, t0), (_, _, t1) = script.hits
     assert t1 - t0 >= 0.28  # waited as told, not the 10 ms backoff
     assert first["model"] == "m" and first["prompt"] == "hi" and first["temperature"] == 0.0
+    assert (stats["requests"], stats["retries"], stats["failures"], stats["in_flight"]) == (2, 1, 0, 0)
 
 
-def test_5xx_retries_then_fails_with_the_last_answer(fake) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_5xx_retries_then_fails_with_the_last_answer(fake, mode) -> None:
     url, script = fake
     script.answers["/v1/completions"] = [(503, {}, {"error": {"message": "overloaded"}})]
     backend = openai(url, model="m", max_retries=2, backoff_s=0.01)
     try:
         with pytest.raises(BackendError, match=r"after 3 attempts.*503.*overloaded"):
-            backend.generate([GenerationRequest("hi")])
+            call(backend, mode, "generate", [GenerationRequest("hi")])
+        stats = backend.stats()["http"]
     finally:
         backend.close()
     assert len(script.hits) == 3
+    assert (stats["requests"], stats["retries"], stats["failures"], stats["in_flight"]) == (3, 2, 1, 0)
 
 
-def test_4xx_fails_at_once_with_the_server_message(fake) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_4xx_fails_at_once_with_the_server_message(fake, mode) -> None:
     url, script = fake
     script.answers["/v1/chat/completions"] = [(400, {}, {"error": {"message": "temperature too hot"}})]
     backend = openai(url, model="m", backoff_s=0.01)
     try:
         with pytest.raises(HTTPStatusError, match="temperature too hot") as err:
-            backend.generate([GenerationRequest(CHAT)])
+            call(backend, mode, "generate", [GenerationRequest(CHAT)])
     finally:
         backend.close()
     assert err.value.status == 400 and len(script.hits) == 1
     assert script.hits[0][1]["messages"] == CHAT
 
 
-def test_unreachable_server_names_the_url() -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_unreachable_server_names_the_url(mode) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     backend = openai(url, model="m", max_retries=2, backoff_s=0.01)
     try:
         with pytest.raises(BackendError, match=rf"{url}/completions failed after 3 attempts.*Connect"):
-            backend.loglikelihood([LoglikelihoodRequest("a", "b")])
+            call(backend, mode, "loglikelihood", [LoglikelihoodRequest("a", "b")])
     finally:
         backend.close()
 
 
-def test_chat_only_server_cannot_score(fake) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_chat_only_server_cannot_score(fake, mode) -> None:
     url, script = fake
     script.answers["/v1/completions"] = [(400, {}, {"error": {"message": "echo is not supported"}})]
     backend = openai(url, model="m")
     try:
         with pytest.raises(BackendError, match=r"echo is not supported.*vLLM serve, SGLang"):
-            backend.loglikelihood([LoglikelihoodRequest("a", "b")])
+            call(backend, mode, "loglikelihood", [LoglikelihoodRequest("a", "b")])
     finally:
         backend.close()
 
@@ -414,18 +526,149 @@ def test_text_mode_splits_at_the_context_boundary(fake) -> None:
     assert sent["echo"] is True and sent["logprobs"] == 1 and sent["prompt"] == "Answer: 42"
 
 
-def test_classify_reads_vllm_classify(fake) -> None:
+@pytest.mark.parametrize("mode", MODES)
+def test_classify_reads_vllm_classify(fake, mode) -> None:
     url, script = fake
     script.answers["/classify"] = [
         (200, {}, {"data": [{"index": 0, "probs": [0.5, -1.25], "num_classes": 2}]})
     ]
     backend = openai(url + "/v1", model="rm")
     try:
-        (result,) = backend.classify([ClassifyRequest("text")])
+        (result,) = call(backend, mode, "classify", [ClassifyRequest("text")])
     finally:
         backend.close()
-    assert result.logits == [0.5, -1.25]
+    assert result.logits == [0.5, -1.25] and result.position_logits is None
     assert script.hits[0][1] == {"model": "rm", "input": "text", "use_activation": False}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(
+    ("request_", "what"),
+    [
+        (ClassifyRequest("Step 1: 2+2=4\nStep 2: so 5", positions=(14, 26)), r"positions=\(14, 26\)"),
+        (ClassifyRequest("Step 1: 2+2=4", positions=(13,), label_tokens=("+", "-")), r"positions=\(13,\)"),
+        (ClassifyRequest("Step 1: 2+2=4", label_tokens=("+", "-")), r"label_tokens=\('\+', '-'\)"),
+    ],
+)
+def test_per_position_classification_is_refused_before_any_request(fake, mode, request_, what) -> None:
+    url, script = fake
+    backend = openai(url, model="prm")
+    try:
+        with pytest.raises(
+            BackendError, match=rf"^classify request 1 asks for {what}: the openai backend"
+        ) as err:
+            call(backend, mode, "classify", [ClassifyRequest("plain"), request_])
+    finally:
+        backend.close()
+    message = str(err.value)
+    assert "one row of logits per text" in message and "use the transformers or vllm backend" in message
+    assert script.hits == []  # refused here, not sent
+
+
+def test_cancelling_an_async_caller_cancels_its_requests(fake) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [(200, {"x-delay": "2"}, COMPLETION), (200, {}, COMPLETION)]
+    backend = openai(url, model="m")
+
+    async def give_up() -> None:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(backend.agenerate([GenerationRequest("slow")]), timeout=0.3)
+
+    try:
+        asyncio.run(give_up())
+        deadline = time.monotonic() + 10
+        while backend.stats()["http"]["in_flight"]:  # the cancellation reaches the backend's loop
+            assert time.monotonic() < deadline, "the cancelled request still holds its slot"
+            time.sleep(0.01)
+        (result,) = backend.generate([GenerationRequest("next")])  # the backend keeps serving
+        stats = backend.stats()["http"]
+    finally:
+        backend.close()
+    assert result.text == " ok"
+    assert (stats["requests"], stats["failures"], stats["in_flight"], stats["waiting"]) == (2, 0, 0, 0)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_close_fails_the_requests_in_flight(fake, mode) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [(200, {"x-delay": "5"}, COMPLETION)]
+    backend = openai(url, model="m")
+    outcome: dict[str, BaseException] = {}
+
+    def caller() -> None:
+        try:
+            call(backend, mode, "generate", [GenerationRequest("slow")])
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=caller)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not script.hits:
+        assert time.monotonic() < deadline, "the request never reached the server"
+        time.sleep(0.01)
+    backend.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert isinstance(outcome["error"], BackendError)
+    assert str(outcome["error"]) == "this openai backend was closed while the request was in flight"
+    with pytest.raises(BackendError, match="^this openai backend is closed$"):
+        call(backend, mode, "generate", [GenerationRequest("late")])
+
+
+def test_one_loop_thread_per_backend_stopped_by_close_or_when_dropped(fake) -> None:
+    url, script = fake
+    script.answers["/v1/completions"] = [(200, {}, COMPLETION)]
+
+    def loop_threads() -> int:
+        return sum(t.name == "rewardkit-openai" for t in threading.enumerate())
+
+    def soon_back_to(n: int) -> bool:
+        deadline = time.monotonic() + 10
+        while loop_threads() != n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return loop_threads() == n
+
+    before = loop_threads()
+    closed, dropped = openai(url, model="m"), openai(url, model="m")
+    assert loop_threads() == before + 2
+    for backend in (closed, dropped):
+        assert [r.text for r in backend.generate([GenerationRequest("hi")] * 5)] == [" ok"] * 5
+    closed.close()
+    assert soon_back_to(before + 1)
+    del dropped, backend  # never closed: collecting it stops its loop
+    gc.collect()
+    assert soon_back_to(before)
+
+
+def test_metrics_export_the_http_backends_public_stats(fake) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from rewardkit.server.metrics import Metrics
+
+    url, script = fake
+    script.answers["/v1/completions"] = [(503, {}, {"error": {"message": "busy"}}), (200, {}, COMPLETION)]
+    backend = get_backend("openai", base_url=url, model="metrics-m", backoff_s=0.01)
+    try:
+        assert backend in shared_backends()
+        backend.generate([GenerationRequest("hi")])
+        text = Metrics().render()[0].decode()
+    finally:
+        backend.close()
+    assert backend not in shared_backends()  # closed: no longer listed
+    labels = {"backend": "openai", "model": "metrics-m"}
+    values = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.labels == labels
+    }
+    assert values == {
+        "rewardkit_backend_http_in_flight": 0.0,
+        "rewardkit_backend_http_requests_total": 2.0,
+        "rewardkit_backend_http_retries_total": 1.0,
+        "rewardkit_backend_http_failures_total": 0.0,
+    }
 
 
 def test_config_needs_a_url(monkeypatch) -> None:

@@ -12,20 +12,30 @@
 - ``classify``: vLLM serve's ``/classify`` (a server started on a sequence-classification model), raw
   logits (``use_activation=false``).
 
-Requests run in a thread pool of ``concurrency`` in-flight HTTP calls shared by all callers. Connection
-errors, timeouts, 429 and 5xx are retried with exponential backoff (honouring ``Retry-After``, capped at
-``max_backoff_s``); any other 4xx fails at once with the server's own message.
+Every HTTP call runs on one ``httpx.AsyncClient`` driven by one event loop on one thread that the backend
+owns (``rewardkit-openai``), never a thread per request: ``agenerate`` / ``aloglikelihood`` / ``aclassify``
+hand their batch to that loop and await it without blocking the caller's loop; the sync methods hand it
+over and wait. An ``asyncio.Semaphore`` keeps at most ``concurrency`` requests in flight (all callers
+together). Connection errors, timeouts, 429 and 5xx are retried with exponential backoff (honouring
+``Retry-After``, capped at ``max_backoff_s``); any other 4xx fails at once with the server's own message.
+A caller that is cancelled (or interrupted) cancels its requests; :meth:`OpenAIBackend.close` fails the
+requests still in flight with a BackendError.
+
+Per-position classification (a :class:`ClassifyRequest` with ``positions`` or ``label_tokens``) is refused:
+an OpenAI-compatible server returns one row of logits per text.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import email.utils
 import os
 import random
 import threading
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -44,14 +54,21 @@ from rewardkit.engine.backends.base import (
     LoglikelihoodResult,
 )
 from rewardkit.engine.backends.tokens import EncodedPair
+from rewardkit.errors import MissingExtraError
 from rewardkit.types import Message
 
 T = TypeVar("T")
 R = TypeVar("R")
 
+RESOLVER_THREADS = 2  # the loop's executor: host name lookups only (an IP address needs none)
 SCORING_HINT = (
     "loglikelihood scoring needs a /v1/completions endpoint that accepts echo=true with logprobs "
     "(vLLM serve, SGLang); chat-only APIs cannot score text"
+)
+PER_POSITION_HINT = (
+    "the openai backend cannot classify per position: an OpenAI-compatible server's /classify returns "
+    "one row of logits per text, not the logits at chosen token positions; use the transformers or vllm "
+    "backend for per-position classification (e.g. process reward models)"
 )
 
 
@@ -110,24 +127,39 @@ class OpenAIBackend(Backend):
         self.base_url = url
         self.root_url = url[: -len("/v1")] if url.endswith("/v1") else url
         self.served_model = config.served_model or config.model
+        self.tokenizer: Any = None
+        self.encoder: Any = None
+        if config.tokenizer:
+            self._load_tokenizer(config.tokenizer)
         headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
-        self.client = httpx.Client(
+        self.client = httpx.AsyncClient(
             headers=headers,
             timeout=config.timeout_s,
             limits=httpx.Limits(
                 max_connections=config.concurrency, max_keepalive_connections=config.concurrency
             ),
         )
-        self.pool = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="rewardkit-openai")
-        self.tokenizer: Any = None
-        self.encoder: Any = None
-        if config.tokenizer:
-            self._load_tokenizer(config.tokenizer)
         self._closed = False
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _closed against handing work to a stopping loop
+        # written on the loop only; read by stats()
+        self._http = {"requests": 0, "retries": 0, "failures": 0, "in_flight": 0, "waiting": 0}
+        self._max_in_flight = 0
+        self._slots = asyncio.Semaphore(config.concurrency)
+        self._loop = asyncio.new_event_loop()
+        self._loop.set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="rewardkit-openai-dns")
+        )
+        self._thread = threading.Thread(
+            target=_run_loop, args=(self._loop,), name="rewardkit-openai", daemon=True
+        )
+        self._thread.start()
+        weakref.finalize(self, _stop_loop, self._loop)  # a backend dropped without close(): stop its thread
 
     def _load_tokenizer(self, name: str) -> None:
-        from transformers import AutoTokenizer
+        try:
+            from transformers import AutoTokenizer
+        except ImportError as exc:
+            raise MissingExtraError("the openai backend's tokenizer= option", "models", exc.name) from None
 
         from rewardkit.engine.backends.tokens import PairEncoder
         from rewardkit.engine.models import resolve_model
@@ -153,16 +185,67 @@ class OpenAIBackend(Backend):
         return len(self.encoder.ids(text))
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
-        # tokenise here, in the caller's thread: a fast tokenizer is not safe to share between threads
-        pairs = [
-            self.encoder.encode(r.context, r.continuation, r.max_tokens) if self.encoder is not None else None
-            for r in requests
-        ]
-        return self._map(lambda job: self._score_one(*job), list(zip(requests, pairs, strict=True)))
+        return self._wait(self._loglikelihood_batch(requests))
+
+    async def aloglikelihood(self, requests: Sequence[LoglikelihoodRequest]) -> list[LoglikelihoodResult]:
+        return await self._await(self._loglikelihood_batch(requests))
 
     def generate(
         self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
     ) -> list[GenerationResult]:
+        return self._wait(self._generate_batch(requests, params))
+
+    async def agenerate(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None
+    ) -> list[GenerationResult]:
+        return await self._await(self._generate_batch(requests, params))
+
+    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        return self._wait(self._classify_batch(requests))
+
+    async def aclassify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
+        return await self._await(self._classify_batch(requests))
+
+    def stats(self) -> dict[str, Any]:
+        """``kind``, ``model`` and ``http``: ``requests`` sent (retries included), ``retries``, ``failures``
+        (requests that failed for good), ``in_flight`` (holding one of the ``concurrency`` slots: sent,
+        or backing off before a retry), ``waiting`` (for a slot), ``max_in_flight`` (the peak)."""
+        http = {**self._http, "max_in_flight": self._max_in_flight, "concurrency": self.config.concurrency}
+        return {**super().stats(), "http": http}
+
+    def close(self) -> None:
+        """Fail the requests still in flight (BackendError), close the connections, stop the loop."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if threading.current_thread() is self._thread:  # from a callback on our own loop: cannot wait
+            self._loop.call_soon(self._loop.stop)
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(timeout=60)
+        finally:
+            _stop_loop(self._loop)
+            self._thread.join(timeout=60)
+
+    # -- one batch each: built in the caller's thread (a fast tokenizer is not safe to share between
+    # threads), run on the backend's loop
+
+    def _loglikelihood_batch(self, requests: Sequence[LoglikelihoodRequest]) -> Awaitable[list[Any]]:
+        jobs = [
+            (
+                r,
+                None
+                if self.encoder is None
+                else self.encoder.encode(r.context, r.continuation, r.max_tokens),
+            )
+            for r in requests
+        ]
+        return self._gather(lambda job: self._score_one(*job), jobs)
+
+    def _generate_batch(
+        self, requests: Sequence[GenerationRequest], params: GenerationParams | None
+    ) -> Awaitable[list[Any]]:
         params = params or GenerationParams()
         prompts: list[Any] = []
         for r in requests:  # token ids when there is a local tokenizer; else text, or messages for chat
@@ -173,22 +256,18 @@ class OpenAIBackend(Backend):
                 prompts.append(
                     list(self.encoder.prompt(text, max(self.encoder.max_length - params.max_tokens, 1)))
                 )
-        return self._map(lambda p: self._generate_one(p, params), prompts)
+        return self._gather(lambda p: self._generate_one(p, params), prompts)
 
-    def classify(self, requests: Sequence[ClassifyRequest]) -> list[ClassifyResult]:
-        return self._map(self._classify_one, requests)
+    def _classify_batch(self, requests: Sequence[ClassifyRequest]) -> Awaitable[list[Any]]:
+        for i, r in enumerate(requests):
+            if r.positions or r.label_tokens:
+                what = f"positions={r.positions}" if r.positions else f"label_tokens={r.label_tokens}"
+                raise BackendError(f"classify request {i} asks for {what}: {PER_POSITION_HINT}")
+        return self._gather(self._classify_one, list(requests))
 
-    def close(self) -> None:
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.client.close()
+    # -- one request each (coroutines on the backend's loop) ---------------------------------------
 
-    # -- one request each ---------------------------------------------------------------------------
-
-    def _score_one(self, req: LoglikelihoodRequest, pair: EncodedPair | None) -> LoglikelihoodResult:
+    async def _score_one(self, req: LoglikelihoodRequest, pair: EncodedPair | None) -> LoglikelihoodResult:
         if pair is not None:
             prompt: Any = list(pair.context + pair.continuation)
             truncated = pair.truncated
@@ -204,7 +283,7 @@ class OpenAIBackend(Backend):
             "temperature": 0.0,
         }
         try:
-            body = self._post("/completions", payload)
+            body = await self._post("/completions", payload)
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status != 429:
                 raise BackendError(f"{exc} ({SCORING_HINT})") from None
@@ -253,7 +332,7 @@ class OpenAIBackend(Backend):
             token_logprobs=logps, tokens=list(tokens[start:end]), truncated=truncated, greedy=greedy
         )
 
-    def _generate_one(
+    async def _generate_one(
         self, prompt: str | list[int] | list[Message], params: GenerationParams
     ) -> GenerationResult:
         """prompt: text or token ids (-> /completions) or chat messages (-> /chat/completions)."""
@@ -271,7 +350,8 @@ class OpenAIBackend(Backend):
             payload = {**common, "prompt": prompt}
             if params.logprobs:
                 payload["logprobs"] = 1
-            choice = _first_choice(self._post("/completions", payload), self.base_url + "/completions")
+            body = await self._post("/completions", payload)
+            choice = _first_choice(body, self.base_url + "/completions")
             lp = choice.get("logprobs") or {}
             return GenerationResult(
                 text=choice.get("text") or "",
@@ -284,7 +364,8 @@ class OpenAIBackend(Backend):
         payload = {**common, "messages": prompt}
         if params.logprobs:
             payload["logprobs"] = True
-        choice = _first_choice(self._post("/chat/completions", payload), self.base_url + "/chat/completions")
+        body = await self._post("/chat/completions", payload)
+        choice = _first_choice(body, self.base_url + "/chat/completions")
         content = (choice.get("logprobs") or {}).get("content") or []
         return GenerationResult(
             text=(choice.get("message") or {}).get("content") or "",
@@ -293,10 +374,10 @@ class OpenAIBackend(Backend):
             tokens=[c["token"] for c in content] if params.logprobs else None,
         )
 
-    def _classify_one(self, req: ClassifyRequest) -> ClassifyResult:
+    async def _classify_one(self, req: ClassifyRequest) -> ClassifyResult:
         payload = {"model": self.served_model, "input": req.text, "use_activation": False}
         try:
-            body = self._post("/classify", payload, root=True)
+            body = await self._post("/classify", payload, root=True)
         except HTTPStatusError as exc:
             if 400 <= exc.status < 500 and exc.status != 429:
                 raise BackendError(
@@ -320,27 +401,80 @@ class OpenAIBackend(Backend):
             )
         return self.tokenizer
 
-    def _map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        """fn over items on the shared pool (at most ``concurrency`` in flight), results in order."""
-        if self._closed:
-            raise BackendError("this openai backend is closed")
-        futures: list[Future] = [self.pool.submit(fn, item) for item in items]
+    def _wait(self, batch: Awaitable[list[R]]) -> list[R]:
+        """Run a batch on the backend's loop and block until it is done (the sync methods)."""
+        future = self._submit(batch)
         try:
-            return [f.result() for f in futures]
-        except BaseException:
-            for f in futures:
-                f.cancel()
+            return future.result()
+        except BaseException:  # KeyboardInterrupt: stop its requests
+            future.cancel()
             raise
 
-    def _post(self, path: str, payload: dict[str, Any], root: bool = False) -> dict[str, Any]:
-        httpx = self._httpx
+    async def _await(self, batch: Awaitable[list[R]]) -> list[R]:
+        """Run a batch on the backend's loop; the caller's loop runs on meanwhile (the async methods)."""
+        return await asyncio.wrap_future(self._submit(batch))
+
+    def _submit(self, batch: Awaitable[list[R]]) -> concurrent.futures.Future[list[R]]:
+        with self._lock:
+            if self._closed or threading.current_thread() is self._thread:
+                batch.close()  # type: ignore[attr-defined]  # a coroutine never started: no warning
+                if self._closed:
+                    raise BackendError("this openai backend is closed")
+                raise BackendError("an openai backend cannot be called from its own event loop")
+            return asyncio.run_coroutine_threadsafe(batch, self._loop)  # type: ignore[arg-type]
+
+    async def _gather(self, fn: Callable[[T], Coroutine[Any, Any, R]], items: Sequence[T]) -> list[R]:
+        """fn over items at once (the semaphore bounds the requests in flight), results in order; the
+        first failure cancels the rest."""
+        tasks = [asyncio.ensure_future(fn(item)) for item in items]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except asyncio.CancelledError:
+            if self._closed:
+                raise BackendError("this openai backend was closed while the request was in flight") from None
+            raise
+        finally:
+            for task in tasks:
+                task.cancel()  # no-op for the finished ones
+
+    async def _shutdown(self) -> None:
+        here = asyncio.current_task()
+        tasks = [task for task in asyncio.all_tasks() if task is not here]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.client.aclose()
+
+    async def _post(self, path: str, payload: dict[str, Any], root: bool = False) -> dict[str, Any]:
+        """POST under one of the ``concurrency`` slots (held through the retries, as a worker would)."""
         url = (self.root_url if root else self.base_url) + path
+        counts = self._http
+        counts["waiting"] += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            counts["waiting"] -= 1
+        counts["in_flight"] += 1
+        self._max_in_flight = max(self._max_in_flight, counts["in_flight"])
+        try:
+            return await self._post_with_retries(url, payload)
+        except Exception:
+            counts["failures"] += 1
+            raise
+        finally:
+            counts["in_flight"] -= 1
+            self._slots.release()
+
+    async def _post_with_retries(self, url: str, payload: dict[str, Any]) -> dict[str, Any]:
+        httpx = self._httpx
         cfg = self.config
         last = ""
         for attempt in range(cfg.max_retries + 1):
             wait = min(cfg.max_backoff_s, cfg.backoff_s * 2**attempt) * random.uniform(0.5, 1.0)
+            self._http["requests"] += 1
+            self._http["retries"] += attempt > 0
             try:
-                resp = self.client.post(url, json=payload)
+                resp = await self.client.post(url, json=payload)
             except httpx.TimeoutException as exc:
                 last = f"timed out after {cfg.timeout_s:g} s ({type(exc).__name__})"
             except httpx.TransportError as exc:
@@ -364,8 +498,22 @@ class OpenAIBackend(Backend):
                         f"{url} failed after {attempt + 1} attempts; last: {last}", status, message
                     )
             if attempt < cfg.max_retries:
-                time.sleep(wait)
+                await asyncio.sleep(wait)
         raise BackendError(f"{url} failed after {cfg.max_retries + 1} attempts; last: {last}")
+
+
+def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The backend's loop thread (holds no reference to the backend, so a dropped one can be collected)."""
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()  # also shuts the resolver threads down
+
+
+def _stop_loop(loop: asyncio.AbstractEventLoop) -> None:
+    with contextlib.suppress(RuntimeError):  # closed already
+        loop.call_soon_threadsafe(loop.stop)
 
 
 def _continuation_span(offsets: Sequence[int], context_chars: int, prompt_chars: int) -> tuple[int, int]:
