@@ -396,11 +396,21 @@ def test_a_closed_shared_backend_is_rebuilt() -> None:
 
 
 def test_generation_prompt_longer_than_the_window_keeps_its_end() -> None:
+    """A prompt longer than the window less max_tokens keeps exactly its last (window - max_tokens) tokens
+    (SmolLM2 adds no BOS): the generation, text and logprobs, is the one from those tokens alone."""
     from rewardkit.engine.backends import GenerationParams, GenerationRequest, get_backend
 
     lm = get_backend("transformers", model="smollm2", max_length=32)
-    [out] = lm.generate(
-        [GenerationRequest("word " * 200 + "The capital of France is")], GenerationParams(max_tokens=4)
-    )
-    assert out.finish_reason in ("length", "stop") and isinstance(out.text, str)
-    lm.close()
+    params = GenerationParams(max_tokens=4, logprobs=True)
+    prompt = "word " * 200 + "The capital of France is"
+    kept = lm.encoder.ids(prompt)[-(32 - params.max_tokens) :]
+    tail = lm.tokenizer.decode(kept)
+    assert tail.endswith(" word The capital of France is") and lm.encoder.ids(tail) == kept
+    try:
+        [out] = lm.generate([GenerationRequest(prompt)], params)
+        [alone] = lm.generate([GenerationRequest(tail)], params)  # fits the window: nothing cut
+    finally:
+        lm.close()
+    assert out.text and out.text == alone.text and out.finish_reason == alone.finish_reason == "length"
+    assert out.tokens == alone.tokens
+    assert out.token_logprobs == pytest.approx(alone.token_logprobs, abs=TOL)
