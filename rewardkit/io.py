@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from rewardkit.errors import InputError, MissingExtraError, RewardkitError, json_kind
 from rewardkit.types import Sample, Score
@@ -60,7 +60,9 @@ META_RULE = "must be an object"
 
 
 def check_prompt(value: Any) -> str | list[dict[str, Any]]:
-    """A prompt: text, or chat messages (a list of objects); ValueError(:data:`PROMPT_RULE`) otherwise."""
+    """A prompt: text, or chat messages (a list of objects); None is ``""``; ValueError otherwise."""
+    if value is None:
+        return ""
     if isinstance(value, str) or (isinstance(value, list) and all(isinstance(m, dict) for m in value)):
         return value
     raise ValueError(PROMPT_RULE)
@@ -194,6 +196,16 @@ def to_sample(
     )
 
 
+#: The check of each Sample field that has one (the response is checked for being a string).
+RECORD_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "prompt": check_prompt,
+    "group": check_key,
+    "id": check_key,
+    "steps": check_steps,
+    "meta": check_meta,
+}
+
+
 class SampleRecord(BaseModel):
     """A record as JSON APIs take it (the server's ``/v1/score`` samples): exactly Sample's fields, checked
     by the rules of :func:`to_sample` (unknown keys are refused)."""
@@ -208,25 +220,10 @@ class SampleRecord(BaseModel):
     id: Any = Field(None, description="echoed back with the score (string or integer)")
     meta: Any = Field(default_factory=dict, description="free-form metadata (an object)")
 
-    @field_validator("prompt")
+    @field_validator("prompt", "group", "id", "steps", "meta")
     @classmethod
-    def _prompt(cls, value: Any) -> Any:
-        return check_prompt(value or "")
-
-    @field_validator("group", "id")
-    @classmethod
-    def _key(cls, value: Any) -> Any:
-        return check_key(value)
-
-    @field_validator("steps")
-    @classmethod
-    def _steps(cls, value: Any) -> Any:
-        return check_steps(value)
-
-    @field_validator("meta")
-    @classmethod
-    def _meta(cls, value: Any) -> Any:
-        return check_meta(value)
+    def _check(cls, value: Any, info: ValidationInfo) -> Any:
+        return RECORD_CHECKS[info.field_name](value)  # type: ignore[index]
 
     def to_sample(self) -> Sample:
         return to_sample(self.model_dump(), RECORD_FIELDS)

@@ -176,7 +176,7 @@ def test_concurrent_requests_share_model_batches(live_server, write_spec) -> Non
     ]
     requests = [{"samples": [{"prompt": p, "response": r, "id": str(i)}]} for i, (p, r) in enumerate(texts)]
     requests.append({"samples": [{"prompt": p, "response": r} for p, r in texts]})
-    before = dict(backend.scheduler.stats)
+    before = backend.stats()["scheduler"]
 
     async def fire() -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=url, timeout=120) as http:
@@ -184,7 +184,7 @@ def test_concurrent_requests_share_model_batches(live_server, write_spec) -> Non
 
     responses = asyncio.run(fire())
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
-    stats = backend.scheduler.stats
+    stats = backend.stats()["scheduler"]
     assert stats["merged_calls"] > before["merged_calls"]
     assert stats["batches"] - before["batches"] < len(requests)  # fewer model batches than requests
     offline = load_spec(str(spec)).score_batch([Sample(prompt=p, response=r) for p, r in texts])

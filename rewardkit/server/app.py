@@ -43,7 +43,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from rewardkit.errors import ConfigError, InputError, Problem, format_problems, json_kind, validation_problems
+from rewardkit.errors import (
+    ConfigError,
+    InputError,
+    Problem,
+    RewardkitError,
+    format_problems,
+    json_kind,
+    validation_problems,
+)
 from rewardkit.integrations.openrlhf import END_TOKENS, openrlhf_result, openrlhf_samples
 from rewardkit.io import SampleRecord, checked_scores
 from rewardkit.server.metrics import Metrics
@@ -137,7 +145,7 @@ class SpecRegistry:
             if name not in self._loaded:
                 try:
                     self._loaded[name] = self._load(name)
-                except ConfigError as err:
+                except RewardkitError as err:  # a bad spec file, a missing extra
                     raise HTTPException(
                         500, f"spec {name!r} cannot be loaded on this server: {err}"
                     ) from None
