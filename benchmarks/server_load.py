@@ -158,11 +158,11 @@ def best_offline(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _release_engine() -> None:
     """Free this process's pool and model before the server runs beside it."""
-    from rewardkit.engine import pool
     from rewardkit.engine.backends import close_backends
+    from rewardkit.engine.pool import shared_pools
 
     close_backends()
-    for p in list(pool._SHARED.values()):
+    for p in shared_pools():
         p.close()
 
 

@@ -34,8 +34,10 @@ BACKENDS: Registry[type[Backend]] = Registry(
     base=Backend,
     name_of=lambda cls: cls.kind,
     builtins={
-        "transformers": Lazy("rewardkit.engine.backends.hf:TransformersBackend", "models"),
-        "vllm": Lazy("rewardkit.engine.backends.vllm:VLLMBackend", "models"),
+        "transformers": Lazy(
+            "rewardkit.engine.backends.hf:TransformersBackend", "models", ("torch", "transformers")
+        ),
+        "vllm": Lazy("rewardkit.engine.backends.vllm:VLLMBackend", "models", ("transformers",)),
         "openai": "rewardkit.engine.backends.openai_http:OpenAIBackend",
     },
 )
