@@ -16,6 +16,8 @@ record means the same thing everywhere:
 
 ::
 
+    from pathlib import Path
+
     from rewardkit import load_spec
     from rewardkit.io import Fields, load_samples, score_file
 
