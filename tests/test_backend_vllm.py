@@ -2,9 +2,12 @@
 scripts/vllm_env.sh when missing), the backend scores and generates with the converted SmolLM2, and the
 results are compared here with the transformers backend on the same folder.
 
-Everything vLLM does happens in ONE subprocess (engine starts cost time): the causal-LM engine, then a
-classifier engine on a sequence-classification folder built from SmolLM2 with a seeded random head.
-Both run with enforce_eager=True (a ~25 s start on 2 cores instead of ~2 min of torch.compile).
+Everything vLLM does happens in ONE subprocess (engine starts cost time): the causal-LM engine, a
+classifier engine on a sequence-classification folder built from SmolLM2 with a seeded random head, and
+three per-position engines (vLLM's token_classify task): a token-classification folder built from SmolLM2,
+the sequence classifier read at each token, and SmolLM2 whose head is its LM head's rows for "+" and "-"
+(label tokens). All run with enforce_eager=True (a ~25 s start on 2 cores instead of ~2 min of
+torch.compile).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _classify import SHORT, SOLUTION, UNICODE, smollm2_with_head, step_ends
 
 from rewardkit.engine.backends import (
     BackendError,
@@ -65,6 +69,9 @@ GEN_TEXT = ["The capital of France is", "def fibonacci(n):", "Once upon a time"]
 GEN_PARAMS = {"max_tokens": 24}
 STOP_PARAMS = {"max_tokens": 40, "stop": ["\n\n"], "logprobs": True}
 CLASSIFY_TEXTS = ["This answer is correct and well explained.", "nonsense", "<CHAT>"]
+# per-position requests: (text, character offsets); "<CHAT>" is a chat-rendered conversation with steps
+POSITIONED = [(SOLUTION, step_ends(SOLUTION)), (SHORT, (5, 12, len(SHORT))), (UNICODE, step_ends(UNICODE))]
+LABELS = ("+", "-")
 
 DRIVER = textwrap.dedent(
     '''
@@ -119,7 +126,7 @@ DRIVER = textwrap.dedent(
         for th in threads:
             th.join()
         out["concurrent"] = concurrent
-        out["scheduler_stats"] = dict(be.scheduler.stats)
+        out["scheduler_stats"] = be.stats()["scheduler"]
 
         prompts = [GenerationRequest(p) for p in spec["generate_text"]] + [GenerationRequest(spec["chat"])]
         t = time.perf_counter()
@@ -135,6 +142,7 @@ DRIVER = textwrap.dedent(
         out["render_chat"] = be.render_chat(spec["chat"])
         out["count_tokens"] = be.count_tokens(spec["generate_text"][0])
         out["classify_on_lm"] = error_of(lambda: be.classify([ClassifyRequest("x")]))
+        out["label_tokens_on_lm"] = error_of(lambda: be.classify([ClassifyRequest("a b", (1,), ("+",))]))
         be.close()
 
         t = time.perf_counter()
@@ -146,7 +154,31 @@ DRIVER = textwrap.dedent(
         out["score_on_classifier"] = error_of(
             lambda: cls.loglikelihood([LoglikelihoodRequest("a", "b")])
         )
+        out["positions_on_classifier"] = error_of(lambda: cls.classify([ClassifyRequest("a b", (1,))]))
         cls.close()
+
+        positioned = [ClassifyRequest(text, tuple(positions)) for text, positions in spec["positioned"]]
+        labelled = [ClassifyRequest(r.text, r.positions, tuple(spec["labels"])) for r in positioned]
+        for name, model, options in (
+            ("token_classify", spec["token_classifier"], {}),  # a *ForTokenClassification folder
+            ("sequence_head_at_positions", spec["classifier"], {}),  # a sequence classifier, per token
+            ("label_tokens", spec["model"], {"label_tokens": spec["labels"]}),  # SmolLM2's own LM head
+        ):
+            t = time.perf_counter()
+            tok = get_backend(
+                "vllm", model=model, head="token_classifier", enforce_eager=True, max_length=2048, **options
+            )
+            out["timings"][name + "_start_s"] = time.perf_counter() - t
+            out[name] = [r.position_logits for r in tok.classify(positioned)]
+            if options:  # the request may name the engine's label tokens, or leave them out
+                out[name + "_named"] = [r.position_logits for r in tok.classify(labelled)]
+                out[name + "_other_labels"] = error_of(
+                    lambda: tok.classify([ClassifyRequest("a b", (1,), ("-", "+"))])
+                )
+            else:
+                out[name + "_no_positions"] = error_of(lambda: tok.classify([ClassifyRequest("a b")]))
+                out[name + "_labels"] = error_of(lambda: tok.classify(labelled[:1]))
+            tok.close()
         json.dump(out, open(sys.argv[2], "w"))
 
 
@@ -210,35 +242,40 @@ def hf(model_path: str):
 
 
 @pytest.fixture(scope="module")
-def classifier_path(model_path: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def classifier_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """SmolLM2 with a 3-way sequence-classification head (seeded random weights): a stand-in reward model."""
-    import torch
-    from transformers import AutoTokenizer, LlamaForSequenceClassification
-
     folder = tmp_path_factory.mktemp("smollm2-cls")
-    torch.manual_seed(0)
-    model = LlamaForSequenceClassification.from_pretrained(model_path, num_labels=3, dtype=torch.float32)
-    with torch.no_grad():
-        model.score.weight.normal_(0, 0.05)
-    model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(model_path).save_pretrained(folder)
-    return str(folder)
+    return smollm2_with_head("AutoModelForSequenceClassification", folder, num_labels=3, seed=0)
+
+
+@pytest.fixture(scope="module")
+def token_classifier_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SmolLM2 with a 2-label token-classification head (seeded random weights and bias)."""
+    folder = tmp_path_factory.mktemp("smollm2-token-cls")
+    return smollm2_with_head("AutoModelForTokenClassification", folder, num_labels=2, seed=1)
 
 
 @pytest.fixture(scope="module")
 def cases(hf) -> dict[str, Any]:
     chat_text = hf.render_chat(CHAT)
+    steps = chat_text + SHORT
     return {
         "loglikelihood": [(chat_text if c == "<CHAT>" else c, x, m) for c, x, m in LL_CASES],
         "classify": [chat_text + "4" if x == "<CHAT>" else x for x in CLASSIFY_TEXTS],
+        "positioned": [*POSITIONED, (steps, tuple(len(chat_text) + p for p in step_ends(SHORT)))],
     }
 
 
 @pytest.fixture(scope="module")
 def vllm_results(
-    vllm_python: Path, model_path: str, classifier_path: str, cases: dict[str, Any], tmp_path_factory
+    vllm_python: Path,
+    model_path: str,
+    classifier_path: str,
+    token_classifier_path: str,
+    cases: dict[str, Any],
+    tmp_path_factory,
 ) -> dict[str, Any]:
-    """One subprocess in .venv-vllm runs every vLLM-side check (two engine starts) and writes JSON."""
+    """One subprocess in .venv-vllm runs every vLLM-side check (five engine starts) and writes JSON."""
     work = tmp_path_factory.mktemp("vllm-run")
     spec = {
         "model": model_path,
@@ -249,6 +286,9 @@ def vllm_results(
         "gen_params": GEN_PARAMS,
         "stop_params": STOP_PARAMS,
         "classify": cases["classify"],
+        "token_classifier": token_classifier_path,
+        "positioned": cases["positioned"],
+        "labels": LABELS,
     }
     (work / "spec.json").write_text(json.dumps(spec))
     (work / "driver.py").write_text(DRIVER)
@@ -327,6 +367,7 @@ def test_loglikelihood_matches_transformers(vllm_results, hf, cases) -> None:
 def test_concurrent_callers_get_their_own_results(vllm_results) -> None:
     base = vllm_results["loglikelihood"]
     n = len(base)
+    assert vllm_results["scheduler_stats"]["items"] == 5 * n  # the first call and the 4 concurrent ones
     for k, results in enumerate(vllm_results["concurrent"]):
         for i, have in enumerate(results):
             want = base[(i + k) % n]
@@ -384,3 +425,68 @@ def test_classifier_matches_transformers(vllm_results, classifier_path, cases) -
 def test_wrong_head_errors_are_clear(vllm_results) -> None:
     assert "head='classifier'" in vllm_results["classify_on_lm"]
     assert "head='causal_lm'" in vllm_results["score_on_classifier"]
+
+
+def max_row_diff(got: list[list[float]], want: list[list[float]]) -> float:
+    assert len(got) == len(want)
+    return max(max_diff(g, w) for g, w in zip(got, want, strict=True))
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_per_position_logits_match_transformers(
+    vllm_results, hf, classifier_path, token_classifier_path, cases
+) -> None:
+    """vLLM's token_classify task at the requested positions equals the transformers backend on the same
+    requests: a token-classification model, a sequence classifier's head at each position, and a causal
+    LM's label-token logits (vLLM: the LM head's rows as a pooling head; transformers: head='causal_lm')."""
+    positioned = [ClassifyRequest(text, tuple(positions)) for text, positions in cases["positioned"]]
+    labelled = [ClassifyRequest(r.text, r.positions, LABELS) for r in positioned]
+    references = {
+        "token_classify": (
+            get_backend("transformers", model=token_classifier_path, head="token_classifier"),
+            2,
+        ),
+        "sequence_head_at_positions": (
+            get_backend("transformers", model=classifier_path, head="classifier"),
+            3,
+        ),
+        "label_tokens": (hf, len(LABELS)),
+    }
+    worst = {}
+    for name, (backend, width) in references.items():
+        expected = backend.classify(labelled if name == "label_tokens" else positioned)
+        got = vllm_results[name]
+        worst[name] = 0.0
+        for request, want, have in zip(positioned, expected, got, strict=True):
+            assert len(have) == len(request.positions) and all(len(row) == width for row in have)
+            worst[name] = max(worst[name], max_row_diff(have, want.position_logits))
+    named = vllm_results["label_tokens_named"]
+    assert named == vllm_results["label_tokens"]  # naming the engine's own label tokens changes nothing
+    print(f"vLLM vs transformers per-position logits: max |diff| {worst}")
+    assert max(worst.values()) < TOKEN_TOL
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_per_position_requests_vllm_cannot_serve_say_what_to_use(vllm_results) -> None:
+    """A generation engine reads no label-token logits (vLLM 0.32 CPU: prompt_logprob_token_ids needs the
+    V2 model runner, which needs Triton), and a classify engine serves no per-token task."""
+    assert "prompt_logprob_token_ids" in vllm_results["label_tokens_on_lm"]
+    assert "head='token_classifier' and label_tokens=('+',)" in vllm_results["label_tokens_on_lm"]
+    assert "one pooling task" in vllm_results["positions_on_classifier"]
+    assert "head='token_classifier'" in vllm_results["positions_on_classifier"]
+    assert "reads ('+', '-')" in vllm_results["label_tokens_other_labels"]
+    assert "give positions" in vllm_results["token_classify_no_positions"]
+    assert "this engine reads no label tokens" in vllm_results["token_classify_labels"]
+
+
+def test_label_tokens_need_a_token_classifier_head() -> None:
+    from rewardkit.verifier import ConfigError
+
+    cfg = backend_config("vllm", model="smollm2", head="token_classifier", label_tokens=["+", "-"])
+    assert cfg.label_tokens == ("+", "-")
+    with pytest.raises(
+        ConfigError, match=r"^vllm backend: label_tokens: label_tokens need head='token_classifier'"
+    ):
+        backend_config("vllm", model="smollm2", label_tokens=["+"])

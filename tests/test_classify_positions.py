@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
-from _positions import SHORT, SOLUTION, UNICODE, step_ends
+from _classify import SHORT, SOLUTION, UNICODE, smollm2_with_head, step_ends
 
 from rewardkit.engine.backends import BackendError, ClassifyRequest, ClassifyResult, get_backend
-from rewardkit.engine.models import resolve_model
 
 HAND_TOL = 1e-4  # backend (padded batch) vs one unpadded forward of the whole model
 BATCH_TOL = 1e-5  # a request in a mixed batch vs the same request alone
@@ -92,49 +90,24 @@ def batch_invariance(backend: Any, requests: list[ClassifyRequest], monkeypatch:
     }
 
 
-def save_with_head(model: Any, folder: Path, seed: int) -> None:
-    """Give the freshly made head fixed, non-degenerate weights and save model + tokenizer like a hub
-    checkpoint."""
-    from transformers import AutoTokenizer
-
-    generator = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for param in model.score.parameters():
-            param.copy_(torch.randn(param.shape, generator=generator) * 0.05)
-    model.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(resolve_model("smollm2", progress=False)).save_pretrained(folder)
-
-
 @pytest.fixture(scope="module")
-def token_classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """SmolLM2's weights under a 2-label token-classification head (seeded), saved to a folder."""
-    from transformers import AutoModelForTokenClassification
-
+def token_classifier_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """SmolLM2's weights under a 2-label token-classification head (weights and bias seeded)."""
     folder = tmp_path_factory.mktemp("smollm2-token-classifier")
-    model = AutoModelForTokenClassification.from_pretrained(
-        resolve_model("smollm2", progress=False), num_labels=2, dtype=torch.float32
-    )
-    assert model.score.bias is not None  # a token head has a bias: the check below covers it
-    save_with_head(model, folder, seed=7)
-    return folder
+    return smollm2_with_head("AutoModelForTokenClassification", folder, num_labels=2, seed=7)
 
 
 @pytest.fixture(scope="module")
-def token_backend(token_classifier_dir: Path) -> Any:
-    return get_backend("transformers", model=str(token_classifier_dir), head="token_classifier")
+def token_backend(token_classifier_dir: str) -> Any:
+    return get_backend("transformers", model=token_classifier_dir, head="token_classifier")
 
 
 @pytest.fixture(scope="module")
 def sequence_backend(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """SmolLM2 under a seeded 3-label sequence-classification head."""
-    from transformers import AutoModelForSequenceClassification
-
     folder = tmp_path_factory.mktemp("smollm2-sequence-classifier")
-    model = AutoModelForSequenceClassification.from_pretrained(
-        resolve_model("smollm2", progress=False), num_labels=3, dtype=torch.float32
-    )
-    save_with_head(model, folder, seed=11)
-    return get_backend("transformers", model=str(folder), head="classifier")
+    model = smollm2_with_head("AutoModelForSequenceClassification", folder, num_labels=3, seed=11)
+    return get_backend("transformers", model=model, head="classifier")
 
 
 # ------------------------------------------------------------------------------ offsets -> token rows

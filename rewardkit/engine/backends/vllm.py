@@ -19,29 +19,44 @@ the scheduler here only merges concurrent callers into one ``LLM.generate`` call
 the installed vLLM build, which picks its own device).
 Requests that ask for prompt logprobs do not read vLLM's prefix cache (vLLM's rule), so a group's shared
 prompt is recomputed per response when scoring; generation does use the prefix cache.
+
+Classification runs vLLM's pooling runner, and a vLLM engine serves ONE pooling task:
+
+- ``head="classifier"``: the ``classify`` task, one row per text (sequence-classifier reward models);
+- ``head="token_classifier"``: the ``token_classify`` task, the checkpoint's classifier on every token,
+  read at the requested positions (``*ForTokenClassification`` checkpoints, or a sequence classifier's
+  head at each position). With ``label_tokens`` in the options, a causal LM is loaded as such a model
+  whose head is its LM head's rows for those tokens (vLLM's ``classifier_from_token`` conversion): the
+  label-token logits at each position, as the transformers backend's ``head="causal_lm"`` gives them.
+
+A generation engine (``head="causal_lm"``) cannot read label-token logits: vLLM 0.32 reads chosen
+vocabulary ids at prompt positions only through ``SamplingParams.prompt_logprob_token_ids``, which needs
+the V2 model runner (Triton: not in the CPU build) and returns log-probabilities, not logits.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from rewardkit.engine.backends.base import (
     BackendConfig,
     BackendError,
+    ClassifyRequest,
     ClassifyResult,
     GenerationParams,
     GenerationResult,
     LocalBackend,
     LoglikelihoodResult,
 )
-from rewardkit.engine.backends.tokens import EncodedPair, PairEncoder
+from rewardkit.engine.backends.tokens import ClassifyItem, EncodedPair, Head, PairEncoder
 from rewardkit.engine.scheduler import Scheduler
 
 INSTALL_HINT = (
     "vLLM is not installed in this environment; install vllm in its own environment: "
-    "bash scripts/vllm_env.sh (builds .venv-vllm; see README, 'vLLM and OpenAI-compatible servers')"
+    "bash scripts/vllm_env.sh (builds .venv-vllm; see docs/engine.md#vllm-and-openai-compatible-servers)"
 )
 
 
@@ -59,10 +74,25 @@ class VLLMConfig(BackendConfig):
         False,
         description="skip torch.compile / CUDA graphs: starts in seconds instead of minutes, runs slower",
     )
-    head: Literal["causal_lm", "classifier"] = Field(
-        "causal_lm", description="causal_lm (scoring, generation) | classifier (sequence-classifier RMs)"
+    head: Head = Field(
+        "causal_lm",
+        description="causal_lm (scoring, generation) | classifier (vLLM's classify task: sequence "
+        "reward models) | token_classifier (its token_classify task: logits at chosen positions)",
+    )
+    label_tokens: tuple[str, ...] = Field(
+        (),
+        description="with head=token_classifier: load a causal LM whose head is its LM head's rows for "
+        "these tokens (each one token), e.g. ['+', '-'] for a PRM that answers with a token",
     )
     seed: int = Field(0, description="the engine's seed (sampling without a per-request seed)")
+
+    @field_validator("label_tokens")
+    @classmethod
+    def _label_tokens_need_a_token_head(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        head = info.data.get("head")
+        if value and head != "token_classifier":
+            raise ValueError(f"label_tokens need head='token_classifier' (a pooling engine), not {head!r}")
+        return value
 
 
 class VLLMBackend(LocalBackend):
@@ -97,10 +127,13 @@ class VLLMBackend(LocalBackend):
             raise BackendError(
                 f"cannot load the tokenizer of {config.model!r} from {self.path}: {exc}"
             ) from exc
+        self.label_ids = PairEncoder(self.tokenizer, 1).label_ids(config.label_tokens)
+        pooling = self._pooling_options()
         try:
             self.llm = vllm.LLM(
                 model=self.path,
                 runner="generate" if config.head == "causal_lm" else "pooling",
+                **pooling,
                 dtype=config.dtype,
                 max_model_len=config.max_length,
                 gpu_memory_utilization=memory,
@@ -111,11 +144,36 @@ class VLLMBackend(LocalBackend):
             )
         except Exception as exc:  # vLLM raises many types (ValueError, RuntimeError, pydantic errors)
             raise BackendError(f"vLLM cannot load model {config.model!r} from {self.path}: {exc}") from exc
-        window = int(self.llm.llm_engine.model_config.max_model_len)
+        model_config = self.llm.llm_engine.model_config
+        window = int(model_config.max_model_len)
+        self.softcap = getattr(model_config.hf_text_config, "final_logit_softcapping", None)
         self.max_length = window
         # a generate-runner prompt must leave room for one sampled token, so scored pairs get window - 1
         self.encoder = PairEncoder(self.tokenizer, window - 1 if config.head == "causal_lm" else window)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
+
+    def _pooling_options(self) -> dict[str, Any]:
+        """The engine options for a token head: vLLM's token_classify task, and for label tokens the
+        LM head's rows for them as the classifier (its ``classifier_from_token`` conversion)."""
+        if self.config.head != "token_classifier":
+            return {}
+        from transformers import AutoConfig
+        from vllm.config import PoolerConfig
+
+        options: dict[str, Any] = {"pooler_config": PoolerConfig(task="token_classify")}
+        if self.label_ids:
+            arch = (AutoConfig.from_pretrained(self.path).architectures or [""])[0]
+            if not arch.endswith("ForCausalLM"):
+                raise BackendError(
+                    f"label_tokens need a causal LM checkpoint (*ForCausalLM); {self.config.model!r} is {arch!r}"
+                )
+            options["convert"] = "classify"
+            options["hf_overrides"] = {
+                "architectures": [arch.removesuffix("ForCausalLM") + "ForSequenceClassification"],
+                "classifier_from_token": self.tokenizer.convert_ids_to_tokens(list(self.label_ids)),
+                "method": "no_post_processing",  # the rows as they are: logits, no softmax difference
+            }
+        return options
 
     def close(self) -> None:
         if self.closed:
@@ -201,12 +259,60 @@ class VLLMBackend(LocalBackend):
             )
         return results
 
-    def _run_classify(self, items: list[tuple[int, ...]]) -> list[ClassifyResult]:
+    def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
+        head = self.config.head
+        items = []
+        for i, r in enumerate(requests):
+            where = f"classify request {i}: "
+            if r.positions and head == "causal_lm":
+                raise BackendError(
+                    f"{where}the vLLM backend reads no label-token logits on a generation engine (vLLM 0.32 "
+                    "reads chosen ids at prompt positions only through prompt_logprob_token_ids: V2 model "
+                    "runner only, which needs Triton, absent from the CPU build; and those are "
+                    "log-probabilities); load the model with head='token_classifier' and label_tokens="
+                    f"{tuple(r.label_tokens)!r} in the backend options, or use the transformers backend"
+                )
+            if r.positions and head == "classifier":
+                raise BackendError(
+                    f"{where}a vLLM engine serves one pooling task, and this classifier engine runs "
+                    "'classify' (one row per text); for the head's logits at positions load the model "
+                    "with head='token_classifier' (vLLM runs the classifier on every token)"
+                )
+            if r.label_tokens and head == "token_classifier":
+                if tuple(r.label_tokens) != self.config.label_tokens:
+                    fixed = (
+                        f"reads {self.config.label_tokens!r}" if self.label_ids else "reads no label tokens"
+                    )
+                    raise BackendError(
+                        f"{where}asks for label_tokens {tuple(r.label_tokens)!r}, but this engine {fixed} "
+                        "(fixed when it starts): load a backend with label_tokens="
+                        f"{tuple(r.label_tokens)!r} in its options"
+                    )
+                r = ClassifyRequest(r.text, r.positions)  # the engine's head already is those tokens
+            items.append(self.encoder.classify_item(r, i, head))
+        return "classify", items, self._plan_flat, self._run_classify
+
+    def _run_classify(self, items: list[ClassifyItem]) -> list[ClassifyResult]:
         vllm = self._vllm
-        prompts = [vllm.TokensPrompt(prompt_token_ids=list(ids)) for ids in items]
+        prompts = [vllm.TokensPrompt(prompt_token_ids=list(item.ids)) for item in items]
         raw = vllm.PoolingParams(use_activation=False)  # logits, not softmax/sigmoid probabilities
-        outputs = self._call("classification", self.llm.classify, prompts, pooling_params=raw)
-        return [ClassifyResult([float(x) for x in out.outputs.probs]) for out in outputs]
+        if self.config.head == "classifier":
+            outputs = self._call("classification", self.llm.classify, prompts, pooling_params=raw)
+            return [ClassifyResult([float(x) for x in out.outputs.probs]) for out in outputs]
+        outputs = self._call(
+            "token classification",
+            self.llm.encode,
+            prompts,
+            pooling_params=raw,
+            pooling_task="token_classify",
+        )
+        results = []
+        for item, out in zip(items, outputs, strict=True):
+            rows = out.outputs.data[list(item.rows)].float()
+            if self.label_ids and self.softcap:  # the LM's final logit soft-capping, as its own head does
+                rows = (rows / self.softcap).tanh() * self.softcap
+            results.append(ClassifyResult([], rows.tolist()))
+        return results
 
 
 __all__ = ["INSTALL_HINT", "VLLMBackend", "VLLMConfig"]
