@@ -107,6 +107,13 @@ class ClassifyRequest:
     that ends just before each offset — e.g. the offsets right after each step separator — one row per
     position in ``position_logits``. ``label_tokens`` (with positions): read a causal LM's own head there,
     keeping only the logits of these tokens (each must be a single token of the model's vocabulary).
+
+    The token read at offset ``p`` is the last of the leading tokens that end at or before ``p``: an
+    offset inside a token reads the token before it (never one that has seen text past ``p``), the same
+    cut as a loglikelihood context/continuation split. Offsets must be strictly ascending, in
+    ``0..len(text)``; a positioned text is never cut to the window (its positions would move). Local
+    backends load the head with ``head=``: ``classifier`` (sequence), ``token_classifier`` (per token) or
+    ``causal_lm`` (label tokens); see :mod:`rewardkit.engine.backends.tokens`.
     """
 
     text: str
