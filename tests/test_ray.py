@@ -298,3 +298,25 @@ def test_cli_ray_local_starts_and_stops_its_own_cluster(
     assert report == {"EXIT": "0", "INITIALIZED": "False", "LEFT": "[]"}, done.stdout[-3000:]
     assert on_ray.read_bytes() == plain.read_bytes()
     assert "wrote 12 rows" in done.stdout
+
+
+def test_local_model_detection_follows_the_backend_registry(write_spec) -> None:
+    """GPUs and CPU threads are planned for specs whose components hold a model in the actor: a local
+    backend (transformers, vLLM), not a client of a server (openai)."""
+    from rewardkit.integrations.ray import RayScorer
+
+    openai = write_spec(
+        """
+        components:
+          - name: judge
+            verifier: likelihood
+            config: {model: some-model, backend: openai, backend_options: {base_url: "http://127.0.0.1:9"}}
+        """,
+        name="remote.yaml",
+    )
+    plans = {}
+    for spec in ("math", "cme", openai):
+        scorer = RayScorer(spec, address="local")  # a local cluster starts only when there is work
+        plans[str(spec)] = scorer.uses_local_model()
+        scorer.close()
+    assert plans == {"math": False, "cme": True, str(openai): False}

@@ -53,7 +53,6 @@ LOCAL = "local"
 AUTO = "auto"
 CLIENT_PORT = 10001  # Ray Client's default port (ray://host)
 PROBE_TIMEOUT_S = 5.0
-MODEL_BACKENDS = ("transformers", "vllm")  # backends that hold a model in the actor (openai: a server does)
 
 Chunk = list[tuple[int, Sample]]
 
@@ -338,10 +337,14 @@ class RayScorer(Verifier):
     # ------------------------------------------------------------------------------- resources
 
     def uses_local_model(self) -> bool:
-        """Whether some component holds a model in its process (transformers / vLLM backends)."""
+        """Whether some component holds a model in its process (a local backend: transformers, vLLM; not
+        a client of a server such as the openai backend)."""
+        from rewardkit.engine.backends import LocalBackend, backend_class
+        from rewardkit.verifiers.model import ModelVerifier
+
         return any(
-            hasattr(c.verifier.config, "model")
-            and getattr(c.verifier.config, "backend", "transformers") in MODEL_BACKENDS
+            isinstance(c.verifier, ModelVerifier)
+            and issubclass(backend_class(c.verifier.config.backend), LocalBackend)
             for c in self.spec.components
         )
 

@@ -21,6 +21,7 @@ from rewardkit.engine.backends.base import (
     GenerationParams,
     GenerationRequest,
     GenerationResult,
+    LocalBackend,
     LoglikelihoodRequest,
     LoglikelihoodResult,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "GenerationParams",
     "GenerationRequest",
     "GenerationResult",
+    "LocalBackend",
     "LoglikelihoodRequest",
     "LoglikelihoodResult",
     "backend_class",
