@@ -41,7 +41,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from rewardkit.errors import ConfigError, format_problems, validation_problems
 from rewardkit.registry import Configurable, Registry, StrictConfig
 from rewardkit.types import Comparison, Preference, Sample, Score, Status, Verdict
-from rewardkit.verifier import Verifier, VerifierConfig, get_verifier_class, register
+from rewardkit.verifier import Verifier, VerifierConfig, checked_scores, get_verifier_class, register
 
 ENTRY_POINT_GROUP = "rewardkit.comparators"
 
@@ -325,8 +325,7 @@ class PointwiseComparator(Comparator):
 
     def _decide(self, comparisons: list[Comparison], scores: list[Score]) -> list[Preference]:
         n = len(comparisons)
-        if len(scores) != 2 * n:
-            raise RuntimeError(f"the verifier returned {len(scores)} scores for {2 * n} responses")
+        scores = checked_scores(scores, 2 * n)
         return [self._prefer(a, b) for a, b in zip(scores[:n], scores[n:], strict=True)]
 
     def _prefer(self, a: Score, b: Score) -> Preference:

@@ -36,8 +36,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from rewardkit.errors import InputError, MissingExtraError, RewardkitError, json_kind
+from rewardkit.errors import InputError, MissingExtraError, json_kind
 from rewardkit.types import Sample, Score
+from rewardkit.verifier import checked_scores
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 MAX_PROBLEMS = 10
@@ -454,15 +455,6 @@ def group_chunks(pending: Sequence[tuple[Any, Sample]], size: int) -> list[list[
     return [c for c in chunks if c]
 
 
-def checked_scores(scores: Sequence[Score], n: int, who: str = "the verifier") -> list[Score]:
-    """``scores`` as a list, after checking there is one per sample (a broken verifier is an error, never
-    a silent misalignment)."""
-    scores = list(scores)
-    if len(scores) != n:
-        raise RewardkitError(f"{who} returned {len(scores)} scores for {n} samples")
-    return scores
-
-
 def score_file(
     verifier: Any,
     records: list[dict[str, Any]],
@@ -532,7 +524,6 @@ __all__ = [
     "check_meta",
     "check_prompt",
     "check_steps",
-    "checked_scores",
     "checkpoint_path",
     "decode_json_columns",
     "existing_rows",

@@ -54,7 +54,7 @@ from rewardkit.errors import (
     validation_problems,
 )
 from rewardkit.types import Sample, Score, Status
-from rewardkit.verifier import Verifier, VerifierConfig, get_verifier_class
+from rewardkit.verifier import Verifier, VerifierConfig, checked_scores, get_verifier_class
 
 STATUS_RULE = """\
 How a spec combines its components' scores for one sample:
@@ -200,10 +200,7 @@ class SpecVerifier(Verifier):
 
     @staticmethod
     def _checked(component: Component, samples: list[Sample], scores: list[Score]) -> list[Score]:
-        if len(scores) != len(samples):
-            raise RuntimeError(
-                f"verifier {component.spec.verifier!r} returned {len(scores)} scores for {len(samples)} samples"
-            )
+        scores = checked_scores(scores, len(samples), f"verifier {component.spec.verifier!r}")
         return [
             Score.error(f"{component.spec.verifier} returned status ok without a value", **s.details)
             if s.ok and s.value is None

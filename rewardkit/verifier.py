@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field
 
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, RewardkitError
 from rewardkit.registry import Configurable, Lazy, Registry, StrictConfig
 from rewardkit.types import Sample, Score
 
@@ -148,6 +148,15 @@ class CPUVerifier(Verifier):
         return self._merge(scores, todo, outcomes)
 
 
+def checked_scores(scores: Sequence[Score], n: int, who: str = "the verifier") -> list[Score]:
+    """``scores`` as a list, after checking there is one per sample (a broken verifier is an error, never
+    a silent misalignment)."""
+    scores = list(scores)
+    if len(scores) != n:
+        raise RewardkitError(f"{who} returned {len(scores)} scores for {n} samples")
+    return scores
+
+
 def _score_guarded(verifier: Verifier, sample: Sample) -> Score:
     try:
         return verifier.score_one(sample)
@@ -234,6 +243,7 @@ __all__ = [
     "Verifier",
     "VerifierConfig",
     "available_verifiers",
+    "checked_scores",
     "create_verifier",
     "describe_fields",
     "get_verifier_class",

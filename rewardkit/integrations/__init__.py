@@ -25,9 +25,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rewardkit.errors import ConfigError, InputError
-from rewardkit.io import Fields, checked_scores, to_sample
+from rewardkit.io import Fields, to_sample
 from rewardkit.types import Message, Sample, Score, Status
-from rewardkit.verifier import Verifier
+from rewardkit.verifier import Verifier, checked_scores
 
 #: How trainer rows map to Samples: Sample's own names, the reference from the first of ``reference``,
 #: ``answer``, ``solution``, ``ground_truth`` present, ``steps`` and ``meta`` columns passed on; trainer

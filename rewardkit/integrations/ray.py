@@ -44,10 +44,10 @@ from typing import Any
 
 from rewardkit.assets import find_asset
 from rewardkit.errors import ConfigError, InputError, MissingExtraError, RewardkitError
-from rewardkit.io import checked_scores, group_chunks
+from rewardkit.io import group_chunks
 from rewardkit.spec import SpecVerifier, load_spec
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import Verifier
+from rewardkit.verifier import Verifier, checked_scores
 
 LOCAL = "local"
 AUTO = "auto"

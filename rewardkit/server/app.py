@@ -53,10 +53,10 @@ from rewardkit.errors import (
     validation_problems,
 )
 from rewardkit.integrations.openrlhf import END_TOKENS, openrlhf_result, openrlhf_samples
-from rewardkit.io import SampleRecord, checked_scores
+from rewardkit.io import SampleRecord
 from rewardkit.server.metrics import Metrics
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import Verifier
+from rewardkit.verifier import Verifier, checked_scores
 
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 DEFAULT_REQUEST_TIMEOUT_S = 120.0
