@@ -10,8 +10,11 @@ A :class:`Registry` maps names to objects (usually classes) from three sources:
 3. objects registered at run time with :meth:`Registry.register` (a class decorator).
 
 A name is one thing: registering a name that a built-in, an entry point or another registration already
-holds is a :class:`~rewardkit.errors.ConfigError` (pass ``replace=True`` to mean it), and so is an entry
-point named like a built-in. Nothing is silently replaced.
+holds is a :class:`~rewardkit.errors.ConfigError` (pass ``replace=True`` to mean it). An entry point
+named like a built-in, or two entry points of one name, make that name broken: asking for it is a
+ConfigError that says which packages collide, while every other name keeps working. Nothing is silently
+replaced. A plugin class that registers itself with its own decorator and is also named by its entry
+point (the same ``module:Class``) is one thing, not a collision.
 """
 
 from __future__ import annotations
@@ -31,15 +34,27 @@ from rewardkit.errors import ConfigError, MissingExtraError, config_error
 T = TypeVar("T")
 
 
+#: The third-party modules each optional extra brings (what a built-in that needs the extra checks for).
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "models": ("torch", "transformers"),
+    "server": ("fastapi", "uvicorn", "prometheus_client"),
+    "parquet": ("pyarrow",),
+    "ray": ("ray",),
+}
+
+
 @dataclass(frozen=True)
 class Lazy:
-    """A built-in not imported yet: ``"module:attr"``, the extra it needs (None: the core), and the
-    third-party modules of that extra it uses (checked before import, since a module may import them
-    only when first used)."""
+    """A built-in not imported yet: ``"module:attr"`` and the extra it needs (None: the core). The extra's
+    modules (:data:`EXTRA_MODULES`) are checked before the import, since a module may import them only
+    when first used."""
 
     target: str
     extra: str | None = None
-    requires: tuple[str, ...] = ()
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        return EXTRA_MODULES.get(self.extra, ()) if self.extra else ()
 
 
 def load_target(target: str) -> Any:
@@ -74,22 +89,43 @@ class Registry(Generic[T]):
 
     # -- sources ------------------------------------------------------------------------------------
 
-    def entry_points(self) -> dict[str, EntryPoint]:
-        """The entry points of this kind's group; one named like a built-in is an error."""
+    def _scan(self) -> tuple[dict[str, EntryPoint], dict[str, str]]:
+        """The usable entry points of this kind's group, and the broken names with what is wrong."""
         if self.group is None:
-            return {}
-        found = {ep.name: ep for ep in entry_points(group=self.group)}
-        for name, ep in found.items():
+            return {}, {}
+        by_name: dict[str, dict[str, EntryPoint]] = {}
+        for ep in entry_points(group=self.group):
+            by_name.setdefault(ep.name, {})[ep.value] = ep  # one distribution seen twice counts once
+        usable, broken = {}, {}
+        for name, found in by_name.items():
+            values = ", ".join(sorted(found))
             if name in self._builtins:
-                raise ConfigError(
-                    f"the entry point {name!r} ({ep.value}) in group {self.group!r} has the name of a "
-                    f"built-in {self.kind}; rename it in its package's entry points"
+                broken[name] = (
+                    f"the entry point {name!r} ({values}) in group {self.group!r} has the name of a built-in "
+                    f"{self.kind}; rename it in its package's entry points (or uninstall that package)"
                 )
-        return found
+            elif len(found) > 1:
+                broken[name] = (
+                    f"{len(found)} entry points in group {self.group!r} are named {name!r} ({values}); "
+                    "uninstall or rename all but one"
+                )
+            else:
+                usable[name] = next(iter(found.values()))
+        return usable, broken
+
+    def entry_points(self) -> dict[str, EntryPoint]:
+        """The usable entry points of this kind's group (see :meth:`broken` for the others)."""
+        return self._scan()[0]
+
+    def broken(self) -> dict[str, str]:
+        """Names whose entry points collide (with a built-in, or with each other), and why. Asking for
+        such a name is a ConfigError; every other name keeps working."""
+        return self._scan()[1]
 
     def names(self) -> list[str]:
-        """Every name this registry knows, sorted."""
-        return sorted(set(self._builtins) | set(self._registered) | set(self.entry_points()))
+        """Every name this registry knows, sorted (broken entry-point names included, so they show)."""
+        usable, broken = self._scan()
+        return sorted(set(self._builtins) | set(self._registered) | set(usable) | set(broken))
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self.names()
@@ -154,6 +190,9 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> T:
         """The object registered as ``name``, imported on first use."""
+        broken = self.broken()
+        if name in broken:
+            raise ConfigError(broken[name])
         with self._lock:
             if name in self._registered:
                 return self._registered[name]
@@ -201,10 +240,12 @@ class Registry(Generic[T]):
     def _same(self, name: str, obj: Any) -> bool:
         """Re-registering the very same object (or a re-import of the same class) is not a collision."""
         current: Any = self._registered.get(name) or self._loaded.get(name)
+        where = f"{getattr(obj, '__module__', '')}:{getattr(obj, '__qualname__', '')}"
         if current is None and name in self._builtins:
-            return self._builtins[name].target == f"{obj.__module__}:{obj.__qualname__}"
-        if current is None:
-            return False
+            return self._builtins[name].target == where
+        if current is None:  # a plugin's class registering itself as its module is imported
+            ep = self.entry_points().get(name)
+            return ep is not None and ep.value == where
         return current is obj or (
             getattr(current, "__module__", None) == getattr(obj, "__module__", "")
             and getattr(current, "__qualname__", None) == getattr(obj, "__qualname__", "")
@@ -253,4 +294,4 @@ class Configurable:
         return f"{type(self).__name__}({args})"
 
 
-__all__ = ["Configurable", "Lazy", "Registry", "StrictConfig", "load_target"]
+__all__ = ["EXTRA_MODULES", "Configurable", "Lazy", "Registry", "StrictConfig", "load_target"]

@@ -29,8 +29,11 @@ A bad spec raises :class:`~rewardkit.errors.ConfigError` naming the file, the li
 (``components[1].weight``), and what is allowed there.
 
 Step scores (process rewards) pass through: when a component's scores carry per-step values, the
-composite carries them too (from the first component, in order, that has them), with that component's
-aggregation; ``details["steps_from"]`` names the component.
+composite carries them too (from the first component, in order, that has them); ``details["steps_from"]``
+names the component. The composite's ``aggregation`` is that component's only when the composite value
+is that component's value (a spec of one component, weight 1, no clip); otherwise it is ``"none"`` (the
+value is a weighted sum, not made from the steps alone) and ``details["steps_aggregation"]`` keeps the
+component's.
 """
 
 from __future__ import annotations
@@ -202,11 +205,23 @@ class SpecVerifier(Verifier):
     def _checked(component: Component, samples: list[Sample], scores: list[Score]) -> list[Score]:
         scores = checked_scores(scores, len(samples), f"verifier {component.spec.verifier!r}")
         return [
-            Score.error(f"{component.spec.verifier} returned status ok without a value", **s.details)
+            Score(
+                None,
+                Status.ERROR,
+                f"{component.spec.verifier} returned status ok without a value",
+                s.details,
+                s.steps,
+                s.aggregation,
+            )
             if s.ok and s.value is None
             else s
             for s in scores
         ]
+
+    def _value_is_component(self, component: Component) -> bool:
+        """Whether the composite's value is exactly this component's value (one component, weight 1, no
+        clip): only then does the composite keep the component's step aggregation."""
+        return len(self.components) == 1 and component.weight == 1.0 and self.config.clip == (None, None)
 
     def combine(self, scores: Sequence[Score]) -> Score:
         """One sample's composite score from its component scores (in component order)."""
@@ -234,6 +249,8 @@ class SpecVerifier(Verifier):
         steps, aggregation = (stepped[1].steps, stepped[1].aggregation) if stepped else (None, None)
         if stepped:
             details["steps_from"] = stepped[0].name
+            if not self._value_is_component(stepped[0]):  # the value is not made from these steps alone
+                details["steps_aggregation"], aggregation = aggregation, "none"
         failed = [(c, s) for c, s in pairs if c.required and not s.ok]
         if failed:
             first, score = failed[0]

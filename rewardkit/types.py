@@ -191,6 +191,11 @@ class Score:
     ) -> Score:
         """A process reward: ``value`` aggregates the step values. A step without a value makes the whole
         score an error (never a silently skipped step); no steps at all is unparseable."""
+        if aggregation == "none":
+            raise ValueError(
+                "from_steps makes the value from the steps; for a value made otherwise build "
+                "Score(value, steps=steps, aggregation='none')"
+            )
         steps = list(steps)
         if not steps:
             return cls(None, Status.UNPARSEABLE, reason or "no steps to score", details, [], aggregation)
@@ -198,7 +203,7 @@ class Score:
         if missing:
             why = reason or f"step(s) {', '.join(map(str, missing))} have no score"
             return cls(None, Status.ERROR, why, details, steps, aggregation)
-        value = None if aggregation == "none" else aggregate([s.value for s in steps], aggregation)  # type: ignore[misc]
+        value = aggregate([s.value for s in steps], aggregation)  # type: ignore[misc]
         return cls(value, Status.OK, reason, details, steps, aggregation)
 
     @property

@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 from pydantic import BaseModel, Field
 
 from rewardkit.errors import ConfigError, RewardkitError
-from rewardkit.registry import Configurable, Lazy, Registry, StrictConfig
+from rewardkit.registry import Configurable, Registry, StrictConfig
 from rewardkit.types import Sample, Score
 
 ENTRY_POINT_GROUP = "rewardkit.verifiers"
@@ -190,9 +190,8 @@ def _score_in_worker(task: tuple[tuple[type | bytes, str], Sample]) -> Score:
 
 # ----------------------------------------------------------------------------------------- registry
 
-MODELS = ("torch", "transformers")  # what the `models` extra brings, checked before a model verifier loads
-
-# Built-ins are imported lazily: name -> "module:Class" (and the extra its imports need).
+# Built-ins are imported lazily: name -> "module:Class". The model verifiers import nothing heavy: their
+# backend says which extra it needs (the openai backend runs on the core install).
 VERIFIERS: Registry[type[Verifier]] = Registry(
     "verifier",
     group=ENTRY_POINT_GROUP,
@@ -204,11 +203,11 @@ VERIFIERS: Registry[type[Verifier]] = Registry(
         "format": "rewardkit.verifiers.rules:FormatVerifier",
         "length": "rewardkit.verifiers.rules:LengthVerifier",
         "exact_match": "rewardkit.verifiers.rules:ExactMatchVerifier",
-        "likelihood": Lazy("rewardkit.verifiers.likelihood:LikelihoodVerifier", "models", MODELS),
-        "novelty": Lazy("rewardkit.verifiers.likelihood:NoveltyVerifier", "models", MODELS),
-        "dpo": Lazy("rewardkit.verifiers.likelihood:DPOVerifier", "models", MODELS),
+        "likelihood": "rewardkit.verifiers.likelihood:LikelihoodVerifier",
+        "novelty": "rewardkit.verifiers.likelihood:NoveltyVerifier",
+        "dpo": "rewardkit.verifiers.likelihood:DPOVerifier",
         "pairwise": "rewardkit.comparison:PairwiseReward",
-        "classifier": Lazy("rewardkit.verifiers.classifier:ClassifierVerifier", "models", MODELS),
+        "classifier": "rewardkit.verifiers.classifier:ClassifierVerifier",
     },
 )
 

@@ -79,10 +79,61 @@ def test_entry_point_plugin_is_found_and_scored(plugin_dir: Path) -> None:
     VERIFIERS.unregister("shout")
 
 
-def test_entry_point_named_like_a_builtin_is_an_error(plugin_dir: Path) -> None:
+def test_entry_point_named_like_a_builtin_is_an_error_for_that_name_only(plugin_dir: Path) -> None:
     write_plugin(plugin_dir, "rewardkit.verifiers", {"math": "rk_plugin_mod:Shout"}, PLUGIN)
-    with pytest.raises(ConfigError, match=r"entry point 'math' \(rk_plugin_mod:Shout\).*built-in verifier"):
-        rewardkit.available_verifiers()
+    assert "math" in rewardkit.available_verifiers()  # listing still works, and shows the name
+    message = r"entry point 'math' \(rk_plugin_mod:Shout\).*built-in verifier.*rename it"
+    with pytest.raises(ConfigError, match=message):
+        get_verifier_class("math")
+    assert "math" in VERIFIERS.broken()
+    assert get_verifier_class("code").__name__ == "CodeVerifier"  # other names keep working
+    register(Echo)  # and so does registering an unrelated name
+    VERIFIERS.unregister("test_echo")
+
+
+def test_two_entry_points_of_one_name_are_an_error(plugin_dir: Path) -> None:
+    write_plugin(plugin_dir, "rewardkit.verifiers", {"shout": "rk_plugin_mod:Shout"}, PLUGIN)
+    other = plugin_dir / "other"
+    other.mkdir()
+    info = other / "rk_other-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rk-other\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(
+        "[rewardkit.verifiers]\nshout = rk_other_mod:Loud\n", encoding="utf-8"
+    )
+    sys.path.insert(0, str(other))
+    try:
+        with pytest.raises(
+            ConfigError, match=r"2 entry points in group 'rewardkit.verifiers' are named 'shout'"
+        ):
+            get_verifier_class("shout")
+    finally:
+        sys.path.remove(str(other))
+
+
+def test_a_plugin_that_registers_itself_and_has_an_entry_point(plugin_dir: Path) -> None:
+    """The pattern the docs teach: @register in the module, and the package's entry point naming it."""
+    write_plugin(
+        plugin_dir,
+        "rewardkit.verifiers",
+        {"selfreg": "rk_plugin_mod:SelfRegistered"},
+        PLUGIN
+        + """
+    from rewardkit import register
+
+    @register
+    class SelfRegistered(CPUVerifier):
+        name = "selfreg"
+
+        def score_one(self, sample):
+            return Score.correct(True)
+    """,
+    )
+    try:
+        cls = get_verifier_class("selfreg")  # imports the module, whose @register runs first
+        assert cls.__name__ == "SelfRegistered" and get_verifier_class("selfreg") is cls
+    finally:
+        VERIFIERS.unregister("selfreg")
 
 
 def test_entry_point_that_is_not_a_verifier_is_refused(plugin_dir: Path) -> None:

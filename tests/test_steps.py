@@ -97,8 +97,10 @@ def test_spec_passes_step_scores_on(write_spec, registered) -> None:
     )
     length = good.details["components"]["short"]["value"]
     assert good.ok and good.value == pytest.approx(1.0 + 0.5 * length)
-    assert good.step_values == [1.0, 1.0] and good.aggregation == "product"
-    assert good.details["steps_from"] == "steps"
+    # the value is a weighted sum of two components, not made from the steps alone: aggregation "none",
+    # the component's own aggregation kept beside it
+    assert good.step_values == [1.0, 1.0] and good.aggregation == "none"
+    assert good.details["steps_from"] == "steps" and good.details["steps_aggregation"] == "product"
     assert [s.span for s in good.steps] == [(0, 9), (10, 20)]
     assert (
         bad.ok and bad.step_values == [1.0, 0.0, 1.0] and bad.details["components"]["steps"]["value"] == 0.0
@@ -106,7 +108,46 @@ def test_spec_passes_step_scores_on(write_spec, registered) -> None:
     # a step the verifier could not read makes the component (required) an error, steps still visible
     assert garbled.status is Status.ERROR and garbled.value is None
     assert garbled.step_values == [1.0, None] and garbled.steps[1].details == {"why": "not arithmetic"}
-    assert "steps" in garbled.to_dict() and garbled.to_dict()["aggregation"] == "product"
+    assert "steps" in garbled.to_dict() and garbled.to_dict()["aggregation"] == "none"
+
+
+def test_a_spec_of_one_stepped_component_keeps_its_aggregation(write_spec, registered) -> None:
+    registered(ArithmeticSteps)
+    path = write_spec(
+        """
+        components:
+          - name: steps
+            verifier: test_arithmetic_steps
+            config: {workers: 0, aggregation: min}
+        """
+    )
+    (score,) = load_spec(path).score_batch([Sample("1 + 1 = 2\n2 * 2 = 5")])
+    assert (score.value, score.aggregation, score.step_values) == (0.0, "min", [1.0, 0.0])
+    assert "steps_aggregation" not in score.details
+
+
+def test_aggregation_none_needs_a_value(write_spec, registered) -> None:
+    with pytest.raises(ValueError, match="for a value made otherwise build Score"):
+        Score.from_steps([StepScore(1.0)], "none")
+
+    class NoValue(CPUVerifier):
+        name = "test_no_value"
+
+        def score_one(self, sample: Sample) -> Score:
+            return Score(None, steps=[StepScore(1.0, (0, 1))], aggregation="none")
+
+    registered(NoValue)
+    path = write_spec(
+        """
+        components:
+          - name: broken
+            verifier: test_no_value
+            config: {workers: 0}
+        """
+    )
+    (score,) = load_spec(path).score_batch([Sample("x")])
+    assert score.status is Status.ERROR and "ok without a value" in score.reason
+    assert score.step_values == [1.0]  # the steps stay visible on the error
 
 
 def test_spec_without_stepped_components_has_no_steps(write_spec) -> None:

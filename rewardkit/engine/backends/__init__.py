@@ -35,10 +35,8 @@ BACKENDS: Registry[type[Backend]] = Registry(
     base=Backend,
     name_of=lambda cls: cls.kind,
     builtins={
-        "transformers": Lazy(
-            "rewardkit.engine.backends.hf:TransformersBackend", "models", ("torch", "transformers")
-        ),
-        "vllm": Lazy("rewardkit.engine.backends.vllm:VLLMBackend", "models", ("transformers",)),
+        "transformers": Lazy("rewardkit.engine.backends.hf:TransformersBackend", "models"),
+        "vllm": Lazy("rewardkit.engine.backends.vllm:VLLMBackend", "models"),
         "openai": "rewardkit.engine.backends.openai_http:OpenAIBackend",
     },
 )
