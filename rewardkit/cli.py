@@ -29,7 +29,7 @@ from rich.table import Table
 
 from rewardkit.assets import find_asset, list_assets
 from rewardkit.errors import InputError, RewardkitError
-from rewardkit.io import Fields, checkpoint_path, file_format, load_samples, score_file
+from rewardkit.io import REFERENCE_FIELDS, Fields, checkpoint_path, file_format, load_samples, score_file
 from rewardkit.spec import load_spec
 from rewardkit.verifier import available_verifiers, describe_fields, get_verifier_class
 
@@ -42,8 +42,6 @@ app = typer.Typer(
 
 BAD_INPUT = 2
 INTERRUPTED = 130
-#: The CLI's reference columns: --reference-field, or by default "reference", else "answer".
-CLI_REFERENCE = ("reference", "answer")
 FIELDS_HINT = (
     "Fix these rows, or map fields with --response-field/--reference-field/--prompt-field/--id-field."
 )
@@ -55,7 +53,7 @@ def cli_fields(
     """The record mapping for the score command's field options."""
     return Fields(
         response=response,
-        reference=CLI_REFERENCE if reference == "reference" else reference,
+        reference=REFERENCE_FIELDS if reference == "reference" else reference,
         prompt=prompt,
         id=id,
     )
@@ -166,7 +164,7 @@ def score(
     reference_field: Annotated[
         str,
         typer.Option(
-            help='field holding the gold answer; with the default, rows without it may use "answer"'
+            help='field holding the gold answer; with the default, rows without it may use "answer", "solution" or "ground_truth" (the first present), as the trainer adapters do'
         ),
     ] = "reference",
     prompt_field: Annotated[str, typer.Option(help="field holding the prompt (optional in rows)")] = "prompt",

@@ -1,7 +1,8 @@
 """Records in and out: files of rollouts, the one record -> Sample mapper, and resumable scoring.
 
-Used by the CLI (``rewardkit score``), the Ray scale-out, the server and the trainer adapters, so a
-record means the same thing everywhere:
+Used by the CLI (``rewardkit score``), the Ray scale-out, the server and the trainer adapters, with the
+same default keys (the server's JSON API takes exactly Sample's names; the adapters are ``lenient`` with
+dataset columns of other shapes):
 
 - :class:`Fields` and :func:`to_sample`: the one mapping from a record (a dict: a JSONL row, a request
   sample, a trainer's dataset row) to a :class:`~rewardkit.types.Sample`. Bad records raise
@@ -72,11 +73,14 @@ def check_prompt(value: Any) -> str | list[dict[str, Any]]:
 
 
 def check_key(value: Any) -> str | None:
-    """A group or id: a string, or an integer (as its text); None stays None."""
+    """A group or id: a string, or an integer (as its text; a whole float such as 3.0, as Parquet files
+    written from a column with nulls hold integers, reads as "3"); None stays None."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     raise ValueError(KEY_RULE)
 
 
@@ -122,8 +126,8 @@ class Fields:
         return (keys,) if isinstance(keys, str) else tuple(keys)
 
     def find(self, record: Mapping[str, Any], keys: Names | None) -> str | None:
-        """The first of ``keys`` that ``record`` has (None: none of them)."""
-        return next((k for k in self.names(keys) if k in record), None)
+        """The first of ``keys`` that ``record`` has with a value other than None (None: none of them)."""
+        return next((k for k in self.names(keys) if record.get(k) is not None), None)
 
 
 #: The default mapping: Sample's own names, and the usual reference columns.
@@ -153,6 +157,7 @@ def to_sample(
     require_reference: bool = False,
     require_id: bool = False,
     meta: Mapping[str, Any] | None = None,
+    lenient: bool = False,
 ) -> Sample:
     """One record as a Sample; raises :class:`~rewardkit.errors.InputError` naming the bad field.
 
@@ -162,6 +167,13 @@ def to_sample(
     an id gets ``default_id``, or an error with ``require_id``); ``steps`` a list of strings; ``meta`` an
     object, laid over the ``meta`` given here (context the caller adds, such as a trainer's columns).
     A record that is an InputError itself (a line that was not valid JSON) is raised.
+
+    ``lenient`` (the trainer adapters: a dataset's own columns may happen to be called ``steps``, ``meta``
+    or ``group``): a ``steps`` or ``meta`` value of another shape is not used for that field (a ``meta``
+    that is not an object is kept in meta under its own key), and a
+    ``group`` of another type is used as its text; each such field is named in
+    ``meta["rewardkit_ignored"]`` (steps, meta) or ``meta["rewardkit_coerced"]`` (group), so the choice is
+    visible. The response, prompt, reference and id are never lenient.
     """
     if isinstance(record, InputError):
         raise record
@@ -173,8 +185,11 @@ def to_sample(
     if not isinstance(response, str):
         raise InputError(f'field "{fields.response}" must be a string, got {json_kind(response)}')
     prompt_key = fields.find(record, fields.prompt)
-    prompt = _checked(prompt_key, record[prompt_key] or "", check_prompt) if prompt_key else ""
-    reference_key = fields.find(record, fields.reference)
+    prompt = _checked(prompt_key, record[prompt_key], check_prompt) if prompt_key else ""
+    # the first reference key with a value; else one present as null (a label-free row says "no reference")
+    reference_key = fields.find(record, fields.reference) or next(
+        (k for k in fields.names(fields.reference) if k in record), None
+    )
     if reference_key is None and require_reference:
         raise InputError(missing_message(fields.reference))
     sample_id = default_id
@@ -187,15 +202,30 @@ def to_sample(
     group_key = fields.find(record, fields.group)
     steps_key = fields.steps if fields.steps is not None and fields.steps in record else None
     meta_key = fields.meta if fields.meta is not None and fields.meta in record else None
-    own_meta = _checked(meta_key, record[meta_key], check_meta) if meta_key else {}
+    notes: dict[str, list[str]] = {}
+
+    def read(key: str | None, check: Callable[[Any], T], fallback: Callable[[Any], Any], note: str) -> Any:
+        if key is None:
+            return None
+        try:
+            return _checked(key, record[key], check)
+        except InputError:
+            if not lenient:
+                raise
+            notes.setdefault(note, []).append(key)
+            return fallback(record[key])
+
+    own_meta = read(meta_key, check_meta, lambda value: {meta_key: value}, "rewardkit_ignored") or {}
+    steps = read(steps_key, check_steps, lambda _: None, "rewardkit_ignored")
+    group = read(group_key, check_key, str, "rewardkit_coerced")
     return Sample(
         response=response,
         prompt=prompt,
         reference=record[reference_key] if reference_key else None,
-        steps=_checked(steps_key, record[steps_key], check_steps) if steps_key else None,
-        group=_checked(group_key, record[group_key], check_key) if group_key else None,
+        steps=steps,
+        group=group,
         id=None if sample_id is None else str(sample_id),
-        meta={**(meta or {}), **own_meta},
+        meta={**(meta or {}), **own_meta, **notes},
     )
 
 

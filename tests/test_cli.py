@@ -174,7 +174,7 @@ def test_bad_input_lists_file_line_and_field(rules_spec: Path, write_jsonl, tmp_
         f'{path}:2: field "response" missing',
         f'{path}:4: field "response" must be a string, got number',
         f"{path}:6: invalid JSON: Expecting property name enclosed in double quotes (column 39)",
-        f'{path}:7: field "reference" missing (nor "answer")',
+        f'{path}:7: field "reference" missing (nor "answer", "solution", "ground_truth")',
         f"{path}:8: duplicate id 'r0' (first at {path}:1)",
     ]
     assert not out.exists()
@@ -470,7 +470,10 @@ def test_step_scores_are_written_beside_the_reward(stepped_spec: Path, write_jso
     scored = read_jsonl(out) if suffix == "jsonl" else pq.read_table(out).to_pylist()
     assert [r["reward"] for r in scored] == pytest.approx([1.5, 1.0])
     assert [[s["value"] for s in r["step_scores"]] for r in scored] == [[1.0, 1.0], [0.0, 1.0]]
-    assert [r["aggregation"] for r in scored] == ["min", "min"]
+    assert [r["aggregation"] for r in scored] == [
+        "none",
+        "none",
+    ]  # math + 0.5 * steps: not made from the steps alone
 
 
 # ------------------------------------------------------------------------------- Ctrl-C in a real process

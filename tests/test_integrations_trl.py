@@ -197,10 +197,10 @@ def test_picklable_by_name():
             "group_field 'qid' is not a column of this batch; columns: answer",
         ),
         (
-            lambda: reward_func("math"),
-            (["a"], None, {"steps": [3]}),
-            InputError,
-            'row 0: field "steps" must be a list of strings, got number',
+            lambda: reward_func("math", reference_field="gold"),
+            (["a"], None),
+            ConfigError,
+            "reference_field 'gold' is not a column of this batch; columns: answer",
         ),
     ],
 )
@@ -228,6 +228,26 @@ def test_steps_and_meta_columns_reach_the_verifier(recorder):
     assert (first.reference, first.steps) == ("4", ["2 + 2", "= 4"])
     assert first.meta == {"answer": "4", "steps": ["2 + 2", "= 4"], "level": 1, "source": "gsm8k"}
     assert (second.steps, second.meta) == (None, {"answer": "6", "steps": None, "level": 2})
+
+
+def test_dataset_columns_of_other_shapes_do_not_stop_training(recorder):
+    """A dataset's own columns that happen to be called steps/meta/group (PRM step records, a string meta,
+    a float group id) neither crash the reward function nor reach those fields silently: they are named
+    in meta, and the columns stay there as they were."""
+    rows = [
+        {"answer": "4", "steps": [{"text": "2 + 2", "label": 1}], "meta": "gsm8k", "group": 1.5},
+        {"answer": "6", "steps": ["3 + 3 = 6"], "meta": {"source": "x"}, "group": 2.0},
+    ]
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    call(reward_func(recorder, group_field="group"), ["4", "6"], **columns)
+    first, second = recorder.seen
+    assert (first.steps, first.group) == (None, "1.5")
+    assert first.meta["rewardkit_ignored"] == ["meta", "steps"] and first.meta["rewardkit_coerced"] == [
+        "group"
+    ]
+    assert first.meta["steps"] == [{"text": "2 + 2", "label": 1}] and first.meta["meta"] == "gsm8k"
+    assert (second.steps, second.group, second.meta["source"]) == (["3 + 3 = 6"], "2", "x")
+    assert "rewardkit_ignored" not in second.meta and "rewardkit_coerced" not in second.meta
 
 
 def test_step_scores_become_the_aggregated_value(stepped_spec):

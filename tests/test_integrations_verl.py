@@ -233,10 +233,11 @@ def test_steps_and_meta_from_extra_info_reach_the_verifier(recorder, batched):
     )
     assert seen.meta["source"] == "gsm8k" and seen.meta["data_source"] == "d"
     assert seen.meta["extra_info"]["index"] == 3
-    with pytest.raises(InputError, match='row 0: field "steps" must be a list of strings, got string'):
-        fn("d", "4", "4", {"steps": "2 + 2 = 4"}) if not batched else fn(
-            ["d"], ["4"], ["4"], [{"steps": "x"}]
-        )
+    # extra_info "steps" of another shape (a dataset's own column) is not used as steps, and says so
+    recorder.seen.clear()
+    fn("d", "4", "4", {"steps": "2 + 2 = 4"}) if not batched else fn(["d"], ["4"], ["4"], [{"steps": "x"}])
+    (seen,) = recorder.seen
+    assert seen.steps is None and seen.meta["rewardkit_ignored"] == ["steps"]
 
 
 def test_step_scores_as_extra_info_keys(stepped_spec):
@@ -249,7 +250,7 @@ def test_step_scores_as_extra_info_keys(stepped_spec):
     assert [o["score"] for o in out] == pytest.approx([1.5, 1.0])
     assert [o["num_steps"] for o in out] == [2.0, 2.0]
     assert [json.loads(o["step_values"]) for o in out] == [[1.0, 1.0], [0.0, 1.0]]
-    assert [o["aggregation"] for o in out] == ["min", "min"]
+    assert [o["aggregation"] for o in out] == ["none", "none"]
     single = rk_verl.compute_score("d", responses[0], "4", spec=str(stepped_spec), steps=True)
     assert single == out[0]
     plain = rk_verl.compute_score("d", "\\boxed{4}", "4", spec="math", steps=True)  # no step scores
@@ -344,7 +345,7 @@ def test_real_verl_step_scores(stepped_spec):
     out = manager(data, return_dict=True)
     info = out["reward_extra_info"]
     assert [json.loads(v) for v in info["step_values"]] == [[1.0, 1.0], [1.0], [1.0], [0.0]]  # a line each
-    assert list(info["num_steps"]) == [2.0, 1.0, 1.0, 1.0] and list(info["aggregation"]) == ["min"] * 4
+    assert list(info["num_steps"]) == [2.0, 1.0, 1.0, 1.0] and list(info["aggregation"]) == ["none"] * 4
     assert list(info["status"]) == [r[5] for r in ROWS]
     # correctness (the math verifier: no format bonus) + 0.5 * the weakest line; unparseable: the default
     _check_reward_tensor(out["reward_tensor"], lengths, [1.5, 1.5, 0.5, 0.0])

@@ -47,7 +47,14 @@ CHAT = [{"role": "user", "content": "2+2?"}]
             Fields(),
             Sample(response="r", reference="s"),
         ),
-        ({"response": "r", "reference": None, "answer": 4}, Fields(), Sample(response="r")),  # present wins
+        # a null value falls through to the next key (verl's extra_info: prompt None, question set)
+        ({"response": "r", "reference": None, "answer": 4}, Fields(), Sample(response="r", reference=4)),
+        (
+            {"response": "r", "prompt": None, "question": "q"},
+            Fields(prompt=("prompt", "question")),
+            Sample(response="r", prompt="q"),
+        ),
+        ({"response": "r", "group": 3.0}, Fields(), Sample(response="r", group="3")),  # Parquet ints + nulls
         (
             {"completion": "r", "question": "q", "gold": [1], "uid": 3, "qid": "g"},
             Fields(
@@ -261,7 +268,9 @@ def test_step_scores_are_written(stepped_spec: Path, tmp_path: Path):
 
     records = [{"id": "a", "response": "2 + 2 = 4\nso \\boxed{4}", "reference": "4"}]
     (row,) = score_file(load_spec(stepped_spec), records, [to_sample(records[0])], tmp_path / "o.jsonl")
-    assert row["reward"] == pytest.approx(1.5) and row["aggregation"] == "min"
+    assert (
+        row["reward"] == pytest.approx(1.5) and row["aggregation"] == "none"
+    )  # a weighted sum, not the steps alone
     assert row["step_scores"] == [{"value": 1.0, "span": [0, 9]}, {"value": 1.0, "span": [10, 22]}]
 
 

@@ -483,5 +483,5 @@ def test_step_scores_in_the_response(live_server, stepped_spec: Path) -> None:
     assert r.status_code == 200, r.text
     scores = r.json()["scores"]
     assert [s["value"] for s in scores] == pytest.approx([1.5, 1.0])
-    assert [s["aggregation"] for s in scores] == ["min", "min"]
+    assert [s["aggregation"] for s in scores] == ["none", "none"]
     assert scores[1]["steps"] == [{"value": 0.0, "span": [0, 8]}, {"value": 1.0, "span": [9, 18]}]

@@ -182,16 +182,22 @@ def to_samples(
     records: Sequence[Mapping[str, Any]],
     fields: Fields = ADAPTER_FIELDS,
     metas: Sequence[Mapping[str, Any] | None] | None = None,
+    lenient: bool = True,
 ) -> list[Sample]:
     """Samples from a trainer's rows through the one record mapper (:func:`rewardkit.io.to_sample`):
-    ``metas[i]`` (the trainer's context for row ``i``) is laid under the row's own ``meta``. A bad row
-    raises InputError naming the row and the field."""
+    ``metas[i]`` (the trainer's context for row ``i``) is laid under the row's own ``meta``. Dataset
+    columns that happen to be called ``steps``/``meta``/``group`` but hold something else do not stop
+    training (``lenient``: they are named in ``meta["rewardkit_ignored"]`` / ``["rewardkit_coerced"]``);
+    records that are rewardkit's own (OpenRLHF label records) pass ``lenient=False``. A bad response or
+    prompt raises InputError naming the row and the field."""
     if metas is not None and len(metas) != len(records):
         raise InputError(f"metas has {len(metas)} entries for {len(records)} records")
     samples = []
     for i, record in enumerate(records):
         try:
-            samples.append(to_sample(record, fields, meta=metas[i] if metas is not None else None))
+            samples.append(
+                to_sample(record, fields, meta=metas[i] if metas is not None else None, lenient=lenient)
+            )
         except InputError as err:
             raise InputError(f"row {i}: {err}") from None
     return samples

@@ -154,7 +154,7 @@ def openrlhf_samples(
         if meta is not None and not isinstance(meta, Mapping):
             raise InputError(f"metas[{i}] must be an object or null, got {type(meta).__name__}")
         contexts.append(meta)
-    return to_samples(records, OPENRLHF_FIELDS, contexts)
+    return to_samples(records, OPENRLHF_FIELDS, contexts, lenient=False)  # labels are our own records
 
 
 def openrlhf_result(scores: Sequence[Score], default: float) -> dict[str, Any]:
