@@ -32,7 +32,7 @@ class AssetNotFoundError(ConfigError):
 
 def _check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ValueError(f"unknown asset kind {kind!r}; kinds: {', '.join(KINDS)}")
+        raise ConfigError(f"unknown asset kind {kind!r}; kinds: {', '.join(KINDS)}")
 
 
 def packaged_dir(kind: str) -> Path | None:

