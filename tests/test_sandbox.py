@@ -537,8 +537,8 @@ def test_binds_hidden_by_the_sandboxs_mounts_come_after_them():
     for mount in ("/tmp", "/dev/shm", "/dev", "/proc"):
         with pytest.raises(SandboxError, match="sandbox's own mounts"):
             sandbox_module._split_binds([("/s", mount)])
-    assert _zygote._free_path("/tmp/sandbox", tops) == "/tmp/sandbox"
-    assert _zygote._free_path("/tmp/sandbox", ["/tmp/sandbox", "/tmp/sandbox-1/x"]) == "/tmp/sandbox-2"
+    assert _zygote.free_path("/tmp/sandbox", tops) == "/tmp/sandbox"
+    assert _zygote.free_path("/tmp/sandbox", ["/tmp/sandbox", "/tmp/sandbox-1/x"]) == "/tmp/sandbox-2"
 
 
 @pytest.mark.parametrize("layout", ["in_a_private_dir", "directly_in_tmp"])

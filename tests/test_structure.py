@@ -39,14 +39,14 @@ def private_reads(path: Path, own: str) -> list[str]:
             base = node.value
             if isinstance(base, ast.Name) and base.id in aliases:
                 target = aliases[base.id]
-                if target != own and not _package_private(own, target):
+                if target != own:  # a sibling may use a private module, not that module's private names
                     found.append(f"{path.name}:{node.lineno}: {base.id}.{node.attr} ({target})")
     return found
 
 
 def _package_private(own: str, target: str) -> bool:
-    """A private helper module (``_zygote``, ``_code_harness``) belongs to its package: its siblings may use
-    it. Anything else private stays inside its own module."""
+    """A private helper module (``_zygote``, ``_code_harness``) belongs to its package: its siblings may
+    import it (and use its public names). Anything else private stays inside its own module."""
     last = target.rsplit(".", 1)[-1]
     return last.startswith("_") and own.rsplit(".", 1)[0] == target.rsplit(".", 1)[0]
 

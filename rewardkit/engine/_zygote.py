@@ -249,7 +249,7 @@ def _scan(dir_fd: int) -> list[tuple[str, bool]]:
         return []
 
 
-def _free_path(path: str, taken: list[str]) -> str:
+def free_path(path: str, taken: list[str]) -> str:
     """path, or path-1, path-2, ... : the first that none of taken is or lies below."""
     candidate, n = path, 0
     while any(t == candidate or t.startswith(candidate + "/") for t in taken):
@@ -347,7 +347,7 @@ def _proc_tasks_of_uid(uid: int) -> int:
     return n
 
 
-def _children_map() -> dict[int, list[int]]:
+def children_map() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -488,7 +488,7 @@ class Zygote:
         finally:
             os.umask(umask)
         if "/tmp" in mounted:
-            self.workdir = _free_path("/tmp/sandbox", self.keep)
+            self.workdir = free_path("/tmp/sandbox", self.keep)
             self.env = dict(self.env, HOME=self.workdir)
             os.environ["HOME"] = self.workdir
         if (
@@ -756,7 +756,7 @@ class Zygote:
         return True
 
     def _descendants(self) -> list[int]:
-        children = _children_map()
+        children = children_map()
         out, todo = [], list(children.get(os.getpid(), []))
         while todo:
             p = todo.pop()

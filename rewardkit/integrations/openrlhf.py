@@ -32,7 +32,7 @@ How a rollout becomes a Sample (:func:`openrlhf_samples`):
   is an object with a ``"reference"`` key is read as a record, like a JSONL row: its ``reference``,
   ``steps`` and ``meta`` reach the verifier (``--label_key`` on a column of such objects);
 - queries with the same non-empty prompt share a group (``"g0"``, ``"g1"``, ... in order of first
-  appearance); a query without a prompt is a group of its own. OpenRLHF 0.11 calls ``reward_func`` with
+  appearance); a query without a prompt belongs to no group (group-normalised and round-robin specs score it alone). OpenRLHF 0.11 calls ``reward_func`` with
   one query at a time (from worker threads), so group-normalised specs (``cme``) cannot see GRPO groups
   there; the server sees whatever each request holds.
 

@@ -284,9 +284,16 @@ class LocalBackend(Backend):
         return ("generate", params), items, self._plan_flat, lambda batch: self._run_generate(batch, params)
 
     def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
-        self._need("classifier", "classification")
-        items = [self.encoder.prompt(r.text) for r in requests]
+        head = getattr(self.config, "head", "causal_lm")
+        items = [
+            self.encoder.classify_item(self._classify_request(r, i), i, head) for i, r in enumerate(requests)
+        ]
         return "classify", items, self._plan_flat, self._run_classify
+
+    def _classify_request(self, request: ClassifyRequest, index: int) -> ClassifyRequest:
+        """Check or adapt one classify request before it is encoded (a backend that cannot serve some
+        kinds refuses them here); default: as it is."""
+        return request
 
     # -- for subclasses -----------------------------------------------------------------------------
 

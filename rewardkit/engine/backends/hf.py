@@ -22,7 +22,6 @@ from pydantic import Field
 from rewardkit.engine.backends.base import (
     BackendConfig,
     BackendError,
-    ClassifyRequest,
     ClassifyResult,
     GenerationParams,
     GenerationResult,
@@ -255,10 +254,6 @@ class TransformersBackend(LocalBackend):
                 greedy=all(is_greedy[k : k + n]),
             )
             k += n
-
-    def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
-        items = [self.encoder.classify_item(r, i, self.config.head) for i, r in enumerate(requests)]
-        return "classify", items, self._plan_flat, self._run_classify
 
     def _run_classify(self, items: list[ClassifyItem]) -> list[ClassifyResult]:
         """One right-padded forward of the body; the head runs only at the rows each item reads (its

@@ -36,7 +36,6 @@ the V2 model runner (Triton: not in the CPU build) and returns log-probabilities
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -259,38 +258,33 @@ class VLLMBackend(LocalBackend):
             )
         return results
 
-    def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
+    def _classify_request(self, r: ClassifyRequest, i: int) -> ClassifyRequest:
         head = self.config.head
-        items = []
-        for i, r in enumerate(requests):
-            where = f"classify request {i}: "
-            if r.positions and head == "causal_lm":
+        where = f"classify request {i}: "
+        if r.positions and head == "causal_lm":
+            raise BackendError(
+                f"{where}the vLLM backend reads no label-token logits on a generation engine (vLLM 0.32 "
+                "reads chosen ids at prompt positions only through prompt_logprob_token_ids: V2 model "
+                "runner only, which needs Triton, absent from the CPU build; and those are "
+                "log-probabilities); load the model with head='token_classifier' and label_tokens="
+                f"{tuple(r.label_tokens)!r} in the backend options, or use the transformers backend"
+            )
+        if r.positions and head == "classifier":
+            raise BackendError(
+                f"{where}a vLLM engine serves one pooling task, and this classifier engine runs "
+                "'classify' (one row per text); for the head's logits at positions load the model "
+                "with head='token_classifier' (vLLM runs the classifier on every token)"
+            )
+        if r.label_tokens and head == "token_classifier":
+            if tuple(r.label_tokens) != self.config.label_tokens:
+                fixed = f"reads {self.config.label_tokens!r}" if self.label_ids else "reads no label tokens"
                 raise BackendError(
-                    f"{where}the vLLM backend reads no label-token logits on a generation engine (vLLM 0.32 "
-                    "reads chosen ids at prompt positions only through prompt_logprob_token_ids: V2 model "
-                    "runner only, which needs Triton, absent from the CPU build; and those are "
-                    "log-probabilities); load the model with head='token_classifier' and label_tokens="
-                    f"{tuple(r.label_tokens)!r} in the backend options, or use the transformers backend"
+                    f"{where}asks for label_tokens {tuple(r.label_tokens)!r}, but this engine {fixed} "
+                    "(fixed when it starts): load a backend with label_tokens="
+                    f"{tuple(r.label_tokens)!r} in its options"
                 )
-            if r.positions and head == "classifier":
-                raise BackendError(
-                    f"{where}a vLLM engine serves one pooling task, and this classifier engine runs "
-                    "'classify' (one row per text); for the head's logits at positions load the model "
-                    "with head='token_classifier' (vLLM runs the classifier on every token)"
-                )
-            if r.label_tokens and head == "token_classifier":
-                if tuple(r.label_tokens) != self.config.label_tokens:
-                    fixed = (
-                        f"reads {self.config.label_tokens!r}" if self.label_ids else "reads no label tokens"
-                    )
-                    raise BackendError(
-                        f"{where}asks for label_tokens {tuple(r.label_tokens)!r}, but this engine {fixed} "
-                        "(fixed when it starts): load a backend with label_tokens="
-                        f"{tuple(r.label_tokens)!r} in its options"
-                    )
-                r = ClassifyRequest(r.text, r.positions)  # the engine's head already is those tokens
-            items.append(self.encoder.classify_item(r, i, head))
-        return "classify", items, self._plan_flat, self._run_classify
+            return ClassifyRequest(r.text, r.positions)  # the engine's head already is those tokens
+        return r
 
     def _run_classify(self, items: list[ClassifyItem]) -> list[ClassifyResult]:
         vllm = self._vllm
