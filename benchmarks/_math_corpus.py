@@ -21,16 +21,19 @@ How the labels are made:
   word or choice letter) must satisfy ``_pairs.answers_differ(gold, wrong) is True`` (exact fractions,
   or latex2sympy plus numeric evaluation), or, for the shapes that check cannot read, a structural check
   of this module (linear-equation coefficients, matrix entries, base-n digits, relations, interval ends,
-  times of day, a set against an ordered tuple). A case whose difference is not certain is dropped and
-  counted in ``corpus_stats()["dropped"]``. Hedged answers ("$g$ or $g'$") are wrong because they name
-  two different values (``g'`` checked as above).
+  times of day, a set against an ordered tuple: ``CHECK_DOCS``). A case whose difference is not certain
+  is dropped and counted in ``corpus_stats()["dropped"]``. Hedged answers ("$g$ or $g'$") are wrong
+  because they name two different values (``g'`` checked as above). Each wrong case keeps its check and
+  the two answers it compared in ``Case.checked``.
+
+``CORRECT_DOCS`` and ``WRONG_DOCS`` list every style with why its label holds.
 - **Derived golds** widen the shapes the data lacks: some integer golds are also turned into a relation
   gold (``x \\ge 5``), a set gold (``\\{5, 8\\}``), a time gold (``3:00``), a line (``y = 3x - 2``) or a
   price with cents (``18.25``); their ids end in ``#relation``, ``#set``, ``#time``, ``#line`` or
   ``#decimal``.
 
 Integer golds (most of both datasets) are rendered in a seeded sample of their styles (all of them for
-the rarer shapes), so the corpus stays at about 20k cases; the build is deterministic.
+the rarer shapes), so the corpus stays at about 25k cases; the build is deterministic.
 """
 
 from __future__ import annotations
@@ -128,6 +131,18 @@ CORRECT_DOCS = {
     "choice_bare": "a choice gold \\text{(C)} answered (C) or 'Answer: C'",
     "text_bare": "a text gold \\text{even} answered with the bare word",
     "time": "a time-of-day gold (derived) answered with the same time",
+    "trailing_remark": "'... is $g$.' followed by a remark with no numbers",
+    "markdown_answer_label": "'**Answer:** $g$' (or '**Final Answer:** $g$', '**Answer**: g') on its own line",
+    "period_inside": "the sentence's period inside the math: '$g.$'",
+    "answer_is_assignment": "'The answer is $x = g$.'",
+    "display_assignment": "'x = g' alone in a \\[ ... \\] display",
+    "aligned_chain": "a \\begin{aligned} chain in a display whose last line is '&= g' (exact arithmetic)",
+    "answer_because": "'The answer is $g$ since each of the 2 parts counts once.' (a number after the answer)",
+    "boxed_units": "'\\boxed{g \\text{ unit}}'",
+    "scientific": "a number >= 1000 in scientific notation with an exact mantissa (2.88 \\times 10^{4})",
+    "named_value": "'Hence the value of $x$ is $g$.' (a math span naming the variable before the value)",
+    "unicode_minus": "a negative number written with the Unicode minus sign (−5) in prose",
+    "corrected_answer": "a wrong value first, then corrected: 'At first I got $g'$, but ...; the correct value is $g$.'",
     "gold_dollar": "the gold written with $...$ delimiters",
     "gold_solution": "the whole reference solution (with its \\boxed{} / #### answer) given as the gold",
     "gold_relation": "the gold written as a relation (sometimes in $...$), answered with a spelling of it",
@@ -155,6 +170,11 @@ WRONG_DOCS = {
     "relation_flipped": "a relation with its direction flipped (or = for a \\neq gold)",
     "relation_strictness": "a relation with strict and non-strict swapped",
     "relation_perturbed": "a relation with another bound",
+    "corrected_away": "the gold first, then 'corrected' to another value: the last value stated is the answer",
+    "thousands_perturbed": "a changed number (+1 or +1000) written with thousands separators",
+    "scientific_perturbed": "scientific notation with the exponent one too large",
+    "relation_for_number": "an inequality (x > g) for a number gold",
+    "partial_tuple": "only the first element of a tuple gold",
     "other_time": "another time of day (12:00 for 1:00, or 30 minutes off)",
     "other_choice": "another choice letter",
     "hedged_choice": "two choice letters",
@@ -187,6 +207,7 @@ CHECK_DOCS = {
     "union_end": "unions of intervals with numeric ends whose membership differs at some point",
     "set_elements": "\\{...\\} sets of plain numbers with different elements (exact fractions)",
     "interval_vs_number": "a plain-number gold against an interval (or a negated one)",
+    "not_a_number": "a plain-number gold against an inequality x <op> n",
 }
 
 LEADS = (
@@ -206,6 +227,17 @@ FREE_CARRIERS = (
     "{lead} Hence\n$$ {a} $$",
     "{lead} So $\\boxed{{{a}}}$.",
     "{lead}\nFinal answer: ${a}$",
+)
+# Remarks after the answer (no numbers): the answer is not the last thing in the response.
+REMARKS = (
+    "This matches every condition in the problem.",
+    "We can check this by substituting back.",
+    "That completes the solution.",
+)
+# A first value, then a correction: the final one is the answer ({first} certainly differs from {final}).
+CORRECTIONS = (
+    "At first I got ${first}$, but that was an arithmetic slip; the correct value is ${final}$.",
+    "One might guess ${first}$, but checking again the answer is ${final}$.",
 )
 VARIABLES = ("x", "k", "n", "a", "t", "m", "y")
 UNITS = ("apples", "cm", "meters", "hours", "dollars", "students", "miles")
@@ -639,6 +671,13 @@ def interval_vs_number(a: str, b: str) -> bool | None:
     return True if iv is not None else None
 
 
+def relation_vs_number(a: str, b: str) -> bool | None:
+    """A plain-number gold against a relation x <op> n (a set of numbers, not one)."""
+    if numeric_value(a) is None:
+        return None
+    return True if _REL.match(b) and not re.search(r"(?<![<>!\\])=", b) else None
+
+
 CHECKS = {
     "answers_differ": answers_differ,
     "linear_equation": equations_differ,
@@ -650,6 +689,7 @@ CHECKS = {
     "union_end": unions_differ,
     "set_elements": sets_differ,
     "interval_vs_number": interval_vs_number,
+    "not_a_number": relation_vs_number,
 }
 assert set(CHECKS) == set(CHECK_DOCS)
 
@@ -757,6 +797,12 @@ class _Builder:
         self.correct(out, g, "display_brackets", f"{lead} Therefore\n\\[\n{answer}\n\\]")
         self.correct(out, g, "display_dollars", f"{lead} Hence\n$$ {answer} $$")
         self.correct(out, g, "final_answer_plain", f"{lead}\nFinal answer: {answer}")
+        rng = self._rng(g, "carriers")
+        remark = rng.choice(REMARKS)
+        self.correct(out, g, "trailing_remark", f"{lead} So the value we want is ${answer}$. {remark}")
+        label = rng.choice(("**Answer:** ${a}$", "**Final Answer:** ${a}$", "**Answer**: {a}"))
+        self.correct(out, g, "markdown_answer_label", f"{lead}\n\n" + label.format(a=answer))
+        self.correct(out, g, "period_inside", f"{lead} Therefore the result is ${answer}.$")
 
     def assignment(self, out: list[Case], g: Gold, answer: str) -> None:
         rng = self._rng(g, "assign")
@@ -772,6 +818,12 @@ class _Builder:
             )
         )
         self.correct(out, g, "assignment", f"{self.lead(g, 'a')} " + template.format(v=name, a=answer))
+        lead = self.lead(g, "aa")
+        self.correct(out, g, "answer_is_assignment", f"{lead}\nThe answer is ${name} = {answer}$.")
+        self.correct(
+            out, g, "display_assignment", f"{lead} Solving for ${name}$,\n\\[\n{name} = {answer}\n\\]"
+        )
+        self.correct(out, g, "named_value", f"{lead} Hence the value of ${name}$ is ${answer}$.")
 
     def wrong_carriers(self, out: list[Case], g: Gold, variants: list[tuple[str, str]]) -> None:
         """Perturbed answers (how, text) in the carriers, the perturbation rotating over the carriers."""
@@ -829,6 +881,23 @@ class _Builder:
         else:
             text = f"{lead} So it is ${first}$ or ${second}$."
         self.wrong(out, g, "hedged_inline", text, alternative, how, reference=reference)
+        # a value corrected in the text: the last one stated is the answer
+        what = f"{how.removeprefix('hedge with ')}; corrected"
+        template = rng.choice(CORRECTIONS)
+        text = f"{lead} " + template.format(first=alternative, final=answer)
+        if self.wrong_is_certain(g, alternative, reference):
+            self.correct(out, g, "corrected_answer", text)
+        else:
+            self.skip("corrected_answer")
+        text = f"{lead} " + template.format(first=answer, final=alternative)
+        self.wrong(out, g, "corrected_away", text, alternative, what, reference=reference)
+
+    def wrong_is_certain(self, g: Gold, alternative: str, reference: str | None = None) -> bool:
+        """Does the alternative certainly differ from the gold (so that correcting it away is meaningful)?"""
+        expected, found = (
+            _long_forms(_MEMBERSHIP.sub("", t.strip())) for t in (reference or g.gold, alternative)
+        )
+        return answers_differ(expected, found) is True
 
     # ---- per shape
 
@@ -846,6 +915,14 @@ class _Builder:
         assert numeric_value(head) is not None and numeric_value(head) + k == n.value
         name = free_variable(answer, rng) or "x"
         self.correct(out, g, "chain_sum", f"{lead} Adding up, ${name} = {head} + {k} = {answer}$.")
+        aligned = f"\\begin{{aligned}}\n{name} &= {head} + {k} \\\\\n&= {answer}\n\\end{{aligned}}"
+        self.correct(out, g, "aligned_chain", f"{lead} Adding up,\n\\[\n{aligned}\n\\]")
+        self.correct(
+            out,
+            g,
+            "answer_because",
+            f"{lead}\nThe answer is ${answer}$ since each of the 2 parts counts once.",
+        )
         if n.form == "integer" and abs(n.value) >= 4:
             factors = [f for f in range(2, 10) if n.value % f == 0 and abs(n.value) // f > 1]
             if factors:
@@ -860,6 +937,7 @@ class _Builder:
             self.correct(out, g, "units_text", f"{lead} This comes to ${p} \\text{{ {unit}}}$.")
             self.correct(out, g, "units_textbf", f"{lead} We end up with ${p} \\textbf{{ {unit}}}$.")
             self.correct(out, g, "bold_number", f"{lead} The result is $\\textbf{{{p}}}$.")
+            self.correct(out, g, "boxed_units", f"{lead} So $\\boxed{{{p} \\text{{ {unit}}}}}$.")
             self.correct(out, g, "markdown_bold", f"{lead} The result is **{p}**.")
             if n.value >= 0:
                 self.correct(out, g, "dollar_sign", f"{lead} So she pays \\${p} in total.")
@@ -897,6 +975,35 @@ class _Builder:
             )
             thin = grouped.replace(",", "\\,")
             self.correct(out, g, "thousands_thin", f"{lead} So ${wrap}{thin}{n.suffix}$.")
+            if n.value > 0:
+                step = rng.choice((1, 1000))
+                off = f"{int(n.value) + step:,}"
+                text = rng.choice(
+                    (
+                        f"{lead} That makes {wrap}{off} {'' if wrap else 'dollars'} in total.".replace(
+                            "  ", " "
+                        ),
+                        f"{lead}\nThe answer is ${wrap}{off.replace(',', ' ')}{n.suffix}$.",
+                        f"{lead}\nThe answer is ${wrap}{off.replace(',', '{,}')}{n.suffix}$.",
+                    )
+                )
+                self.wrong(out, g, "thousands_perturbed", text, str(int(n.value) + step), f"plus_{step}")
+            exponent = len(str(abs(int(n.value)))) - 1
+            mantissa = _decimal(abs(n.value) / 10**exponent, exponent).rstrip("0").rstrip(".")
+            sign = "-" if n.value < 0 else ""
+            self.correct(out, g, "scientific", self.free(g, f"{sign}{mantissa} \\times 10^{{{exponent}}}"))
+            off = f"{sign}{mantissa} \\times 10^{{{exponent + 1}}}"
+            exact_off = str(int(n.value) * 10)  # the value of `off`, exactly
+            self.wrong(out, g, "scientific_perturbed", self.free(g, off), exact_off, "exponent_plus_one")
+        if n.form == "integer":  # a relation is no number: "x > 5" is not 5
+            op = rng.choice((">", "\\ge", "<", "\\le"))
+            relation = f"x {op} {n.value}"
+            self.wrong(
+                out, g, "relation_for_number", self.free(g, relation), relation, op, check="not_a_number"
+            )
+        if n.value < 0:
+            minus = "\u2212" + _plain_of(latex_number(-n.value))
+            self.correct(out, g, "unicode_minus", f"{lead}\nThe answer is {minus}.")
         if n.form == "decimal":
             if n.decimals != 3:
                 comma = n.plain.replace(".", ",")
@@ -974,6 +1081,8 @@ class _Builder:
             out.append(("denominator", latex_number(Fraction(v.numerator, v.denominator + 1))))
         if n.form == "integer":
             out.append(("minus_one", n.write(v - 1)))
+            if abs(v) > 1:
+                out.append(("reciprocal", latex_number(1 / v)))
         return out
 
     def notation(self, out: list[Case], g: Gold, answer: str) -> None:
@@ -1272,6 +1381,8 @@ class _Builder:
             swapped = "(" + ", ".join(swapped_items) + ")"
             self.wrong(out, g, "tuple_swapped", self.free(g, swapped), swapped, "swap")
             variants.append(("swap", swapped))
+        first = items[0]
+        self.wrong(out, g, "partial_tuple", self.free(g, first), first, "first_element_only")
         bumped = _perturb_first_integer(spaced)
         if bumped is not None:
             variants.append(("first_integer_plus_one", bumped))
@@ -1611,7 +1722,11 @@ class _Builder:
         return cases
 
     def sample_integer(self, g: Gold, out: list[Case]) -> list[Case]:
-        keep_always = ("thousands", "decimal_comma")  # rare styles: every gold that has them keeps them
+        keep_always = (
+            "thousands",
+            "decimal_comma",
+            "scientific",
+        )  # rare styles: every gold that has them keeps them
         n_correct, n_wrong = INTEGER_SAMPLE[g.dataset]
         rng = self._rng(g, "sample")
         chosen: list[Case] = []

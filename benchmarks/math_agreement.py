@@ -14,7 +14,7 @@ this process's main thread (its timeouts are SIGALRM-based): ``verify(parse(gold
 with a bare gold wrapped in ``\\boxed{}`` so its LaTeX extractor finds it, and a gold already written
 with ``$...$`` or as a whole solution passed as it is.
 
-    python benchmarks/math_agreement.py                  # the whole corpus (~23k cases, a few minutes)
+    python benchmarks/math_agreement.py                  # the whole corpus (~25k cases, a few minutes)
     python benchmarks/math_agreement.py --quick          # a stratified sample (~2k cases), under a minute
     python benchmarks/math_agreement.py --only relation  # styles containing "relation" (quick output)
     python benchmarks/math_agreement.py --no-math-verify # rewardkit only
