@@ -17,7 +17,7 @@ before sympy's simplify.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Literal
@@ -34,7 +34,7 @@ from rewardkit.verifier import CPUVerifier, register
 @dataclass(frozen=True)
 class Extraction:
     text: str  # the answer as written (LaTeX or plain), before normalisation
-    mode: str  # which rule found it: boxed | gsm8k | answer_is | answer_label | last_number
+    mode: str  # which rule found it: boxed | gsm8k | answer_is | answer_label | math_span | last_number
 
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
@@ -49,11 +49,75 @@ _MARKERS = (
     (_ANSWER_LABEL, "answer_label", "answer"),
     (_A_LINE, "answer_label", "a"),
 )
+# A bare number in prose: 1,234.5 | 1 234 (space-grouped thousands) | 2,74 (a decimal comma: the part after
+# the comma is not a group of three) | 12, 1.5, 3/4 | .5
 _NUMBER = re.compile(
-    r"(?<![\w.^_])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])|(?<![\w.^_])-?\d+(?:\.\d+)?(?:/\d+)?|(?<![\w\d^_])-?\.\d+"
+    r"(?<![\w.^_,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)"
+    r"|(?<![\w.^_,])-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?(?![\d,-]|\.\d)"
+    r"|(?<![\w.^_,])-?\d+,(?:\d{1,2}|\d{4,})(?![\d,])"
+    r"|(?<![\w.^_])-?\d+(?:\.\d+)?(?:/\d+)?"
+    r"|(?<![\w\d^_])-?\.\d+"
 )
 _SENTENCE_END = re.compile(r"[.?!](?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
-_MATH_SPAN = re.compile(r"\$\$?(.+?)\$\$?|\\\((.+?)\\\)|\\\[(.+?)\\\]")
+_DELIM = re.compile(
+    r"\\\$|\$\$|\$|\\\[|\\\]|\\\(|\\\)|\\(begin|end)\{(equation|displaymath|math|align|gather)\*?\}"
+)
+_CLOSER = {"$$": "$$", "$": "$", "\\[": "\\]", "\\(": "\\)"}
+_COMMANDS = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname)\s*\{[^{}]*\}|\\[a-zA-Z]+")
+_PROSE = re.compile(r"(?<![a-zA-Z])[a-zA-Z]{2,}[,;]?\s+[a-zA-Z]{2,}(?![a-zA-Z])")
+
+
+_ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
+
+
+def _last_row(rows: str) -> str:
+    """The last row of a multi-line derivation (``x &= 3 + 4 \\\\ &= 7`` -> ``7``): the value it ends on."""
+    last = [row for row in re.split(r"\\\\", rows) if row.strip()][-1:] or [""]
+    return last[0].replace("&", "").strip().lstrip("=").strip()
+
+
+def _math_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, contents) of every math span, in order: ``$$...$$``, ``\\[...\\]``, ``\\(...\\)``,
+    ``$...$`` and the display environments, paired in one pass over the delimiters. A ``$`` pair whose
+    contents read as prose is currency ("costs $5 and then $3"), not math: its second ``$`` opens anew. An
+    opener never closed is skipped and the delimiters after it paired again (a few times at most)."""
+    if "$" not in text and "\\" not in text:
+        return []
+    tokens = [
+        (m.start(), m.end(), m.group(1) and f"{m.group(1)}{{{m.group(2)}}}" or m.group())
+        for m in _DELIM.finditer(text)
+    ]
+    spans: list[tuple[int, int, str]] = []
+    first, rescans = 0, 0
+    while first < len(tokens):
+        opener = None
+        for i in range(first, len(tokens)):
+            start, end, token = tokens[i]
+            if token == "\\$":
+                continue
+            if opener is None:
+                if token in _CLOSER or token.startswith("begin{"):
+                    opener = i
+                continue
+            o_start, o_end, o_token = tokens[opener]
+            closer = _CLOSER.get(o_token) or "end" + o_token[5:]
+            if token != closer:
+                continue
+            body = text[o_end:start]
+            if o_token == "$" and ("\n\n" in body or _PROSE.search(_COMMANDS.sub(" ", body))):
+                opener = i  # currency: this "$" may open a real span
+                continue
+            if o_token in ("begin{align}", "begin{gather}"):
+                body = _last_row(body)
+            elif "\\begin{" in body:
+                body = _ROWS_ENV.sub(lambda m: _last_row(m.group(2)), body)
+            if body.strip(" $"):
+                spans.append((o_start, end, body.strip()))
+            opener = None
+        if opener is None or rescans >= 8:
+            break
+        first, rescans = opener + 1, rescans + 1  # an opener never closed: pair what follows it again
+    return spans
 
 
 _BRACE = re.compile(r"\\?[{}]")
@@ -93,15 +157,42 @@ def _last_boxed(text: str) -> str | None:
     return None
 
 
-def _math_span(text: str) -> str:
-    """Trim an answer phrase to its end of sentence; a single $...$ span in it is the answer."""
-    text = text.strip()
+def _after_marker(rest: str) -> str:
+    """The answer that follows a marker: its line trimmed to the end of the sentence, or the single math span
+    in it; a marker that ends its line takes a display block on the next lines ("The answer is:\\n\\[...\\]")."""
+    line = rest.split("\n", 1)[0]
+    if not line.strip(" .*:") and rest.strip():
+        spans = _math_spans(rest)
+        if spans and not rest[: spans[0][0]].strip(" .*:\n"):
+            return spans[0][2]
+        return ""
+    text = line.strip()
     end = _SENTENCE_END.search(text)
     sentence = text[: end.start()] if end else text
-    spans = list(_MATH_SPAN.finditer(text))
-    if len(spans) == 1 or (spans and spans[0].start() == 0 and len(_MATH_SPAN.findall(sentence)) <= 1):
-        return next(g for g in spans[0].groups() if g is not None)
-    return sentence.replace("$", "")  # "5 or 6", "$5$ or $6$": keep the hedge visible
+    spans = _math_spans(text)
+    if len(spans) == 1 or (spans and spans[0][0] == 0 and len(_math_spans(sentence)) <= 1):
+        return spans[0][2]
+    return re.sub(r"\\?\$", "", sentence)  # "5 or 6", "$5$ or $6$": keep the hedge visible
+
+
+def _is_display(text: str, start: int) -> bool:
+    return text.startswith(("$$", "\\[", "\\begin"), start)
+
+
+def _math_span_candidate(spans: list[tuple[int, int, str]], text: str) -> str:
+    """The last span, with the hedge kept when it is one of several joined by "or"/"and"/a comma
+    ("$5$ or $6$" is two candidates, never the last one alone)."""
+    start, _, body = spans[-1]
+    joined = [body]
+    for previous in reversed(spans[:-1]):
+        between = text[previous[1] : start]
+        if _is_display(text, start) or _is_display(text, previous[0]):
+            break  # "Solving for $a$, \[ a = 3 \]": a display block stands alone
+        if not re.fullmatch(r"[ \t]*(?:,|,?[ \t]*(?:or|and))[ \t]*", between):
+            break
+        joined.insert(0, previous[2])
+        start = previous[0]
+    return body if len(joined) == 1 else ", ".join(joined)
 
 
 def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") -> Extraction | None:
@@ -109,7 +200,8 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
 
     The last ``\\boxed{}``/``\\fbox{}`` wins; otherwise the last of the explicit markers — GSM8K
     ``#### x``, "the answer is x", an ``Answer: x`` line — by position; and, in flexible mode only, the
-    last number in the text.
+    last math span (``$...$``, ``\\(...\\)``, ``\\[...\\]``, ``$$...$$``) or the last number outside math,
+    whichever ends later.
     """
     boxed = _last_boxed(text)
     if boxed is not None and boxed.strip():
@@ -119,13 +211,25 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
         (m, name) for pattern, name, needle in _MARKERS if needle in lowered for m in pattern.finditer(text)
     ]
     for last, name in sorted(markers, key=lambda found: found[0].end(), reverse=True):
-        found = _math_span(text[last.end() :].split("\n", 1)[0])  # the rest of the marker's line
+        found = _after_marker(text[last.end() :])
         if found.strip(" .*"):
             return Extraction(found.strip(), name)
-    if mode == "flexible":
-        numbers = _NUMBER.findall(text.replace("−", "-"))
-        if numbers:
-            return Extraction(numbers[-1], "last_number")
+    if mode != "flexible":
+        return None
+    text = text.replace("−", "-")
+    spans = _math_spans(text)
+    prose = text
+    for start, end, _ in spans:  # numbers inside math are the span's, never bare numbers
+        prose = prose[:start] + " " * (end - start) + prose[end:]
+    number = None
+    for number in _NUMBER.finditer(prose):  # noqa: B007 (the last one is wanted)
+        pass
+    if spans and (number is None or spans[-1][1] >= number.end()):
+        candidate = _math_span_candidate(spans, text)
+        if candidate.strip(" .,"):
+            return Extraction(candidate, "math_span")
+    if number is not None:
+        return Extraction(number.group(), "last_number")
     return None
 
 
@@ -150,6 +254,23 @@ _FRAC_TAIL = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d|[a-zA-Z])")
 _SQRT_SHORT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")  # 1,000 and 1 000
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree")
+# One spelling per relation: \ge, \geq, \geqslant, >=, ≥ -> \geq; \lt -> <; \neq, !=, ≠ -> \neq; ≈ -> \approx
+_RELATIONS = (
+    (re.compile(r"\\geqslant|\\geq|\\ge(?![a-zA-Z])|>=|≥"), r" \\geq "),
+    (re.compile(r"\\leqslant|\\leq|\\le(?![a-zA-Z])|<=|≤"), r" \\leq "),
+    (re.compile(r"\\neq|\\ne(?![a-zA-Z])|(?<![\d)}])!=|≠"), r" \\neq "),
+    (re.compile(r"\\lt(?![a-zA-Z])"), " < "),
+    (re.compile(r"\\gt(?![a-zA-Z])"), " > "),
+    (re.compile(r"\\approx|\\simeq|≈"), r" \\approx "),
+)
+_MATRIX = re.compile(r"\\(begin|end)\{[bB]?matrix\}")
+# "12 pencils", "5 square feet": a plain number followed by words only (no "and"/"or"/"to": a hedge or a
+# range stays visible)
+_TRAILING_WORDS = re.compile(
+    r"^([+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))\s+(?!.*\b(?:and|or|to|through|plus|minus|times|over|by|per)\b)"
+    r"[A-Za-z]{2,}[A-Za-z -]*$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -162,6 +283,8 @@ class Answer:
     decimals: int | None = None  # digits after the point when written as a decimal
     percent: bool = False
     letter: str | None = None
+    sides: tuple[str, ...] = ()  # the sides of an "=" / "\\approx" chain (x = 5 + 6 = 11), else ()
+    comma_number: tuple[Fraction, int] | None = None  # "2,74" read with a decimal comma, and its digits
 
 
 def normalize(text: str) -> tuple[str, bool]:
@@ -176,17 +299,23 @@ def normalize(text: str) -> tuple[str, bool]:
         .replace("π", r"\pi ")
         .replace("√", r"\sqrt")
     )
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("{,}", ",")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
+    s = s.replace("{,}", ",")
     s = s.replace("**", "").replace("\\$", "").replace("$", "").replace("\\(", "").replace("\\)", "")
     s = _THIN_SPACE.sub("", s)
     s = _SPACING.sub(" ", s)
     s = _DEGREES.sub("", s)
+    s = _MATRIX.sub(r"\\\1{pmatrix}", s)
+    if any(c in s for c in "<>=!≤≥≠≈\\"):
+        for pattern, spelling in _RELATIONS:
+            s = pattern.sub(spelling, s)
     percent = bool(re.search(r"\\?%\s*$", s))
     s = re.sub(r"\\?%", "", s)
     s = s.strip().rstrip(".,;:").strip()
     s = _TEXT_WRAP.sub(r"\1", s).strip()
     for _ in range(2):  # "5 \text{ cm}^2", "12 square dollars"
         s = _TRAILING_UNIT.sub("", s).strip()
+    s = _TRAILING_WORDS.sub(r"\1", s)
     s = _FRAC_SHORT.sub(r"\\frac{\1}{\2}", s)
     s = _FRAC_HALF.sub(r"\\frac{\1}", s)
     s = _FRAC_TAIL.sub(r"\\frac\1{\2}", s)
@@ -194,6 +323,8 @@ def normalize(text: str) -> tuple[str, bool]:
     s = re.sub(r"\s+", " ", s).strip().rstrip(".,;:").strip()
     if s.startswith("{") and s.endswith("}") and _brace_group(s, 0) == (s[1:-1], len(s)):
         s = s[1:-1].strip()
+    if s[:1] == "(" and s[-1:] == ")" and _encloses(s) and len(_split_top(s[1:-1], ",")) == 1:
+        s = s[1:-1].strip()  # \left( 1 \pm \sqrt{19} \right): brackets around one expression
     if _THOUSANDS.match(s):
         s = s.replace(",", "").replace(" ", "")
     return s, percent
@@ -202,6 +333,10 @@ def normalize(text: str) -> tuple[str, bool]:
 _DECIMAL = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
 _FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d+)$")  # never a thousands group
+_DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # the comma of 58,500
+_RELATION = re.compile(r"=|<|>|\\(?:leq|geq|neq|approx|in)(?![a-zA-Z])")
+_NAME = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[\w\\]+\}?)?(?:\([^()]*\))?$")  # x, a_1, f(x), \theta
 _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?(?:[.:)]|\s|$)")
 _ANY_LETTER = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
 
@@ -222,14 +357,21 @@ def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
     return None
 
 
+_GOLD_MARKERS = re.compile(r"\\boxed|\\fbox|####|(?<!\\)\$|\\\(|\\\[|\\begin\{equation")
+
+
 @lru_cache(maxsize=65536)
 def parse_answer(text: str, gold: bool = False) -> Answer:
     """Normalise ``text`` (an extracted answer, or a gold answer) into an :class:`Answer`."""
-    if gold and ("\\boxed" in text or "####" in text):  # a gold given as a full solution
-        found = extract_answer(text, "strict")
+    if gold and _GOLD_MARKERS.search(text):  # "$[0, 1)$", a full solution
+        found = extract_answer(text)
         text = found.text if found else text
     s, percent = normalize(text)
     number = _plain_number(s)
+    comma_number = None
+    if number is None and _DECIMAL_COMMA.match(s):
+        whole, fraction = s.split(",")
+        comma_number = _plain_number(f"{whole}.{fraction}")
     letter = None
     m = _LETTER.match(s)
     if m and (len(s) <= 3 or not gold) and len(set(_ANY_LETTER.findall(s))) == 1:
@@ -241,7 +383,53 @@ def parse_answer(text: str, gold: bool = False) -> Answer:
         decimals=number[1] if number else None,
         percent=percent,
         letter=letter,
+        sides=_sides(s),
+        comma_number=comma_number,
     )
+
+
+def _sides(text: str) -> tuple[str, ...]:
+    """The sides of a top-level "=" / "\\approx" chain; () when there is none, or when a top-level comma makes
+    it a list of assignments (a = 1, b = 2)."""
+    if "=" not in text and "\\approx" not in text:
+        return ()
+    if len(_split_top(_DIGIT_GROUP.sub("", text), ",")) > 1:
+        return ()
+    sides = [side.strip() for part in _split_top(text, "=") for side in _split_top(part, "\\approx")]
+    return tuple(sides) if len(sides) > 1 and all(sides) else ()
+
+
+def _is_relation(answer: Answer) -> bool:
+    return bool(answer.sides) or bool(_RELATION.search(answer.text))
+
+
+def _value_side(answer: Answer, chains: bool = True) -> Answer | None:
+    """The value an answer states: the last side of ``x = 5 + 6 = 11``, ``x \\approx 11`` or ``k = 1/3``
+    (the first side a name, or plain arithmetic); None for an equation such as ``2x + 4y = 3``."""
+    sides = answer.sides
+    if not sides:
+        return None
+    first = sides[0]
+    arithmetic = not re.search(r"[a-zA-Z]", re.sub(r"\\(?:frac|sqrt|cdot|times|left|right|pi)", "", first))
+    if (chains and len(sides) > 2) or _NAME.match(first) or arithmetic:
+        return parse_answer(sides[-1])
+    return None
+
+
+def align(gold: Answer, pred: Answer) -> tuple[Answer, Answer]:
+    """Read each answer the way the other's shape asks (gold-guided): a stated value (``x = 11``,
+    ``x = 5 + 6 = 11``) against a gold that is not a relation compares its last side; a gold written as an
+    assignment (``k = 3``) against a bare value compares its right side; a chain against an equation keeps
+    its first and last sides; a decimal comma (``2,74``) is read as one only against a single-number gold."""
+    if pred.sides and not _is_relation(gold):
+        pred = _value_side(pred) or pred
+    elif gold.sides and not _is_relation(pred):
+        gold = _value_side(gold, chains=False) or gold
+    elif len(pred.sides) > 2 and gold.sides:
+        pred = parse_answer(f"{pred.sides[0]} = {pred.sides[-1]}")
+    if gold.number is not None and pred.number is None and pred.comma_number is not None:
+        pred = replace(pred, number=pred.comma_number[0], decimals=pred.comma_number[1])
+    return gold, pred
 
 
 # ---------------------------------------------------------------------------------------- equivalence
@@ -332,6 +520,14 @@ def _fast_sympy(text: str) -> Any:
     import sympy
 
     text = text.strip()
+    if _FAST_RELATION.search(text):
+        return _fast_relation(text)
+    if text.startswith("\\begin{pmatrix}") and text.endswith("\\end{pmatrix}"):
+        rows = [row.split("&") for row in text[15:-13].strip().rstrip("\\").split("\\\\")]
+        if len({len(row) for row in rows}) != 1:
+            return None
+        entries = [[_fast_expression(entry) for entry in row] for row in rows]
+        return None if any(e is None for row in entries for e in row) else sympy.Matrix(entries)
     if "\\cup" in text:
         parts = [_fast_sympy(p) for p in _split_top(text, "\\cup")]
         if len(parts) > 1 and all(isinstance(p, sympy.Interval) for p in parts):
@@ -359,6 +555,37 @@ def _fast_sympy(text: str) -> Any:
         except (TypeError, ValueError):
             return None
     return sympy.Tuple(*items) if text[0] == "(" and text[-1] == ")" else None
+
+
+_FAST_RELATION = re.compile(r"\\(?:leq|geq|neq)(?![a-zA-Z])|[<>=]")
+
+
+def _fast_relation(text: str) -> Any:
+    """``a < b``, ``x \\geq 5``, ``2x + 4y = 3``, ``0 \\leq x < 4`` over fast expressions (as latex2sympy
+    reads them: unevaluated relations, a two-relation chain as their conjunction); None otherwise."""
+    import sympy
+
+    make = {
+        "<": sympy.Lt,
+        ">": sympy.Gt,
+        "=": sympy.Eq,
+        "\\leq": sympy.Le,
+        "\\geq": sympy.Ge,
+        "\\ne": sympy.Ne,
+    }
+    if "," in text or ";" in text:
+        return None
+    operators = [m.group() for m in _FAST_RELATION.finditer(text)]
+    sides = [_fast_expression(side) for side in _FAST_RELATION.split(text)]
+    if len(operators) > 2 or any(side is None for side in sides):
+        return None
+    relations = [
+        make["\\ne" if op == "\\neq" else op](left, right, evaluate=False)
+        for op, left, right in zip(operators, sides, sides[1:], strict=False)
+    ]
+    if len(relations) == 2 and "=" in operators:
+        return None  # a = b = c: a chain of values, not a conjunction
+    return relations[0] if len(relations) == 1 else sympy.And(*relations, evaluate=False)
 
 
 def _fast_expression(text: str) -> Any:
@@ -551,6 +778,8 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
     """Gold-guided structural equivalence of two parsed answers."""
     import sympy
 
+    if _non_finite(gold) or _non_finite(pred):
+        return False  # 12:00 and 1:00 both read as zoo: a non-finite reading never matches anything
     if gold == pred:
         return True
     # x = 3 vs 3 (either side), y = 2x + 1 vs 2x + 1
@@ -575,13 +804,23 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
         pred, p_items = sympy.Interval.open(*pred), None
     if isinstance(pred, sympy.Interval) and isinstance(gold, sympy.Tuple) and len(gold) == 2:
         gold, g_items = sympy.Interval.open(*gold), None
+    # an open-interval reading of a gold point "(2, 3)" against a bare list "a = 2, b = 3": the point
+    if isinstance(gold, sympy.Interval) and gold.left_open and gold.right_open and isinstance(pred, list):
+        gold = sympy.Tuple(gold.start, gold.end)
+        g_items = list(gold.args)
     if g_items is not None or p_items is not None:
         if g_items is None or p_items is None:
             return False
         if len(g_items) != len(p_items):
             return False
-        # tuples are ordered; sets and bare comma lists (read as lists: multisets) are not
-        ordered = isinstance(gold, sympy.Tuple | tuple) and isinstance(pred, sympy.Tuple | tuple)
+        if isinstance(gold, sympy.FiniteSet | sympy.Tuple) and isinstance(
+            pred, sympy.FiniteSet | sympy.Tuple
+        ):
+            if isinstance(gold, sympy.Tuple) != isinstance(pred, sympy.Tuple):  # (3, 1) is not \{1, 3\}
+                return False
+        # a tuple gold is ordered (a bare list answers it in order too); sets and bare comma lists (read as
+        # lists: multisets) are not
+        ordered = isinstance(gold, sympy.Tuple | tuple)
         if ordered:
             return all(sympy_equal(g, p, rel_tol) for g, p in zip(g_items, p_items, strict=True))
         unused = list(p_items)
@@ -598,12 +837,9 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
             and sympy_equal(gold.start, pred.start, rel_tol)
             and sympy_equal(gold.end, pred.end, rel_tol)
         )
-    if (
-        isinstance(gold, sympy.Set)
-        or isinstance(pred, sympy.Set)
-        or isinstance(gold, sympy.Rel)
-        or isinstance(pred, sympy.Rel)
-    ):
+    if any(isinstance(side, sympy.Set | sympy.Rel | sympy.And | sympy.Or) for side in (gold, pred)):
+        if isinstance(gold, sympy.Rel) and isinstance(pred, sympy.Rel) and len(gold.free_symbols) > 1:
+            return _inequalities_equal(gold, pred)
         gs, ps = _as_set(gold), _as_set(pred)
         if gs is None or ps is None:
             return False
@@ -626,6 +862,70 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
     return False
 
 
+def _canonical_relation(rel: Any) -> tuple[str, Any]:
+    """A relation as (kind, d) meaning ``d < 0``, ``d <= 0`` or ``d != 0``; kind "?" for anything else."""
+    import sympy
+
+    if isinstance(rel, sympy.StrictGreaterThan | sympy.GreaterThan):
+        return ("<" if isinstance(rel, sympy.StrictGreaterThan) else "<="), rel.rhs - rel.lhs
+    kind = {sympy.StrictLessThan: "<", sympy.LessThan: "<=", sympy.Unequality: "!="}.get(type(rel), "?")
+    return kind, rel.lhs - rel.rhs
+
+
+def _inequalities_equal(gold: Any, pred: Any) -> bool:
+    """``x + y < 3`` vs ``3 > y + x`` or ``2x + 2y < 6``: the same relation once both read ``d < 0`` (or
+    ``<=``, ``!=``), with the differences a positive multiple of each other (any non-zero one for ``!=``)."""
+    import sympy
+
+    (g_kind, g), (p_kind, p) = _canonical_relation(gold), _canonical_relation(pred)
+    if g_kind != p_kind or g_kind == "?" or p == 0:
+        return False
+    try:
+        ratio = sympy.simplify(g / p)
+    except Exception:
+        return False
+    return bool(ratio.is_number and ratio != 0 and (g_kind == "!=" or ratio.is_positive))
+
+
+def _linear_set(obj: Any) -> Any:
+    """The set a relation linear in its one variable defines (``-x > -1`` is ``(-oo, 1)``), and the
+    intersection for a conjunction of them, built directly (sympy's ``as_set`` costs ~20 ms); None when
+    the relation is not of that kind."""
+    import sympy
+
+    if isinstance(obj, sympy.And):
+        parts = [_linear_set(arg) for arg in obj.args]
+        return None if any(p is None for p in parts) else sympy.Intersection(*parts)
+    if not isinstance(obj, sympy.Rel) or len(obj.free_symbols) != 1:
+        return None
+    kind, d = _canonical_relation(obj)
+    if kind == "?":
+        return None
+    (x,) = obj.free_symbols
+    try:
+        poly = sympy.Poly(d, x)
+    except sympy.PolynomialError:
+        return None
+    if poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    if not (a.is_real and b.is_real and a.is_number and b.is_number) or a == 0:
+        return None
+    root = -b / a
+    if kind == "!=":
+        return sympy.Union(sympy.Interval.open(-sympy.oo, root), sympy.Interval.open(root, sympy.oo))
+    strict = kind == "<"
+    if a > 0:  # x < root
+        return sympy.Interval(-sympy.oo, root, left_open=True, right_open=strict)
+    return sympy.Interval(root, sympy.oo, left_open=strict, right_open=True)
+
+
+def _non_finite(obj: Any) -> bool:
+    import sympy
+
+    return isinstance(obj, sympy.Basic) and obj.has(sympy.zoo, sympy.nan)
+
+
 def _as_set(obj: Any) -> Any:
     import sympy
 
@@ -633,7 +933,8 @@ def _as_set(obj: Any) -> Any:
         return obj
     if isinstance(obj, sympy.Rel | sympy.And | sympy.Or) and len(obj.free_symbols) == 1:
         try:
-            return obj.as_set()
+            linear = _linear_set(obj)
+            return linear if linear is not None else obj.as_set()
         except Exception:
             return None
     return None
@@ -644,6 +945,11 @@ def verify_without_sympy(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> b
 
     None when the answers need sympy.
     """
+    gold, pred = align(gold, pred)
+    return _quick_verdict(gold, pred, rel_tol)
+
+
+def _quick_verdict(gold: Answer, pred: Answer, rel_tol: float) -> bool | None:
     if gold.letter is not None and len(gold.text) <= 3:  # a multiple-choice gold: compare letters only
         return pred.letter == gold.letter
     if gold.text == pred.text or (_WORDS.match(gold.text) and gold.text.casefold() == pred.text.casefold()):
@@ -655,7 +961,8 @@ def verify_without_sympy(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> b
 
 def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
     """Is ``pred`` the same answer as ``gold``? Raises MathParseError when sympy cannot read one."""
-    quick = verify_without_sympy(gold, pred, rel_tol)
+    gold, pred = align(gold, pred)
+    quick = _quick_verdict(gold, pred, rel_tol)
     if quick is not None:
         return quick
     g = _to_sympy(gold.text)

@@ -1,0 +1,226 @@
+"""Free-form answers (no ``\\boxed{}``): issue 10's classes, one parametrised list each.
+
+The cases are written for this file from the shapes of MATH-500 / GSM8K answers; the differential corpus
+(``tests/test_math_corpus.py``) covers every gold in the shared data in a dozen renderings.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rewardkit import Sample
+from rewardkit.verifiers.math import MathVerifier, extract_answer, parse_answer, verify
+
+MATH = MathVerifier(workers=0)
+
+
+def accepted(gold: str, response: str) -> bool:
+    score = MATH.score(Sample(response=response, reference=gold))
+    return score.value == 1.0
+
+
+# (gold, response, same)
+UNBOXED_LATEX = [
+    (r"\frac{2}{7}", r"Putting it together, the probability is $\frac{2}{7}$.", True),
+    (r"\frac{2}{7}", r"Hence $p = \frac{2}{7}$, as claimed.", True),
+    (r"\frac{2}{7}", r"so we obtain \( \frac27 \) for the ratio.", True),
+    (r"\frac{2}{7}", "Dividing both sides,\n\\[ q = \\frac{2}{7} \\]", True),
+    (r"\frac{2}{7}", "Dividing both sides,\n$$\\frac{2}{7}$$", True),
+    (r"\frac{2}{7}", "We get\n\\begin{equation}\n r = \\frac{2}{7}\n\\end{equation}", True),
+    (r"\frac{2}{7}", r"Putting it together, the probability is $\frac{7}{2}$.", False),
+    (r"\frac{2}{7}", r"so we obtain \( \frac{2}{9} \) for the ratio.", False),
+    # the last number in the prose still counts when it comes after the last span
+    ("12", r"With $a = 3$ and $b = 4$, the product is 12.", True),
+    ("4", r"With $a = 3$ and $b = 4$, the product is 12.", False),
+    # currency is not math
+    ("40", "He pays $15 on Monday and $25 on Tuesday, so he spends 40 dollars.", True),
+    ("40", "He pays $15 on Monday and $25 on Tuesday, for $40 in total.", True),
+]
+
+GOLDS_AS_RESPONSES = [
+    (r"$[-3,2)$", r"The solution set is $[-3, 2)$.", True),
+    (r"$[-3,2)$", r"The solution set is $[-3, 2]$.", False),
+    (r"$x \le 7$", r"Therefore $x \leq 7$.", True),
+    (r"$x \le 7$", r"Therefore $x < 7$.", False),
+    (
+        r"$\begin{pmatrix} 2 & 1 \\ 0 & 3 \end{pmatrix}$",
+        r"So $M = \begin{bmatrix} 2 & 1 \\ 0 & 3 \end{bmatrix}$.",
+        True,
+    ),
+    (
+        r"$\begin{pmatrix} 2 & 1 \\ 0 & 3 \end{pmatrix}$",
+        r"So $M = \begin{bmatrix} 2 & 1 \\ 3 & 0 \end{bmatrix}$.",
+        False,
+    ),
+    (r"The answer is $\frac{5}{8}$.", r"$\frac{10}{16}$", True),
+    (r"Adding, $3 + 4 = \boxed{7}$.", "The total is 7.", True),
+    (r"\$1,\!250", "She earns $1,250 in total.", True),
+]
+
+RELATIONS = [
+    (r"x \geq -2", r"$x >= -2$", True),
+    (r"x \geq -2", r"$x \ge -2$", True),
+    (r"x > -2", r"$x \gt -2$", True),
+    (r"x < 9", r"$x \lt 9$", True),
+    (r"x \neq 4", r"$x != 4$", True),
+    (r"x \neq 4", r"$x \ne 4$", True),
+    (r"x \le 9", r"$9 \geq x$", True),
+    (r"x \le 9", r"$9 \leq x$", False),
+    (r"x < 3", r"$-x > -3$", True),
+    (r"x < 3", r"$-x < -3$", False),
+    (r"[0, 4)", r"$0 \le x < 4$", True),
+    (r"[0, 4)", r"$x \in [0, 4)$", True),
+    (r"y = -\frac{1}{2}x + \frac{3}{4}", r"$2x + 4y - 3 = 0$", True),
+    (r"y = -\frac{1}{2}x + \frac{3}{4}", r"$2x + 4y + 3 = 0$", False),
+    (r"\frac{x^2}{4} + \frac{y^2}{9} = 1", r"$9x^2 + 4y^2 = 36$", True),
+    (r"\frac{x^2}{4} + \frac{y^2}{9} = 1", r"$9x^2 + 4y^2 = 6$", False),
+]
+
+CHAINS = [
+    ("17", r"$n = 8 + 8 + 1 = 17$", True),
+    ("17", r"$8 + 9 = 17$", True),
+    ("17", r"$n = 8 + 8 + 1 = 18$", False),
+    ("17", r"so $n \approx 17$", True),
+    ("0.33", r"$p = \frac{1}{3} \approx 0.33$", True),
+    (r"n = 17", r"$n = 8 + 9 = 17$", True),
+    ("3", r"$2x + y = 3$", False),  # an equation is not a stated value
+]
+
+NUMBER_FORMATS = [
+    ("25000", "The company made 25 000 dollars.", True),
+    ("25000", "The company made 25 001 dollars.", False),
+    ("3050.75", "It costs 3050,75 in total", True),
+    ("3.45", "It costs 3,45 $", True),
+    ("3.45", "It costs 3,46 $", False),
+    (r"\frac{4}{9}", r"$\cfrac{4}{9}$", True),
+    (r"\frac{4}{9}", r"the answer is $\frac49$", True),
+    ("2", r"the answer is $\frac8{4}$", True),
+    (r"\sqrt{5}", r"the answer is $\sqrt5$", True),
+    (r"\frac{4}{9}", r"the answer is $\left( \frac{4}{9} \right)$", True),
+    ("14", r"the answer is $14 \text{ meters}$", True),
+    ("14", r"The length is \textbf{14} inches.", True),
+    ("14", r"The length is $14\textbf{ cm}$.", True),
+    ("14", "The answer is 14 pencils.", True),
+    ("14", "The answer is 14 or 15 pencils.", False),
+]
+
+MATRICES = [
+    (
+        r"\begin{pmatrix} 3 \\ -1 \end{pmatrix}",
+        r"The projection is $\begin{pmatrix} 3 \\ -1 \end{pmatrix}$.",
+        True,
+    ),
+    (
+        r"\begin{pmatrix} 3 \\ -1 \end{pmatrix}",
+        r"The projection is $\begin{bmatrix} 3 \\ -1 \end{bmatrix}$.",
+        True,
+    ),
+    (
+        r"\begin{pmatrix} 3 \\ -1 \end{pmatrix}",
+        r"The projection is $\begin{bmatrix} -1 \\ 3 \end{bmatrix}$.",
+        False,
+    ),
+]
+
+WRONG_ACCEPTS = [
+    ("2:00", "The answer is 11:00", False),
+    ("2:00", "The answer is 2:00", True),
+    (r"\{2, 5\}", r"The answer is $(5, 2)$", False),
+    (r"\{2, 5\}", r"The answer is $(2, 5)$", False),
+    (r"\{2, 5\}", r"The answer is $\{5, 2\}$", True),
+    (r"(2, 5)", r"The answer is $\{2, 5\}$", False),
+    (r"(7, 2)", r"The answer is $7, 2$", True),
+    (r"(7, 2)", r"The answer is $2, 7$", False),
+    ("1", r"The answer is $-[0,1)$", False),
+    ("3", r"The answer is $\frac{3}{0}$", False),
+    (r"\infty", r"The answer is $\infty$", True),
+    (r"\infty", r"The answer is $-\infty$", False),
+    ("5", r"The answer is $\infty$", False),
+    ("5", r"The answer is $5$ or $6$.", False),
+    ("5", r"Either $x = 5$ or $x = 6$.", False),
+]
+
+OTHER_SHAPES = [
+    (r"$(4, 9)$", r"$a = 4, b = 9$", True),
+    (r"$(4, 9)$", r"$a = 9, b = 4$", False),
+    (r"$\{-3, 3\}$", "The solutions are $-3$ and $3$.", True),
+    (r"$-3, 3$", r"$x = \pm 3$", True),
+    (r"$x + y = 4$", r"$y = 4 - x$", True),
+    (r"$x + y < 4$", r"$2x + 2y < 8$", True),
+    (r"$x + y < 4$", r"$-x - y < -4$", False),
+    (r"$(-\infty, 2) \cup (2, \infty)$", r"$x \neq 2$", True),
+    (r"$(-3, 3)$", r"$x^2 < 9$", True),
+    ("$5$", "<think>It might be $4$.</think> So the answer is $5$.", True),
+]
+
+CLASSES = {
+    "unboxed_latex": UNBOXED_LATEX,
+    "golds_as_responses": GOLDS_AS_RESPONSES,
+    "relations": RELATIONS,
+    "chains": CHAINS,
+    "number_formats": NUMBER_FORMATS,
+    "matrices": MATRICES,
+    "wrong_accepts": WRONG_ACCEPTS,
+    "other_shapes": OTHER_SHAPES,
+}
+
+
+@pytest.mark.parametrize(
+    ("gold", "response", "same"),
+    [
+        pytest.param(*case, id=f"{name}-{i}")
+        for name, cases in CLASSES.items()
+        for i, case in enumerate(cases)
+    ],
+)
+def test_free_form(gold, response, same):
+    score = MATH.score(Sample(response=response, reference=gold))
+    assert (score.value == 1.0) is same, (gold, response, score)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"Hence $k = \frac{1}{3}$.", ("k = \\frac{1}{3}", "math_span")),
+        (r"so we get \( \frac13 \) here", ("\\frac13", "math_span")),
+        ("We get\n\\[ x \\geq 5 \\]\nas required.", ("x \\geq 5", "math_span")),
+        ("Thus $$\n\\frac{2}{7}\n$$", ("\\frac{2}{7}", "math_span")),
+        ("We get\n\\begin{align*}\nx &= 3 + 4 \\\\\n&= 7\n\\end{align*}", ("7", "math_span")),
+        (r"With $a = 3$ and $b = 4$, the product is 12.", ("12", "last_number")),
+        ("He pays $15 on Monday and $25 on Tuesday, 40 in all.", ("40", "last_number")),
+        (r"Either $5$ or $6$.", ("5, 6", "math_span")),
+        ("The answer is:\n\\[ \\frac{2}{7} \\]", ("\\frac{2}{7}", "answer_is")),
+        ("Final answer: \\$18.90", ("18.90", "answer_label")),
+        ("It costs 2,74 $", ("2,74", "last_number")),
+        ("In all 25 000 people came.", ("25 000", "last_number")),
+        # an unclosed opener does not hide the spans after it
+        (r"Start \[ oops, then $x = 4$ at the end.", ("x = 4", "math_span")),
+    ],
+)
+def test_extraction_of_free_form_answers(text, expected):
+    found = extract_answer(text)
+    assert found is not None and (found.text, found.mode) == expected
+    assert extract_answer(text, mode="strict") is None or found.mode not in ("math_span", "last_number")
+
+
+def test_decimal_comma_is_read_by_the_gold_shape():
+    single, pair = parse_answer("2.74", gold=True), parse_answer("2, 74", gold=True)
+    response = parse_answer("2,74")
+    assert verify(single, response) and verify(pair, response)
+    assert not verify(parse_answer("1", gold=True), parse_answer("1,000"))  # a thousands group, not 1.000
+    assert verify(parse_answer("1000", gold=True), parse_answer("1,000"))
+
+
+def test_relations_are_read_without_latex2sympy():
+    """The fast reader covers relations, conjunctions and matrices (latex2sympy costs ~10 ms an answer)."""
+    import sympy
+
+    from rewardkit.verifiers.math import _fast_sympy
+
+    assert isinstance(_fast_sympy(r"x \geq 5"), sympy.GreaterThan)
+    assert isinstance(_fast_sympy(r"0 \leq x < 4"), sympy.And)
+    assert isinstance(_fast_sympy(r"2x + 4y - 3 = 0"), sympy.Eq)
+    assert _fast_sympy(r"\begin{pmatrix} 1 & 0 \\ 0 & 1 \end{pmatrix}") == sympy.eye(2)
+    assert (
+        _fast_sympy(r"x = 1 = y") is None
+    )  # a chain is split into sides before reading, never a conjunction
