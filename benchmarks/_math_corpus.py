@@ -140,6 +140,8 @@ CORRECT_DOCS = {
     "answer_because": "'The answer is $g$ since each of the 2 parts counts once.' (a number after the answer)",
     "boxed_units": "'\\boxed{g \\text{ unit}}'",
     "scientific": "a number >= 1000 in scientific notation with an exact mantissa (2.88 \\times 10^{4})",
+    "list_prose": "a list / set answered in prose, one math span per element: 'The solutions are $3$, $5$, and $7$.'",
+    "bare_latex": "LaTeX with no math delimiters at the end of a sentence: 'So we get \\frac{\\sqrt{3}}{3}.'",
     "named_value": "'Hence the value of $x$ is $g$.' (a math span naming the variable before the value)",
     "unicode_minus": "a negative number written with the Unicode minus sign (−5) in prose",
     "corrected_answer": "a wrong value first, then corrected: 'At first I got $g'$, but ...; the correct value is $g$.'",
@@ -154,6 +156,9 @@ WRONG_DOCS = {
     "perturbed_display": "a changed value in a \\[ ... \\] display",
     "perturbed_assignment": "a changed value in '$x = ...$'",
     "perturbed_plain": "a changed value after 'Final answer:' with no math delimiters",
+    "two_values": "'The solutions are $g$ and $g'$.' for a gold that is one value",
+    "perturbed_markdown": "a changed value after '**Answer:**'",
+    "perturbed_remark": "a changed value followed by a remark with no numbers",
     "perturbed_prose": "a changed number in plain prose, no LaTeX",
     "hedged_answer_is": "'The answer is $g$ or $g'$.': two different values, so no single answer",
     "hedged_either": "'The answer is either g or g'.'",
@@ -839,6 +844,8 @@ class _Builder:
             ("perturbed_paren", "{lead} So the value we want is \\( {a} \\)."),
             ("perturbed_display", "{lead} Therefore\n\\[\n{a}\n\\]"),
             ("perturbed_plain", "{lead}\nFinal answer: {a}"),
+            ("perturbed_markdown", "{lead}\n\n**Answer:** ${a}$"),
+            ("perturbed_remark", "{lead} So the value we want is ${a}$. That completes the solution."),
         ]
         for i, (style, template) in enumerate(templates):
             how, answer = variants[(i + pick.randrange(len(variants))) % len(variants)]
@@ -881,6 +888,12 @@ class _Builder:
         else:
             text = f"{lead} So it is ${first}$ or ${second}$."
         self.wrong(out, g, "hedged_inline", text, alternative, how, reference=reference)
+        if g.shape in ("integer", "decimal", "fraction", "expression"):  # one value asked, two given
+            first, second = pairs[rng.randrange(2)]
+            text = f"{lead} The solutions are ${first}$ and ${second}$."
+            self.wrong(
+                out, g, "two_values", text, alternative, how.replace("hedge", "list"), reference=reference
+            )
         # a value corrected in the text: the last one stated is the answer
         what = f"{how.removeprefix('hedge with ')}; corrected"
         template = rng.choice(CORRECTIONS)
@@ -1023,6 +1036,8 @@ class _Builder:
                 self.skip("decimal_form")  # no exact decimal: a rounded one is an approximation
             frac = f"{n.value.numerator}/{n.value.denominator}"
             self.correct(out, g, "frac_slash", f"{lead}\nThe answer is {frac}.")
+            if not n.prefix and not n.suffix:
+                self.correct(out, g, "bare_latex", f"{lead} So we get {n.core}.")
             if n.form == "mixed":
                 self.correct(out, g, "mixed_improper", self.free(g, latex_number(n.value)))
         self.notation(out, g, answer)
@@ -1142,6 +1157,10 @@ class _Builder:
         self.notation(out, g, answer)
         lead = self.lead(g, "e")
         self.correct(out, g, "left_right", f"{lead}\nThe answer is $\\left( {answer} \\right)$.")
+        if "\\" in answer:  # LaTeX commands mark it as math; "So we get p - q." is prose
+            self.correct(out, g, "bare_latex", f"{lead} So we get {answer}.")
+        else:
+            self.skip("bare_latex")
         variants = []
         bumped = _perturb_first_integer(answer)
         if bumped is not None:
@@ -1400,6 +1419,8 @@ class _Builder:
         else:
             self.correct(out, g, "list_reordered", self.free(g, ", ".join(reversed(items))))
         self.correct(out, g, "list_as_set", f"{lead}\nThe answer is $\\{{{', '.join(items)}\\}}$.")
+        spans = ", ".join(f"${x}$" for x in items[:-1]) + f", and ${items[-1]}$"
+        self.correct(out, g, "list_prose", f"{lead} The solutions are {spans}.")
         variants = []
         dropped = ", ".join(items[:-1])
         self.wrong(out, g, "list_dropped", self.free(g, dropped), dropped, "dropped_last")
@@ -1586,6 +1607,7 @@ class _Builder:
         lead = self.lead(g, "ds")
         self.correct(out, g, "set_reordered", f"{lead}\nThe answer is $\\{{{other}, {value}\\}}$.")
         self.correct(out, g, "answer_is_inline", f"{lead}\nThe answer is ${gold}$.")
+        self.correct(out, g, "list_prose", f"{lead} The set consists of ${other}$ and ${value}$.")
         as_tuple = f"({other}, {value})"
         text = self.free(g, as_tuple)
         self.wrong(out, g, "set_as_tuple", text, as_tuple, "ordered tuple", check="set_vs_tuple")

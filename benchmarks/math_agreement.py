@@ -267,8 +267,18 @@ def disagreements(
                 "example": {"gold": _short_gold(c.gold), "response": c.response[-200:]},
             }
         classes[key]["cases"] += 1
-    ordered = sorted(classes.values(), key=lambda k: (-k["cases"], k["style"], k["right"]))
+    ordered = sorted(classes.values(), key=lambda k: (k["right"] == "rewardkit", -k["cases"], k["style"]))
+    rows.sort(key=lambda r: (r["right"] == "rewardkit", r["style"], r["id"]))  # rewardkit's misses first
     return rows, ordered
+
+
+def dumps(result: dict[str, Any]) -> str:
+    """The result as JSON: indented, except that each disagreement is one line (the file stays readable,
+    and a rerun's diff shows which cases changed)."""
+    head = {k: v for k, v in result.items() if k != "disagreements"}
+    text = json.dumps(head, indent=1, ensure_ascii=False)
+    rows = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in result["disagreements"])
+    return text[: -len("\n}")] + ',\n "disagreements": [\n' + rows + ("\n" if rows else "") + " ]\n}\n"
 
 
 def print_tables(result: dict[str, Any]) -> None:
@@ -407,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         "disagreements": rows,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    args.output.write_text(dumps(result), encoding="utf-8")
 
     print_tables(result)
     summary = result["summary"]
