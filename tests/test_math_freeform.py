@@ -83,7 +83,16 @@ CHAINS = [
     ("17", r"so $n \approx 17$", True),
     ("0.33", r"$p = \frac{1}{3} \approx 0.33$", True),
     (r"n = 17", r"$n = 8 + 9 = 17$", True),
-    ("3", r"$2x + y = 3$", False),  # an equation is not a stated value
+    ("3", r"$2x + y = 3$", True),  # "2x + y = 3" states the value asked for
+    (r"2x + y = 3", "3", False),  # but a gold equation is never just its right side
+    ("12", r"Hence $AB = 12$.", True),
+    ("120", r"$\binom{10}{3} = 120$", True),
+    (r"\frac{22}{7}", r"$\frac{22}{7} \approx 3.14$", True),
+    ("3.14", r"$\frac{22}{7} \approx 3.14$", True),
+    (r"2\sqrt{3}", r"The answer is $\sqrt{12} = 2\sqrt{3} \approx 3.46$.", True),
+    (r"\frac{22}{7}", r"$\frac{22}{6} \approx 3.67$", False),
+    ("6", r"Thus $60n = 360$ and $n = 6$.", True),
+    ("6", r"Thus $n = 5$ or $n = 6$.", False),
 ]
 
 NUMBER_FORMATS = [
@@ -224,3 +233,34 @@ def test_relations_are_read_without_latex2sympy():
     assert (
         _fast_sympy(r"x = 1 = y") is None
     )  # a chain is split into sides before reading, never a conjunction
+
+
+# What independent free-form cases turned up beyond the classes.
+MORE = [
+    ("30000", "The population is 3e4.", True),
+    ("3", "The population is 3e4.", False),
+    ("12:30", "The time is 12:30.", True),
+    ("30", "The time is 12:30.", False),
+    ("3:15", "It ends at 1:05.", False),  # times are clock readings, never ratios (3/15 = 1/5)
+    ("2:3", "The ratio is 4:6.", True),
+    (r"\frac14", "so 25%.", True),
+    (r"x \geq 3", "Solving, we get x >= 3.", True),
+    ("3", "Solving, we get x >= 3.", False),
+    (r"x \neq 2", "So we need x != 2.", True),
+    ("42", r"<think>the answer is $\boxed{41}$? no.</think> 6 times 7 equals 42.", True),
+    ("41", r"<think>the answer is $\boxed{41}$? no.</think> 6 times 7 equals 42.", False),
+    ("7", r"The answer is $\text{seven}$.", True),
+    ("B", "**B**", True),
+    ("B", "(C)", False),
+    (r"\begin{pmatrix} 3 \\ -2 \end{pmatrix}", "Adding componentwise, the vector is $(3, -2)$.", True),
+    (r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", r"So $\mathbf{v} = \langle 1, 2, 3 \rangle$.", True),
+    (r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", r"So $\mathbf{v} = \langle 1, 3, 2 \rangle$.", False),
+    ("60", "The answer is 60 miles per hour.", True),
+    (r"(x+1)^2", r"Factoring, $x^2 + 2x + 1 = (x+1)^2$.", True),
+    (r"(x+1)^2", r"Factoring, $x^2 + 2x + 1 = (x+2)^2$.", False),
+]
+
+
+@pytest.mark.parametrize(("gold", "response", "same"), MORE)
+def test_more_free_form_shapes(gold, response, same):
+    assert accepted(gold, response) is same

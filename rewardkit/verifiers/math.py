@@ -52,11 +52,13 @@ _MARKERS = (
 # A bare number in prose: 1,234.5 | 1 234 (space-grouped thousands) | 2,74 (a decimal comma: the part after
 # the comma is not a group of three) | 12, 1.5, 3/4 | .5
 _NUMBER = re.compile(
-    r"(?<![\w.^_,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)"
+    r"(?:(?<![\w.^_:])\d+:\d+(?:\s*[ap]\.?m\b\.?)?(?![\d:])"  # 12:30, 3:45 pm, a ratio 2:3
+    r"|(?<![\w.^_,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)"
     r"|(?<![\w.^_,])-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?(?![\d,-]|\.\d)"
     r"|(?<![\w.^_,])-?\d+,(?:\d{1,2}|\d{4,})(?![\d,])"
-    r"|(?<![\w.^_])-?\d+(?:\.\d+)?(?:/\d+)?"
+    r"|(?<![\w.^_])-?\d+(?:\.\d+)?(?:[eE][+-]?\d+(?!\w|\.\d)|/\d+)?"  # 12, 1.5, 3e4, 3/4
     r"|(?<![\w\d^_])-?\.\d+"
+    r")(?:[ \t]*\\?%)?"  # 25%
 )
 _SENTENCE_END = re.compile(r"[.?!](?:\s|$)|(?<=\s)(?:because|since|which|as)\s", re.IGNORECASE)
 _DELIM = re.compile(
@@ -67,6 +69,12 @@ _COMMANDS = re.compile(r"\\(?:text|mbox|mathrm|textbf|textit|operatorname)\s*\{[
 _PROSE = re.compile(r"(?<![a-zA-Z])[a-zA-Z]{2,}[,;]?\s+[a-zA-Z]{2,}(?![a-zA-Z])")
 
 
+# A run of math tokens in prose: commands, numbers, brackets, operators and single letters
+_BARE_TOKEN = r"(?:\\[a-zA-Z]+|\d+(?:\.\d+)?|[{}()\[\]^_+\-*/=<>!|]|(?<![a-zA-Z])[a-zA-Z](?![a-zA-Z]))"
+_BARE_RUN = re.compile(
+    rf"(?<![\w\\])(?=[-(\\{{\d]|[a-zA-Z][ \t]*(?:[=<>]|!=|\\[lgn]eq?(?![a-zA-Z]))){_BARE_TOKEN}(?:[ \t]*{_BARE_TOKEN})*"
+)
+_STATED = re.compile(r"[a-zA-Z][ \t]*(?:[=<>]|!=)")
 _ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 
@@ -175,6 +183,15 @@ def _after_marker(rest: str) -> str:
     return re.sub(r"\\?\$", "", sentence)  # "5 or 6", "$5$ or $6$": keep the hedge visible
 
 
+def _span_shape(body: str) -> str:
+    """value ("5"), assignment ("x = 5"), equation ("60n = 360") or relation ("x < 3"): spans are hedged
+    alternatives only when they have the same shape."""
+    if "=" in body:
+        first = _split_top(body, "=")[0].strip()
+        return "assignment" if _NAME.match(first) else "equation"
+    return "relation" if re.search(r"[<>]|\\[lg]eq?(?![a-zA-Z])|\\neq?(?![a-zA-Z])", body) else "value"
+
+
 def _is_display(text: str, start: int) -> bool:
     return text.startswith(("$$", "\\[", "\\begin"), start)
 
@@ -188,6 +205,8 @@ def _math_span_candidate(spans: list[tuple[int, int, str]], text: str) -> str:
         between = text[previous[1] : start]
         if _is_display(text, start) or _is_display(text, previous[0]):
             break  # "Solving for $a$, \[ a = 3 \]": a display block stands alone
+        if _span_shape(previous[2]) != _span_shape(body):
+            break  # "$60n = 360$ and $n = 6$": a step and its result, not two candidates
         if not re.fullmatch(r"[ \t]*(?:,|,?[ \t]*(?:or|and))[ \t]*", between):
             break
         joined.insert(0, previous[2])
@@ -203,6 +222,8 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
     last math span (``$...$``, ``\\(...\\)``, ``\\[...\\]``, ``$$...$$``) or the last number outside math,
     whichever ends later.
     """
+    if "</think>" in text and text.rsplit("</think>", 1)[1].strip():
+        text = text.rsplit("</think>", 1)[1]  # a reasoning draft never holds the final answer
     boxed = _last_boxed(text)
     if boxed is not None and boxed.strip():
         return Extraction(boxed.strip(), "boxed")
@@ -218,9 +239,11 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
         return None
     text = text.replace("−", "-")
     spans = _math_spans(text)
-    prose = text
+    pieces, last = [], 0
     for start, end, _ in spans:  # numbers inside math are the span's, never bare numbers
-        prose = prose[:start] + " " * (end - start) + prose[end:]
+        pieces += [text[last:start], " " * (end - start)]
+        last = end
+    prose = "".join([*pieces, text[last:]])
     number = None
     for number in _NUMBER.finditer(prose):  # noqa: B007 (the last one is wanted)
         pass
@@ -228,9 +251,21 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
         candidate = _math_span_candidate(spans, text)
         if candidate.strip(" .,"):
             return Extraction(candidate, "math_span")
-    if number is not None:
-        return Extraction(number.group(), "last_number")
-    return None
+    # LaTeX written without delimiters ("So we get \\frac{14}{3}."): the last run of math tokens that holds a
+    # command and balances its braces, when it ends no earlier than the last number
+    run = None
+    if "\\" in prose or "=" in prose or "<" in prose or ">" in prose:
+        for found in _BARE_RUN.finditer(prose):
+            token = found.group()
+            stated = "\\" in token or _STATED.match(token)  # LaTeX, or "x >= 3" in plain text
+            if stated and len(_brace_pairs(token)) == token.count("{") == token.count("}"):
+                run = found
+    if run is not None and (number is None or run.end() >= number.end()):
+        return Extraction(run.group().strip(), "bare_latex")
+    if number is None:
+        word = text.strip().strip("*_ .()[]")
+        return Extraction(word, "whole_response") if re.fullmatch(r"[A-Za-z]{1,20}", word) else None
+    return Extraction(number.group(), "last_number")
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -267,7 +302,7 @@ _MATRIX = re.compile(r"\\(begin|end)\{[bB]?matrix\}")
 # "12 pencils", "5 square feet": a plain number followed by words only (no "and"/"or"/"to": a hedge or a
 # range stays visible)
 _TRAILING_WORDS = re.compile(
-    r"^([+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))\s+(?!.*\b(?:and|or|to|through|plus|minus|times|over|by|per)\b)"
+    r"^([+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))\s+(?!.*\b(?:and|or|to|through|plus|minus|times|over|by)\b)"
     r"[A-Za-z]{2,}[A-Za-z -]*$",
     re.IGNORECASE,
 )
@@ -284,6 +319,7 @@ class Answer:
     percent: bool = False
     letter: str | None = None
     sides: tuple[str, ...] = ()  # the sides of an "=" / "\\approx" chain (x = 5 + 6 = 11), else ()
+    exact_side: str | None = None  # in "... = \\frac{1}{3} \\approx 0.333", the side before the "\\approx"
     comma_number: tuple[Fraction, int] | None = None  # "2,74" read with a decimal comma, and its digits
 
 
@@ -306,6 +342,7 @@ def normalize(text: str) -> tuple[str, bool]:
     s = _SPACING.sub(" ", s)
     s = _DEGREES.sub("", s)
     s = _MATRIX.sub(r"\\\1{pmatrix}", s)
+    s = s.replace("\\langle", "(").replace("\\rangle", ")")
     if any(c in s for c in "<>=!≤≥≠≈\\"):
         for pattern, spelling in _RELATIONS:
             s = pattern.sub(spelling, s)
@@ -331,6 +368,12 @@ def normalize(text: str) -> tuple[str, bool]:
 
 
 _DECIMAL = re.compile(r"^([+-]?)(\d*)\.?(\d*)$")
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty"
+).split()
+_SCIENTIFIC = re.compile(r"^([+-]?\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([ap])\.?m\.?)?$", re.IGNORECASE)
 _FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d+)$")  # never a thousands group
@@ -342,6 +385,13 @@ _ANY_LETTER = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
 
 
 def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
+    m = _SCIENTIFIC.match(s)
+    if m:  # 3e4, 1.2E-3
+        mantissa = _plain_number(m.group(1))
+        if mantissa is None or abs(int(m.group(2))) > 400:
+            return None
+        digits = None if mantissa[1] is None else max(0, mantissa[1] - int(m.group(2)))
+        return mantissa[0] * Fraction(10) ** int(m.group(2)), digits
     m = _DECIMAL.match(s)
     if m and (m.group(2) or m.group(3)):
         sign, whole, frac = m.groups()
@@ -384,6 +434,7 @@ def parse_answer(text: str, gold: bool = False) -> Answer:
         percent=percent,
         letter=letter,
         sides=_sides(s),
+        exact_side=_exact_side(s),
         comma_number=comma_number,
     )
 
@@ -399,37 +450,60 @@ def _sides(text: str) -> tuple[str, ...]:
     return tuple(sides) if len(sides) > 1 and all(sides) else ()
 
 
+def _exact_side(text: str) -> str | None:
+    """The constant just before a final ``\\approx`` (``\\sqrt{2} \\approx 1.414``); None without one."""
+    if "\\approx" not in text:
+        return None
+    pieces = [piece.strip() for piece in _split_top(_split_top(text, "=")[-1], "\\approx")]
+    exact = pieces[-2] if len(pieces) > 1 else None
+    return exact if exact and _constant(exact) else None
+
+
 def _is_relation(answer: Answer) -> bool:
     return bool(answer.sides) or bool(_RELATION.search(answer.text))
 
 
-def _value_side(answer: Answer, chains: bool = True) -> Answer | None:
-    """The value an answer states: the last side of ``x = 5 + 6 = 11``, ``x \\approx 11`` or ``k = 1/3``
-    (the first side a name, or plain arithmetic); None for an equation such as ``2x + 4y = 3``."""
+def _constant(text: str) -> bool:
+    """No variables: letters only inside commands (\\frac, \\pi, \\sqrt...)."""
+    return not re.search(r"[a-zA-Z]", re.sub(r"\\[a-zA-Z]+", "", text))
+
+
+def _value_side(answer: Answer, response: bool = True) -> Answer | None:
+    """The value an answer states: the last side of a gold's ``k = 1/3`` (a name on the left), and of any
+    response's ``x = 5 + 6 = 11``, ``x \\approx 11``, ``AB = 5``, ``a + b = 7`` or ``x^2 + 2x + 1 = (x+1)^2``
+    (what it ends on); None for a gold equation such as ``2x + y = 3``."""
     sides = answer.sides
-    if not sides:
+    if not sides or not (response or _NAME.match(sides[0])):
         return None
-    first = sides[0]
-    arithmetic = not re.search(r"[a-zA-Z]", re.sub(r"\\(?:frac|sqrt|cdot|times|left|right|pi)", "", first))
-    if (chains and len(sides) > 2) or _NAME.match(first) or arithmetic:
-        return parse_answer(sides[-1])
-    return None
+    return parse_answer(sides[-1])
 
 
-def align(gold: Answer, pred: Answer) -> tuple[Answer, Answer]:
-    """Read each answer the way the other's shape asks (gold-guided): a stated value (``x = 11``,
-    ``x = 5 + 6 = 11``) against a gold that is not a relation compares its last side; a gold written as an
-    assignment (``k = 3``) against a bare value compares its right side; a chain against an equation keeps
-    its first and last sides; a decimal comma (``2,74``) is read as one only against a single-number gold."""
+def align(gold: Answer, pred: Answer) -> list[tuple[Answer, Answer]]:
+    """The readings of (gold, pred) to compare, each the way the other's shape asks (gold-guided); the
+    answers match when one reading does. A stated value (``x = 11``, ``x = 5 + 6 = 11``) against a gold
+    that is not a relation compares its last side, and ``\\frac{22}{7} \\approx 3.14`` also its exact side
+    (the same value, written twice); a gold written as an assignment (``k = 3``) against a bare value
+    compares its right side; a chain against an equation keeps its first and last sides; a decimal comma
+    (``2,74``) is read as one only against a single-number gold."""
+    readings = []
     if pred.sides and not _is_relation(gold):
-        pred = _value_side(pred) or pred
+        value = _value_side(pred)
+        readings.append((gold, value or pred))
+        if value is not None and pred.exact_side is not None:
+            readings.append((gold, parse_answer(pred.exact_side)))
     elif gold.sides and not _is_relation(pred):
-        gold = _value_side(gold, chains=False) or gold
+        readings.append((_value_side(gold, response=False) or gold, pred))
     elif len(pred.sides) > 2 and gold.sides:
-        pred = parse_answer(f"{pred.sides[0]} = {pred.sides[-1]}")
+        readings.append((gold, parse_answer(f"{pred.sides[0]} = {pred.sides[-1]}")))
+    else:
+        readings.append((gold, pred))
+    return [(g, _comma_reading(g, p)) for g, p in readings]
+
+
+def _comma_reading(gold: Answer, pred: Answer) -> Answer:
     if gold.number is not None and pred.number is None and pred.comma_number is not None:
-        pred = replace(pred, number=pred.comma_number[0], decimals=pred.comma_number[1])
-    return gold, pred
+        return replace(pred, number=pred.comma_number[0], decimals=pred.comma_number[1])
+    return pred
 
 
 # ---------------------------------------------------------------------------------------- equivalence
@@ -798,6 +872,8 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
         ratio = sympy.simplify(g / p)
         return bool(ratio.is_number and ratio != 0)
     # sets and tuples
+    if isinstance(gold, sympy.MatrixBase) != isinstance(pred, sympy.MatrixBase):
+        gold, pred = _vector_reading(gold, pred)
     g_items, p_items = _elements(gold), _elements(pred)
     # "(a, b)" reads as a point on one side and an open interval on the other
     if isinstance(gold, sympy.Interval) and isinstance(pred, sympy.Tuple) and len(pred) == 2:
@@ -920,6 +996,24 @@ def _linear_set(obj: Any) -> Any:
     return sympy.Interval(root, sympy.oo, left_open=strict, right_open=True)
 
 
+def _vector_reading(gold: Any, pred: Any) -> tuple[Any, Any]:
+    """A column (or row) vector against a tuple of its length (``(3, -2)``, ``\\langle 3, -2 \\rangle``;
+    ``(1, 2)`` also reads as an open interval): the tuple as that vector. Anything else as it was."""
+    import sympy
+
+    matrix, other = (gold, pred) if isinstance(gold, sympy.MatrixBase) else (pred, gold)
+    if isinstance(other, sympy.Tuple):
+        items = list(other.args)
+    elif isinstance(other, sympy.Interval) and other.left_open and other.right_open:
+        items = [other.start, other.end]
+    else:
+        return gold, pred
+    if 1 not in matrix.shape or len(items) != len(matrix):
+        return gold, pred
+    vector = sympy.Matrix(items).reshape(*matrix.shape)
+    return (matrix, vector) if matrix is gold else (vector, matrix)
+
+
 def _non_finite(obj: Any) -> bool:
     import sympy
 
@@ -945,8 +1039,10 @@ def verify_without_sympy(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> b
 
     None when the answers need sympy.
     """
-    gold, pred = align(gold, pred)
-    return _quick_verdict(gold, pred, rel_tol)
+    verdicts = [_quick_verdict(g, p, rel_tol) for g, p in align(gold, pred)]
+    if True in verdicts:
+        return True
+    return False if all(v is False for v in verdicts) else None
 
 
 def _quick_verdict(gold: Answer, pred: Answer, rel_tol: float) -> bool | None:
@@ -954,6 +1050,14 @@ def _quick_verdict(gold: Answer, pred: Answer, rel_tol: float) -> bool | None:
         return pred.letter == gold.letter
     if gold.text == pred.text or (_WORDS.match(gold.text) and gold.text.casefold() == pred.text.casefold()):
         return True
+    g_time, p_time = _TIME.match(gold.text), _TIME.match(pred.text)
+    if g_time or p_time:  # a time of day, never a ratio: 3:15 is not 1:05, 12:00 is not 1:00
+        if not (g_time and p_time):
+            return False
+        same_clock = (int(g_time[1]), int(g_time[2])) == (int(p_time[1]), int(p_time[2]))
+        return same_clock and (not (g_time[3] and p_time[3]) or g_time[3].lower() == p_time[3].lower())
+    if gold.number is not None and pred.number is None and pred.text.lower() in _NUMBER_WORDS:
+        pred = replace(pred, number=Fraction(_NUMBER_WORDS.index(pred.text.lower())))  # "five", \text{seven}
     if gold.number is not None and pred.number is not None:
         return _numbers_equal(gold, pred, rel_tol)
     return None
@@ -961,7 +1065,20 @@ def _quick_verdict(gold: Answer, pred: Answer, rel_tol: float) -> bool | None:
 
 def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
     """Is ``pred`` the same answer as ``gold``? Raises MathParseError when sympy cannot read one."""
-    gold, pred = align(gold, pred)
+    error, decided = None, False
+    for g, p in align(gold, pred):
+        try:
+            if _verify_reading(g, p, rel_tol):
+                return True
+            decided = True
+        except MathParseError as exc:
+            error = error or exc
+    if error is not None and not decided:
+        raise error
+    return False
+
+
+def _verify_reading(gold: Answer, pred: Answer, rel_tol: float) -> bool:
     quick = _quick_verdict(gold, pred, rel_tol)
     if quick is not None:
         return quick
