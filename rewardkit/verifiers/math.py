@@ -350,6 +350,8 @@ def normalize(text: str) -> tuple[str, bool]:
     s = re.sub(r"\\?%", "", s)
     s = s.strip().rstrip(".,;:").strip()
     s = _TEXT_WRAP.sub(r"\1", s).strip()
+    if " or " in s and len(_split_top(s, " or ")) > 1:  # "either 5 or 6": two candidates, as a list
+        s = ", ".join(_split_top(re.sub(r"^either\s+", "", s, flags=re.IGNORECASE), " or "))
     for _ in range(2):  # "5 \text{ cm}^2", "12 square dollars"
         s = _TRAILING_UNIT.sub("", s).strip()
     s = _TRAILING_WORDS.sub(r"\1", s)
@@ -594,6 +596,11 @@ def _fast_sympy(text: str) -> Any:
     import sympy
 
     text = text.strip()
+    if "," in text and not text.startswith("\\{") and not (text[:1] in "([" and _encloses(text)):
+        pieces = _split_top(text, ",")
+        if len(pieces) > 1:  # a bare comma list ("x = 2, x = 3"): a multiset of whatever each piece is
+            items = [_fast_sympy(piece) for piece in pieces]
+            return None if any(i is None or isinstance(i, list) for i in items) else items
     if _FAST_RELATION.search(text):
         return _fast_relation(text)
     if text.startswith("\\begin{pmatrix}") and text.endswith("\\end{pmatrix}"):
@@ -869,8 +876,8 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
         g, p = gold.lhs - gold.rhs, pred.lhs - pred.rhs
         if p == 0 or g == 0:
             return g == p
-        ratio = sympy.simplify(g / p)
-        return bool(ratio.is_number and ratio != 0)
+        ratio = _constant_ratio(g, p)
+        return ratio is not None and ratio != 0
     # sets and tuples
     if isinstance(gold, sympy.MatrixBase) != isinstance(pred, sympy.MatrixBase):
         gold, pred = _vector_reading(gold, pred)
@@ -951,16 +958,32 @@ def _canonical_relation(rel: Any) -> tuple[str, Any]:
 def _inequalities_equal(gold: Any, pred: Any) -> bool:
     """``x + y < 3`` vs ``3 > y + x`` or ``2x + 2y < 6``: the same relation once both read ``d < 0`` (or
     ``<=``, ``!=``), with the differences a positive multiple of each other (any non-zero one for ``!=``)."""
-    import sympy
 
     (g_kind, g), (p_kind, p) = _canonical_relation(gold), _canonical_relation(pred)
     if g_kind != p_kind or g_kind == "?" or p == 0:
         return False
+    ratio = _constant_ratio(g, p)
+    return ratio is not None and ratio != 0 and (g_kind == "!=" or bool(ratio.is_positive))
+
+
+def _constant_ratio(g: Any, p: Any) -> Any:
+    """g / p when it is a constant (two equations or inequalities that are multiples of each other), else
+    None. Polynomial cancellation decides the usual case in well under a millisecond; otherwise the ratio
+    must agree at three probe points before ``simplify`` (tens of milliseconds) is asked to prove it."""
+    import sympy
+
     try:
-        ratio = sympy.simplify(g / p)
+        ratio = sympy.cancel(g / p)
+        if ratio.is_number:
+            return ratio
+        symbols = sorted(ratio.free_symbols, key=str)
+        values = [sympy.N(ratio.subs(point), 30) for point in _probe_points(symbols)]
+        if any(_close(values[0], v, 1e-12) is not True for v in values[1:]):
+            return None
+        ratio = sympy.simplify(ratio)
     except Exception:
-        return False
-    return bool(ratio.is_number and ratio != 0 and (g_kind == "!=" or ratio.is_positive))
+        return None
+    return ratio if ratio.is_number else None
 
 
 def _linear_set(obj: Any) -> Any:
