@@ -19,7 +19,8 @@ with ``$...$`` or as a whole solution passed as it is.
     python benchmarks/math_agreement.py --only relation  # styles containing "relation" (quick output)
     python benchmarks/math_agreement.py --no-math-verify # rewardkit only
 
-Results go to ``benchmarks/results/math_agreement.json`` (``math_agreement.quick.json`` with ``--quick``
+The last line printed is ``ratio=<Math-Verify seconds / rewardkit seconds>`` on the same cases (both in
+one process). Results go to ``benchmarks/results/math_agreement.json`` (``math_agreement.quick.json`` with ``--quick``
 or ``--only``).
 """
 
@@ -27,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -42,6 +41,7 @@ import _math_corpus  # noqa: E402
 import _pairs  # noqa: E402
 from _machine import add_output_option, machine_info, results_path  # noqa: E402
 from _math_corpus import Case  # noqa: E402
+from _math_verify import check_math_verify_timeout, counting_timeouts  # noqa: E402
 
 NAME = "math_agreement"
 QUICK_FRACTION = 0.07
@@ -64,38 +64,6 @@ def math_verify_gold(gold: str) -> str:
     return "\\boxed{" + gold + "}"
 
 
-class _TimeoutCounter(logging.Handler):
-    """Counts Math-Verify's 'Timeout during parsing/comparison' warnings (it logs them, then returns [] /
-    False)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "Timeout during" in record.getMessage():
-            self.count += 1
-
-
-def check_math_verify_timeout() -> dict[str, Any]:
-    """Math-Verify's timeouts are signal-based: prove they fire here (the main thread) before trusting them."""
-    from math_verify.errors import TimeoutException
-    from math_verify.utils import timeout
-
-    if threading.current_thread() is not threading.main_thread():
-        raise RuntimeError("Math-Verify must run in the main thread: its timeouts use signal.alarm")
-    start = time.perf_counter()
-    try:
-        timeout(timeout_seconds=1)(time.sleep)(3)
-        fired = False
-    except TimeoutException:
-        fired = True
-    elapsed = time.perf_counter() - start
-    if not fired or elapsed > 2.5:
-        raise RuntimeError(f"Math-Verify's signal timeout did not fire (fired={fired}, {elapsed:.2f}s)")
-    return {"fires_in_main_thread": True, "test_deadline_s": 1, "observed_s": round(elapsed, 3)}
-
-
 def _shown(parsed: Any) -> list[str]:
     out = []
     for item in parsed or []:
@@ -111,15 +79,9 @@ def run_math_verify(cases: list[Case], progress: bool) -> tuple[list[dict[str, A
     """Per case: verdict, what Math-Verify parsed from gold and response, and any exception."""
     from math_verify import parse, verify
 
-    counter = _TimeoutCounter()
-    loggers = [logging.getLogger(n) for n in ("math_verify", "math_verify.parser", "math_verify.grader")]
-    saved = [(lg.propagate, lg.level) for lg in loggers]
-    for lg in loggers:
-        lg.addHandler(counter)
-        lg.propagate = False  # counted, not printed
     out: list[dict[str, Any]] = []
     start = time.perf_counter()
-    try:
+    with counting_timeouts(quiet=True) as counter:
         for i, case in enumerate(cases):
             try:
                 gold = parse(math_verify_gold(case.gold))
@@ -130,10 +92,6 @@ def run_math_verify(cases: list[Case], progress: bool) -> tuple[list[dict[str, A
                 out.append({"verdict": False, "error": f"{type(exc).__name__}: {exc}"[:300]})
             if progress and (i + 1) % 5000 == 0:
                 print(f"  Math-Verify: {i + 1}/{len(cases)}", flush=True)
-    finally:
-        for lg, (propagate, level) in zip(loggers, saved, strict=True):
-            lg.removeHandler(counter)
-            lg.propagate, lg.level = propagate, level
     return out, time.perf_counter() - start, counter.count
 
 
@@ -401,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
             "statuses": dict(Counter(r["status"] for r in results["rewardkit"])),
         },
         "math_verify": math_verify_info,
+        # the same cases, one process each (rewardkit inline): how much faster the whole corpus is judged
+        "ratio": round(mv_seconds / rk_seconds, 2) if with_math_verify else None,
+        "ratio_definition": "Math-Verify seconds / rewardkit seconds on the same cases, one process each",
         "notes": [
             "labels are by construction (benchmarks/_math_corpus.py): correct renderings keep the gold's "
             "meaning; wrong ones carry a value checked to differ (see each case's note)",
@@ -428,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"results written to {args.output}")
     print(line)
+    if result["ratio"] is not None:
+        print(f"ratio={result['ratio']:.2f}")
     return 0
 
 

@@ -22,10 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -36,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _pairs  # noqa: E402
 from _machine import add_output_option, machine_info, results_path  # noqa: E402
+from _math_verify import check_math_verify_timeout, counting_timeouts  # noqa: E402
 from _pairs import Pair  # noqa: E402
 
 NAME = "math_throughput"
@@ -53,50 +52,15 @@ WARMUP = [
 # ------------------------------------------------------------------------------------------ Math-Verify
 
 
-class _TimeoutCounter(logging.Handler):
-    """Counts Math-Verify's 'Timeout during parsing/comparison' warnings (it logs them, then returns [] / False)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "Timeout during" in record.getMessage():
-            self.count += 1
-
-
-def check_math_verify_timeout() -> dict[str, Any]:
-    """Math-Verify's timeouts are SIGALRM-based: prove they fire here (main thread) before trusting them."""
-    from math_verify.errors import TimeoutException
-    from math_verify.utils import timeout
-
-    if threading.current_thread() is not threading.main_thread():
-        raise RuntimeError("Math-Verify must run in the main thread: its timeouts use signal.alarm")
-    start = time.perf_counter()
-    try:
-        timeout(timeout_seconds=1)(time.sleep)(3)
-        fired = False
-    except TimeoutException:
-        fired = True
-    elapsed = time.perf_counter() - start
-    if not fired or elapsed > 2.5:
-        raise RuntimeError(f"Math-Verify's signal timeout did not fire (fired={fired}, {elapsed:.2f}s)")
-    return {"fires_in_main_thread": True, "test_deadline_s": 1, "observed_s": round(elapsed, 3)}
-
-
 def run_math_verify(pairs: list[Pair]) -> tuple[list[bool], list[str], float, int]:
     """Verdicts, extracted answers (str of parse results), seconds, and timeouts Math-Verify reported."""
     from math_verify import parse, verify
 
-    counter = _TimeoutCounter()
-    loggers = [logging.getLogger(n) for n in ("math_verify", "math_verify.parser", "math_verify.grader")]
-    for lg in loggers:
-        lg.addHandler(counter)
-    for gold, response in WARMUP:  # imports, regex compilation, the first latex2sympy parse
-        verify(parse("\\boxed{" + gold + "}"), parse(response))
-    verdicts: list[bool] = []
-    extracted: list[Any] = []
-    try:
+    with counting_timeouts() as counter:
+        for gold, response in WARMUP:  # imports, regex compilation, the first latex2sympy parse
+            verify(parse("\\boxed{" + gold + "}"), parse(response))
+        verdicts: list[bool] = []
+        extracted: list[Any] = []
         start = time.perf_counter()
         for p in pairs:
             gold = parse("\\boxed{" + p.gold + "}")
@@ -104,9 +68,6 @@ def run_math_verify(pairs: list[Pair]) -> tuple[list[bool], list[str], float, in
             verdicts.append(bool(verify(gold, answer)))
             extracted.append(answer)
         seconds = time.perf_counter() - start
-    finally:
-        for lg in loggers:
-            lg.removeHandler(counter)
     return verdicts, [_short(a) for a in extracted], seconds, counter.count
 
 

