@@ -264,3 +264,52 @@ MORE = [
 @pytest.mark.parametrize(("gold", "response", "same"), MORE)
 def test_more_free_form_shapes(gold, response, same):
     assert accepted(gold, response) is same
+
+
+# Hedges in every form never pass as their last candidate; the same value in two forms is one answer.
+HEDGES = [
+    ("-1", r"So $x = 6$ or $-1$.", False),
+    ("4", r"It is $4$, or possibly $5$.", False),
+    ("5", r"It is $4$ (or $5$).", False),
+    ("4", r"$$x = 3$$ or $$x = 4$$", False),
+    ("3", r"$\boxed{2}$ or $\boxed{3}$", False),
+    ("3", r"\boxed{2} \text{ or } \boxed{3}", False),
+    ("3", "So x = 2 or x = 3.", False),
+    ("4", "Either 3 or 4 works.", False),
+    ("12", "It is between 10 and 12.", False),
+    (r"\frac{3}{14}", r"So we get \frac{14}{3} \text{ or } \frac{3}{14}.", False),
+    (r"\frac{639}{40}", r"So $\boxed{15\frac{39}{40}}$, or $\boxed{15.975}$ inches.", True),
+    ("2", "$2, 2$", False),  # a repeated member keeps the multiset reading
+]
+
+# An equation's last side is the value it states, unless it is a condition (= 0) or contradicts itself.
+STATED_VALUES = [
+    ("0", r"So the equation is $x^2 - 5x + 6 = 0$.", False),
+    ("0", r"The minimum occurs where $f'(x) = 2x - 2 = 0$.", False),
+    (r"4\pi", r"The area is $\pi r^2 = 4\pi$.", True),
+    ("2", r"Solving for $x$: $\log_2 x = 2$.", True),  # read like Math-Verify: the last line states 2
+    (r"\frac14", r"$P = \frac{1}{3} \approx 0.25$", False),
+    ("0.25", r"$P = \frac{1}{3} \approx 0.25$", False),
+    (r"\sqrt{3}", r"$\sqrt{3} \approx 1.414$", False),
+    (r"\sqrt{2}", r"$d = \sqrt{2} \approx 1.414$", True),
+    ("5", "So x = 5 a day.", True),
+    ("5", "x = 5 (since y > 0)", True),
+]
+
+TIMES = [
+    ("3:15 PM", "It ends at 3:15 AM.", False),
+    ("15:15", "It ends at 3:15 PM.", True),
+    ("1:2:3", "The ratio is 1:2:3.", True),
+    ("3", "The ratio is 1:2:3.", False),
+    ("3:4", "Boys : girls = 3 : 4", True),
+]
+
+
+@pytest.mark.parametrize(("gold", "response", "same"), HEDGES + STATED_VALUES + TIMES)
+def test_hedges_stated_values_and_times(gold, response, same):
+    assert accepted(gold, response) is same
+
+
+def test_deep_nesting_is_an_error_not_a_hang():
+    score = MATH.score(Sample(response="$" + "(" * 5000 + "$", reference="1"))
+    assert score.status == "error" and "nest" in score.reason

@@ -55,7 +55,7 @@ _MARKERS = (
 # A bare number in prose: 1,234.5 | 1 234 (space-grouped thousands) | 2,74 (a decimal comma: the part after
 # the comma is not a group of three) | 12, 1.5, 3/4 | .5
 _NUMBER = re.compile(
-    r"(?:(?<![\w.^_:])\d+:\d+(?:\s*[ap]\.?m\b\.?)?(?![\d:])"  # 12:30, 3:45 pm, a ratio 2:3
+    r"(?:(?<![\w.^_:])\d+(?::\d+|[ \t]+:[ \t]+\d+)+(?:\s*(?i:[ap]\.?m)\b\.?)?(?![\d:])"  # 12:30, 3:45 PM, 1:2:3
     r"|(?<![\w.^_,])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,]|\.\d)"
     r"|(?<![\w.^_,])-?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?(?![\d,-]|\.\d)"
     r"|(?<![\w.^_,])-?\d+,(?:\d{1,2}|\d{4,})(?![\d,])"
@@ -73,11 +73,28 @@ _PROSE = re.compile(r"(?<![a-zA-Z])[a-zA-Z]{2,}[,;]?\s+[a-zA-Z]{2,}(?![a-zA-Z])"
 
 
 # A run of math tokens in prose: commands, numbers, brackets, operators and single letters
-_BARE_TOKEN = r"(?:\\[a-zA-Z]+|\d+(?:\.\d+)?|[{}()\[\]^_+\-*/=<>!|]|(?<![a-zA-Z])[a-zA-Z](?![a-zA-Z]))"
+_BARE_TOKEN = r"(?:\\[a-zA-Z]+|\d+(?:\.\d+)?|[{}()\[\]^_+\-*/=<>!|≤≥≠]|(?<![a-zA-Z])[a-zA-Z](?![a-zA-Z]))"
 _BARE_RUN = re.compile(
-    rf"(?<![\w\\])(?=[-(\\{{\d]|[a-zA-Z][ \t]*(?:[=<>]|!=|\\[lgn]eq?(?![a-zA-Z]))){_BARE_TOKEN}(?:[ \t]*{_BARE_TOKEN})*"
+    rf"(?<![\w\\])(?=[-(\\{{\d]|[a-zA-Z](?:\^|\([a-z]\))|[a-zA-Z][ \t]*(?:[=<>≤≥≠]|!=|\\[lgn]eq?(?![a-zA-Z]))){_BARE_TOKEN}(?:[ \t]*{_BARE_TOKEN})*"
 )
-_STATED = re.compile(r"[a-zA-Z][ \t]*(?:[=<>]|!=)")
+# a relation with a variable on either side: "x >= 3", "3 < x", "2 <= x <= 5"
+_STATED = re.compile(
+    r"[a-zA-Z][ \t]*(?:[=<>≤≥≠]|!=)|(?:[<>≤≥≠]|\\[lg]eq?(?![a-zA-Z])|\\neq?(?![a-zA-Z]))[ \t]*=?[ \t]*[a-zA-Z]"
+)
+_LOOSE_LETTERS = re.compile(r"(?<=[\d})])(?:[ \t]+[a-zA-Z](?:/[a-zA-Z]+)?)+$")  # "x = 5 a (day)", "5 m/s"
+# a parenthetical remark after an answer: "(since y > 0)" holds no candidate
+_REMARK = re.compile(
+    r"\((?:since|because|as|for|where|when|note|i\.e\.|e\.g\.|which|assuming)\b[^()]*\)", re.I
+)
+# what joins two candidates into a hedge: "or" (and its variants) always; "and" or a comma only between
+# candidates of one shape ("$1$ and $3$" are two values; "$60n = 360$ and $n = 6$" a step and its result)
+_OR_JOIN = re.compile(
+    r"(?:,?[ \t]*(?:\\quad|\\text\{\s*)?[ \t]*\(?(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|else|maybe|rather))?"
+    r"[ \t]*(?:\\quad|\s*\})?[ \t]*)$",
+    re.IGNORECASE,
+)
+_AND_JOIN = re.compile(r"(?:[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+)$", re.IGNORECASE)
+_BETWEEN = re.compile(r"\bbetween[ \t]+$", re.IGNORECASE)
 _ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
 
 
@@ -153,19 +170,33 @@ def _brace_group(text: str, start: int) -> tuple[str, int] | None:
     return None if close is None else (text[start + 1 : close], close + 1)
 
 
-def _last_boxed(text: str) -> str | None:
+def _boxes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, contents) of every ``\\boxed{}`` / ``\\fbox{}`` (and ``\\boxed 5``), in order."""
     matches = list(_BOXED.finditer(text))
     pairs = _brace_pairs(text, matches[0].end()) if matches else {}
-    for m in reversed(matches):
+    found = []
+    for m in matches:
         end = m.end()
         if end < len(text) and text[end] == "{":
             if end in pairs:
-                return text[end + 1 : pairs[end]]
+                found.append((m.start(), pairs[end] + 1, text[end + 1 : pairs[end]]))
         else:  # \boxed 5
             token = re.match(r"[^\s$]+", text[end:])
             if token:
-                return token.group(0)
-    return None
+                found.append((m.start(), end + token.end(), token.group(0)))
+    return found
+
+
+def _last_boxed(text: str, hedges: bool = True) -> str | None:
+    """The last box, or the last two joined when "or" lies between them (a hedge: two candidates)."""
+    boxes = [box for box in _boxes(text) if box[2].strip()]
+    if not boxes:
+        return None
+    if hedges and len(boxes) > 1:
+        between = text[boxes[-2][1] : boxes[-1][0]].replace("$", " ")
+        if _OR_JOIN.fullmatch(between) or re.fullmatch(r"\s*\\text\{\s*or\s*\}\s*", between):
+            return f"{boxes[-2][2]}, {boxes[-1][2]}"
+    return boxes[-1][2]
 
 
 def _after_marker(rest: str) -> str:
@@ -199,24 +230,6 @@ def _is_display(text: str, start: int) -> bool:
     return text.startswith(("$$", "\\[", "\\begin"), start)
 
 
-def _math_span_candidate(spans: list[tuple[int, int, str]], text: str) -> str:
-    """The last span, with the hedge kept when it is one of several joined by "or"/"and"/a comma
-    ("$5$ or $6$" is two candidates, never the last one alone)."""
-    start, _, body = spans[-1]
-    joined = [body]
-    for previous in reversed(spans[:-1]):
-        between = text[previous[1] : start]
-        if _is_display(text, start) or _is_display(text, previous[0]):
-            break  # "Solving for $a$, \[ a = 3 \]": a display block stands alone
-        if _span_shape(previous[2]) != _span_shape(body):
-            break  # "$60n = 360$ and $n = 6$": a step and its result, not two candidates
-        if not re.fullmatch(r"[ \t]*(?:,|,?[ \t]*(?:or|and))[ \t]*", between):
-            break
-        joined.insert(0, previous[2])
-        start = previous[0]
-    return body if len(joined) == 1 else ", ".join(joined)
-
-
 def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") -> Extraction | None:
     """Find the final answer in a free-form response.
 
@@ -228,7 +241,7 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
     if "</think>" in text and text.rsplit("</think>", 1)[1].strip():
         text = text.rsplit("</think>", 1)[1]  # a reasoning draft never holds the final answer
     boxed = _last_boxed(text)
-    if boxed is not None and boxed.strip():
+    if boxed is not None:
         return Extraction(boxed.strip(), "boxed")
     lowered = text.lower()
     markers = [
@@ -241,34 +254,76 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
     if mode != "flexible":
         return None
     text = text.replace("−", "-")
-    spans = _math_spans(text)
-    pieces, last = [], 0
-    for start, end, _ in spans:  # numbers inside math are the span's, never bare numbers
-        pieces += [text[last:start], " " * (end - start)]
-        last = end
-    prose = "".join([*pieces, text[last:]])
-    number = None
-    for number in _NUMBER.finditer(prose):  # noqa: B007 (the last one is wanted)
-        pass
-    if spans and (number is None or spans[-1][1] >= number.end()):
-        candidate = _math_span_candidate(spans, text)
-        if candidate.strip(" .,"):
-            return Extraction(candidate, "math_span")
-    # LaTeX written without delimiters ("So we get \\frac{14}{3}."): the last run of math tokens that holds a
-    # command and balances its braces, when it ends no earlier than the last number
-    run = None
-    if "\\" in prose or "=" in prose or "<" in prose or ">" in prose:
-        for found in _BARE_RUN.finditer(prose):
-            token = found.group()
-            stated = "\\" in token or _STATED.match(token)  # LaTeX, or "x >= 3" in plain text
-            if stated and len(_brace_pairs(token)) == token.count("{") == token.count("}"):
-                run = found
-    if run is not None and (number is None or run.end() >= number.end()):
-        return Extraction(run.group().strip(), "bare_latex")
-    if number is None:
+    pieces = _candidates(text)
+    if not pieces:
         word = text.strip().strip("*_ .()[]")
         return Extraction(word, "whole_response") if re.fullmatch(r"[A-Za-z]{1,20}", word) else None
-    return Extraction(number.group(), "last_number")
+    return Extraction(_joined(pieces, text), pieces[-1].kind)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: int
+    end: int
+    text: str
+    kind: str  # math_span | bare_latex | last_number
+
+
+def _candidates(text: str) -> list[_Piece]:
+    """Every answer candidate outside markers, in order of where it ends: math spans, runs of LaTeX or
+    relations written in prose, and the numbers outside both (parenthetical remarks left out)."""
+    spans = _math_spans(text)
+    pieces = [_Piece(start, end, body, "math_span") for start, end, body in spans]
+    masked, last = [], 0
+    for start, end, _ in spans:  # numbers inside math are the span's, never bare numbers
+        masked += [text[last:start], " " * (end - start)]
+        last = end
+    prose = "".join([*masked, text[last:]])
+    if "(" in prose:
+        prose = _REMARK.sub(lambda m: " " * len(m.group()), prose)
+    runs = []
+    if "\\" in prose or any(c in prose for c in "=<>≤≥≠"):
+        for found in _BARE_RUN.finditer(prose):
+            run = _trimmed_run(found.group())
+            if run and ("\\" in run or "^" in run or _STATED.search(run)):
+                start = found.start() + len(found.group()) - len(found.group().lstrip())
+                runs.append(_Piece(start, start + len(run), run, "bare_latex"))
+    pieces += runs
+    for found in _NUMBER.finditer(prose):
+        if not any(r.start <= found.start() < r.end for r in runs):
+            pieces.append(_Piece(found.start(), found.end(), found.group(), "last_number"))
+    pieces.sort(key=lambda p: (p.end, -p.start))
+    return pieces
+
+
+def _trimmed_run(run: str) -> str | None:
+    """A prose run as an answer: loose letters after its value dropped ("x = 5 a day"), dangling brackets
+    trimmed; None when its brackets still do not balance."""
+    run = _LOOSE_LETTERS.sub("", run.strip()).strip().rstrip("([{ \t").lstrip(")]} \t")
+    run = re.sub(r"\s*\\(?:text|mbox|mathrm|textbf)$", "", run)  # "\frac{14}{3} \text{ or } ...": the joint's
+    if not run or len(_brace_pairs(run)) != run.count("{") or run.count("{") != run.count("}"):
+        return None
+    return run if run.count("(") == run.count(")") else None
+
+
+def _joined(pieces: list[_Piece], text: str) -> str:
+    """The last candidate, with the candidates a hedge joins to it ("$5$ or $6$", "x = 2 or x = 3",
+    "either 3 or 4", "between 10 and 12"): several candidates never pass as their last one."""
+    chosen = [pieces[-1]]
+    ends = {p.end: p for p in pieces}
+    while True:
+        before = text[: chosen[0].start]
+        joint = _OR_JOIN.search(before) or _AND_JOIN.search(before)
+        previous = ends.get(joint.start()) if joint else None
+        if joint is None or previous is None or previous in chosen:
+            break
+        if not _OR_JOIN.fullmatch(joint.group()) and not _BETWEEN.search(text[: previous.start]):
+            if _span_shape(previous.text) != _span_shape(chosen[0].text):
+                break
+            if _is_display(text, previous.start) or _is_display(text, chosen[0].start):
+                break
+        chosen.insert(0, previous)
+    return chosen[0].text if len(chosen) == 1 else ", ".join(p.text for p in chosen)
 
 
 # --------------------------------------------------------------------------------------- normalisation
@@ -384,6 +439,12 @@ _WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d+)$")  # never a thousands group
 _DIGIT_GROUP = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # the comma of 58,500
 _RELATION = re.compile(r"=|<|>|\\(?:leq|geq|neq|approx|in)(?![a-zA-Z])")
+# what may stand on the left of a stated value: x, a_1, f(3), AB, [ABC], \\angle ABC, \\text{Area}, \\mathbf{v}
+_NAMEISH = re.compile(
+    r"^(?:(?:[a-zA-Z]|[A-Z]{2,3}|\\[a-zA-Z]+)(?:_\{?[\w\\]+\}?)?'*(?:\([^()]*\))?|\[[A-Z]{2,4}\]"
+    r"|\\angle\s*[A-Z]{1,3}|\\(?:text|mathrm|operatorname|mathbf|vec|overline|overrightarrow)\s*\{[^{}]*\})$"
+)
+_BOUND = re.compile(r"\\(?:lim|int|iint|sum|prod|binom)(?![a-zA-Z])")  # variables bound, not free
 _NAME = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[\w\\]+\}?)?(?:\([^()]*\))?$")  # x, a_1, f(x), \theta
 _LETTER = re.compile(r"^\(?\s*([A-J])\s*\)?(?:[.:)]|\s|$)")
 _ANY_LETTER = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
@@ -419,7 +480,8 @@ _GOLD_MARKERS = re.compile(r"\\boxed|\\fbox|####|(?<!\\)\$|\\\(|\\\[|\\begin\{eq
 def parse_answer(text: str, gold: bool = False) -> Answer:
     """Normalise ``text`` (an extracted answer, or a gold answer) into an :class:`Answer`."""
     if gold and _GOLD_MARKERS.search(text):  # "$[0, 1)$", a full solution
-        found = extract_answer(text)
+        boxed = _last_boxed(text, hedges=False)  # a solution's "\boxed{15\frac{39}{40}}, or \boxed{15.975}"
+        found = Extraction(boxed, "boxed") if boxed is not None else extract_answer(text)
         text = found.text if found else text
     s, percent = normalize(text)
     number = _plain_number(s)
@@ -474,13 +536,27 @@ def _constant(text: str) -> bool:
 
 
 def _value_side(answer: Answer, response: bool = True) -> Answer | None:
-    """The value an answer states: the last side of a gold's ``k = 1/3`` (a name on the left), and of any
-    response's ``x = 5 + 6 = 11``, ``x \\approx 11``, ``AB = 5``, ``a + b = 7`` or ``x^2 + 2x + 1 = (x+1)^2``
-    (what it ends on); None for a gold equation such as ``2x + y = 3``."""
+    """The value an answer states, its last side: a gold's ``k = 1/3`` (a name on the left); a response's
+    ``x = 5 + 6 = 11``, ``x \\approx 11``, ``AB = 5``, ``[ABC] = 12``, ``\\binom{10}{3} = 120``,
+    ``\\int_0^1 x\\,dx = \\frac12``, ``a + b = 7`` or ``\\pi r^2 = 4\\pi`` (a name, no free variable, or a
+    non-zero constant on the right: so ``2x = 10`` states 10, as a reader of the last line would take it).
+    None for an equation set to zero (``x^2 - 5x + 6 = 0``) and for a gold equation such as ``2x + y = 3``."""
     sides = answer.sides
-    if not sides or not (response or _NAME.match(sides[0])):
+    if not sides:
         return None
-    return parse_answer(sides[-1])
+    first, last = sides[0], sides[-1]
+    zero = re.fullmatch(r"[+-]?0(?:\.0*)?", last) is not None
+    if zero and not all(_constant(side) for side in sides[1:-1]):
+        return None  # "f'(x) = 2x - 2 = 0": a condition on x, not a value of f'(x)
+    if _NAMEISH.match(first):
+        return parse_answer(last)
+    if not response:
+        return None
+    if _constant(first) or _BOUND.search(first):
+        return parse_answer(last)
+    if not _constant(last) or zero:
+        return None  # "x^2 - 5x + 6 = 0": a condition, not a value
+    return parse_answer(last)
 
 
 def align(gold: Answer, pred: Answer) -> list[tuple[Answer, Answer]]:
@@ -493,9 +569,12 @@ def align(gold: Answer, pred: Answer) -> list[tuple[Answer, Answer]]:
     readings = []
     if pred.sides and not _is_relation(gold):
         value = _value_side(pred)
-        readings.append((gold, value or pred))
         if value is not None and pred.exact_side is not None:
-            readings.append((gold, parse_answer(pred.exact_side)))
+            exact = parse_answer(pred.exact_side)
+            if not _approximates(exact, value):
+                return []  # "\\frac{1}{3} \\approx 0.25" contradicts itself: nothing it says can match
+            readings.append((gold, exact))
+        readings.append((gold, value or pred))
     elif gold.sides and not _is_relation(pred):
         readings.append((_value_side(gold, response=False) or gold, pred))
     elif len(pred.sides) > 2 and gold.sides:
@@ -505,6 +584,22 @@ def align(gold: Answer, pred: Answer) -> list[tuple[Answer, Answer]]:
     return [(g, _comma_reading(g, p)) for g, p in readings]
 
 
+def _approximates(exact: Answer, approx: Answer) -> bool:
+    """Is ``approx`` the exact value rounded or cut to the digits it shows (one unit of its last digit)?"""
+    if approx.number is None:
+        return True  # nothing to check it against
+    tolerance = Fraction(1, 10 ** (approx.decimals or 0))
+    if exact.number is not None:
+        return abs(exact.number - approx.number) <= tolerance
+    try:
+        import sympy
+
+        value = sympy.N(_to_sympy(exact.text), 30)
+        return bool(value.is_real) and abs(value - sympy.Rational(approx.number)) <= tolerance
+    except Exception:
+        return True
+
+
 def _comma_reading(gold: Answer, pred: Answer) -> Answer:
     if gold.number is not None and pred.number is None and pred.comma_number is not None:
         return replace(pred, number=pred.comma_number[0], decimals=pred.comma_number[1])
@@ -512,6 +607,17 @@ def _comma_reading(gold: Answer, pred: Answer) -> Answer:
 
 
 # ---------------------------------------------------------------------------------------- equivalence
+
+
+def _clock(time: re.Match, other_half: str | None) -> tuple[int, int]:
+    """(hour, minute) on a 24-hour clock; a reading without AM/PM against one with it is taken in the same
+    half of the day when its hour is 12 or less (3:15 = 3:15 PM, 15:15 = 3:15 PM, 3:15 AM != 3:15 PM)."""
+    hour, minute, half = int(time[1]), int(time[2]), (time[3] or "").lower()
+    if half:
+        return hour % 12 + (12 if half == "p" else 0), minute
+    if other_half and hour <= 12:
+        return hour % 12 + (12 if other_half.lower() == "p" else 0), minute
+    return hour, minute
 
 
 def _terminates(value: Fraction) -> bool:
@@ -747,6 +853,20 @@ def _fast_eval(code: str, names: dict[str, Any], numbers: list[Any]) -> Any:
         return None
 
 
+MAX_DEPTH = 40
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for c in text:
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth -= 1
+    return deepest
+
+
 @lru_cache(maxsize=4096)
 def _to_sympy(text: str) -> Any:
     from latex2sympy2_extended import latex2sympy
@@ -757,6 +877,8 @@ def _to_sympy(text: str) -> Any:
     pieces = _split_top(text, ",")
     if len(pieces) > 1 and not (text[:1] in "([" and _encloses(text)) and not text.startswith("\\{"):
         return [_to_sympy(piece.strip()) for piece in pieces]  # a bare comma list: a multiset
+    if _depth(text) > MAX_DEPTH:  # latex2sympy's parser takes seconds, then a RecursionError, on these
+        raise MathParseError(f"cannot read the answer as math: brackets nest more than {MAX_DEPTH} deep")
     try:
         return latex2sympy(text)
     except RecursionError:
@@ -852,8 +974,10 @@ def _is_assignment(obj: Any) -> bool:
 
     if not isinstance(obj, sympy.Eq):
         return False
-    lhs = obj.lhs
-    return isinstance(lhs, sympy.Symbol | sympy.Function) or (
+    from sympy.core.function import AppliedUndef
+
+    lhs = obj.lhs  # a name or an undefined function's value (f(3)), never log_2(x) = 2: that is solved for x
+    return isinstance(lhs, sympy.Symbol | AppliedUndef) or (
         isinstance(lhs, sympy.Tuple) and all(isinstance(x, sympy.Symbol) for x in lhs)
     )
 
@@ -871,6 +995,9 @@ def sympy_equal(gold: Any, pred: Any, rel_tol: float = 1e-6) -> bool:
         return sympy_equal(gold.rhs, pred, rel_tol)
     if _is_assignment(pred) and not isinstance(gold, sympy.Eq):
         return sympy_equal(gold, pred.rhs, rel_tol)
+    if isinstance(pred, sympy.Eq) and isinstance(gold, sympy.Expr) and isinstance(pred.lhs, sympy.Expr):
+        # an identity (x^2 + 2x + 1 = (x+1)^2) equals each of its sides; an equation to solve equals none
+        return expressions_equal(pred.lhs, pred.rhs, rel_tol) and expressions_equal(gold, pred.rhs, rel_tol)
     if isinstance(gold, sympy.Eq) and isinstance(pred, sympy.Eq):
         if gold.lhs == pred.lhs and sympy_equal(gold.rhs, pred.rhs, rel_tol):
             return True
@@ -1080,13 +1207,29 @@ def _quick_verdict(gold: Answer, pred: Answer, rel_tol: float) -> bool | None:
     if g_time or p_time:  # a time of day, never a ratio: 3:15 is not 1:05, 12:00 is not 1:00
         if not (g_time and p_time):
             return False
-        same_clock = (int(g_time[1]), int(g_time[2])) == (int(p_time[1]), int(p_time[2]))
-        return same_clock and (not (g_time[3] and p_time[3]) or g_time[3].lower() == p_time[3].lower())
+        return _clock(g_time, p_time[3]) == _clock(p_time, g_time[3])
     if gold.number is not None and pred.number is None and pred.text.lower() in _NUMBER_WORDS:
         pred = replace(pred, number=Fraction(_NUMBER_WORDS.index(pred.text.lower())))  # "five", \text{seven}
     if gold.number is not None and pred.number is not None:
         return _numbers_equal(gold, pred, rel_tol)
+    candidates = _candidates_of(gold, pred)
+    if candidates:  # "5 or 6" against 5: several candidates match only when each one does (15.975 or 639/40)
+        verdicts = [_quick_verdict(gold, c, rel_tol) for c in candidates]
+        return False if False in verdicts else (True if all(verdicts) else None)
     return None
+
+
+def _candidates_of(gold: Answer, pred: Answer) -> list[Answer]:
+    """The members of a bare list of different forms (``15\\frac{39}{40}, 15.975``) answering a gold that is
+    no list (nor ``\\pm``), else []. A repeated member (``2, 2``) stays a multiset."""
+    if "," not in pred.text or pred.text[:1] in "([{\\" or "\\pm" in gold.text or "\\mp" in gold.text:
+        return []
+    if "," in _DIGIT_GROUP.sub("", gold.text):
+        return []
+    pieces = [piece.strip() for piece in _split_top(_DIGIT_GROUP.sub("", pred.text), ",")]
+    if len(pieces) < 2 or len(set(pieces)) < len(pieces):
+        return []
+    return [parse_answer(piece) for piece in pieces]
 
 
 def verify(gold: Answer, pred: Answer, rel_tol: float = 1e-6) -> bool:
@@ -1108,6 +1251,9 @@ def _verify_reading(gold: Answer, pred: Answer, rel_tol: float) -> bool:
     quick = _quick_verdict(gold, pred, rel_tol)
     if quick is not None:
         return quick
+    candidates = _candidates_of(gold, pred)
+    if candidates:
+        return all(_verify_reading(gold, candidate, rel_tol) for candidate in candidates)
     g = _to_sympy(gold.text)
     p = _to_sympy(pred.text)
     if sympy_equal(g, p, rel_tol):
