@@ -1815,39 +1815,27 @@ def relation_forms(iv: Interval) -> dict[str, str]:
         return {}
     lo_op = "\\le" if iv.opening == "[" else "<"
     hi_op = "\\le" if iv.closing == "]" else "<"
-    ascii_op = {"\\le": "<=", "<": "<"}
-    macro = {"\\le": "\\leq", "<": "\\lt"}
-    flipped = {"\\le": "\\ge", "<": ">"}
-    flipped_ascii = {"\\le": ">=", "<": ">"}
-    flipped_macro = {"\\le": "\\geq", "<": "\\gt"}
+    # each operator's ASCII and macro spellings, and the operator with its sides swapped
+    spell = {"\\le": ("<=", "\\leq"), "<": ("<", "\\lt"), "\\ge": (">=", "\\geq"), ">": (">", "\\gt")}
+    swapped = {"\\le": "\\ge", "<": ">", "\\ge": "\\le", ">": "<"}
     low, high = _strip_left_right(iv.low), _strip_left_right(iv.high)
-    if low_inf:
+    if low_inf or high_inf:  # x <op> bound
+        bound, op = (high, hi_op) if low_inf else (low, swapped[lo_op])
         forms = {
-            "relation_tex": f"x {hi_op} {high}",
-            "relation_ascii": f"x {ascii_op[hi_op]} {high}",
-            "relation_macro": f"x {macro[hi_op]} {high}",
-            "relation_reversed": f"{high} {flipped[hi_op]} x",
+            "relation_tex": f"x {op} {bound}",
+            "relation_ascii": f"x {spell[op][0]} {bound}",
+            "relation_macro": f"x {spell[op][1]} {bound}",
+            "relation_reversed": f"{bound} {swapped[op]} x",
         }
-        negated = _negate_latex(high)
+        negated = _negate_latex(bound)
         if negated is not None:
-            forms["relation_negated"] = f"-x {flipped[hi_op]} {negated}"
-        return forms
-    if high_inf:
-        forms = {
-            "relation_tex": f"x {flipped[lo_op]} {low}",
-            "relation_ascii": f"x {flipped_ascii[lo_op]} {low}",
-            "relation_macro": f"x {flipped_macro[lo_op]} {low}",
-            "relation_reversed": f"{low} {lo_op} x",
-        }
-        negated = _negate_latex(low)
-        if negated is not None:
-            forms["relation_negated"] = f"-x {lo_op} {negated}"
+            forms["relation_negated"] = f"-x {swapped[op]} {negated}"
         return forms
     return {
         "relation_tex": f"{low} {lo_op} x {hi_op} {high}",
-        "relation_ascii": f"{low} {ascii_op[lo_op]} x {ascii_op[hi_op]} {high}",
-        "relation_macro": f"{low} {macro[lo_op]} x {macro[hi_op]} {high}",
-        "relation_reversed": f"{high} {flipped[hi_op]} x {flipped[lo_op]} {low}",
+        "relation_ascii": f"{low} {spell[lo_op][0]} x {spell[hi_op][0]} {high}",
+        "relation_macro": f"{low} {spell[lo_op][1]} x {spell[hi_op][1]} {high}",
+        "relation_reversed": f"{high} {swapped[hi_op]} x {swapped[lo_op]} {low}",
     }
 
 
