@@ -37,7 +37,7 @@ from rewardkit.verifier import CPUVerifier, register
 @dataclass(frozen=True)
 class Extraction:
     text: str  # the answer as written (LaTeX or plain), before normalisation
-    mode: str  # which rule found it: boxed | gsm8k | answer_is | answer_label | math_span | last_number
+    mode: str  # boxed | gsm8k | answer_is | answer_label | math_span | bare_latex | last_number | whole_response
 
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b\s*")
@@ -73,13 +73,17 @@ _PROSE = re.compile(r"(?<![a-zA-Z])[a-zA-Z]{2,}[,;]?\s+[a-zA-Z]{2,}(?![a-zA-Z])"
 
 
 # A run of math tokens in prose: commands, numbers, brackets, operators and single letters
-_BARE_TOKEN = r"(?:\\[a-zA-Z]+|\d+(?:\.\d+)?|[{}()\[\]^_+\-*/=<>!|≤≥≠]|(?<![a-zA-Z])[a-zA-Z](?![a-zA-Z]))"
+_BARE_TOKEN = (
+    r"(?:\\[a-zA-Z]+|\\[{}]|\d+(?:\.\d+)?|[{}()\[\]^_+\-*/=<>!|≤≥≠≈,]|(?<![a-zA-Z])[a-zA-Z](?![a-zA-Z]))"
+)
 _BARE_RUN = re.compile(
-    rf"(?<![\w\\])(?=[-(\\{{\d]|[a-zA-Z](?:\^|\([a-z]\))|[a-zA-Z][ \t]*(?:[=<>≤≥≠]|!=|\\[lgn]eq?(?![a-zA-Z]))){_BARE_TOKEN}(?:[ \t]*{_BARE_TOKEN})*"
+    rf"(?<![\w\\])(?=[-(\[\\{{\d]|[a-zA-Z](?:\^|\([a-z]\))|[a-zA-Z][ \t]*(?:[-+*/=<>≤≥≠≈]|!=|\\[a-zA-Z]))"
+    rf"{_BARE_TOKEN}(?:[ \t]*{_BARE_TOKEN})*"
 )
 # a relation with a variable on either side: "x >= 3", "3 < x", "2 <= x <= 5"
 _STATED = re.compile(
-    r"[a-zA-Z][ \t]*(?:[=<>≤≥≠]|!=)|(?:[<>≤≥≠]|\\[lg]eq?(?![a-zA-Z])|\\neq?(?![a-zA-Z]))[ \t]*=?[ \t]*[a-zA-Z]"
+    r"[a-zA-Z][ \t]*(?:[=<>≤≥≠≈]|!=)|(?:[<>≤≥≠]|\\[lg]eq?(?![a-zA-Z])|\\neq?(?![a-zA-Z]))[ \t]*=?[ \t]*[a-zA-Z]"
+    r"|^[(\[].*,.*[)\]]$"  # a tuple or an interval: "(3, -2)", "[0, 1)"
 )
 _LOOSE_LETTERS = re.compile(r"(?<=[\d})])(?:[ \t]+[a-zA-Z](?:/[a-zA-Z]+)?)+$")  # "x = 5 a (day)", "5 m/s"
 # a parenthetical remark after an answer: "(since y > 0)" holds no candidate
@@ -89,11 +93,12 @@ _REMARK = re.compile(
 # what joins two candidates into a hedge: "or" (and its variants) always; "and" or a comma only between
 # candidates of one shape ("$1$ and $3$" are two values; "$60n = 360$ and $n = 6$" a step and its result)
 _OR_JOIN = re.compile(
-    r"(?:,?[ \t]*(?:\\quad|\\text\{\s*)?[ \t]*\(?(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|else|maybe|rather))?"
-    r"[ \t]*(?:\\quad|\s*\})?[ \t]*)$",
+    r"[ \t,]*(?:\\quad|\\text\{)?[ \t(]*\b(?:or|and/or)(?:[ \t]+(?:possibly|perhaps|else|maybe|rather))?"
+    r"(?:[ \t]*\\quad|[ \t]*\})?[ \t]*$",
     re.IGNORECASE,
 )
-_AND_JOIN = re.compile(r"(?:[ \t]*,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+)$", re.IGNORECASE)
+_AND_JOIN = re.compile(r"[ \t]*,[ \t]*(?:and[ \t]+)?$|[ \t]+and[ \t]+$", re.IGNORECASE)
+JOIN_WINDOW, MAX_CANDIDATES = 60, 32  # a joint is read in the last 60 characters; a hedge lists at most 32
 _BETWEEN = re.compile(r"\bbetween[ \t]+$", re.IGNORECASE)
 _ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
 
@@ -188,14 +193,14 @@ def _boxes(text: str) -> list[tuple[int, int, str]]:
 
 
 def _last_boxed(text: str, hedges: bool = True) -> str | None:
-    """The last box, or the last two joined when "or" lies between them (a hedge: two candidates)."""
+    """The last box, or the last two joined when "or", "and" or a comma lies between them (two candidates)."""
     boxes = [box for box in _boxes(text) if box[2].strip()]
     if not boxes:
         return None
     if hedges and len(boxes) > 1:
         between = text[boxes[-2][1] : boxes[-1][0]].replace("$", " ")
-        if _OR_JOIN.fullmatch(between) or re.fullmatch(r"\s*\\text\{\s*or\s*\}\s*", between):
-            return f"{boxes[-2][2]}, {boxes[-1][2]}"
+        if len(between) <= JOIN_WINDOW and (_OR_JOIN.fullmatch(between) or _AND_JOIN.fullmatch(between)):
+            return f"{boxes[-2][2]}, {boxes[-1][2]}"  # "\boxed{2} or \boxed{3}", "\boxed{2}, \boxed{3}"
     return boxes[-1][2]
 
 
@@ -233,13 +238,15 @@ def _is_display(text: str, start: int) -> bool:
 def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") -> Extraction | None:
     """Find the final answer in a free-form response.
 
-    The last ``\\boxed{}``/``\\fbox{}`` wins; otherwise the last of the explicit markers — GSM8K
-    ``#### x``, "the answer is x", an ``Answer: x`` line — by position; and, in flexible mode only, the
-    last math span (``$...$``, ``\\(...\\)``, ``\\[...\\]``, ``$$...$$``) or the last number outside math,
-    whichever ends later.
+    A ``<think>`` draft is skipped when text follows it. The last ``\\boxed{}``/``\\fbox{}`` wins;
+    otherwise the last of the explicit markers — GSM8K ``#### x``, "the answer is x", an ``Answer: x``
+    line — by position; and, in flexible mode only, the last math span (``$...$``, ``\\(...\\)``,
+    ``\\[...\\]``, ``$$...$$``), LaTeX or a relation written in prose, or number outside math, whichever
+    ends later, with the candidates a hedge joins to it ("$5$ or $6$"); last, a one-word response.
     """
-    if "</think>" in text and text.rsplit("</think>", 1)[1].strip():
-        text = text.rsplit("</think>", 1)[1]  # a reasoning draft never holds the final answer
+    if "</think>" in text:  # a reasoning draft never holds the final answer when something follows it
+        after = text.rsplit("</think>", 1)[1]
+        text = after if after.strip() else text.replace("<think>", " ").replace("</think>", " ")
     boxed = _last_boxed(text)
     if boxed is not None:
         return Extraction(boxed.strip(), "boxed")
@@ -282,15 +289,19 @@ def _candidates(text: str) -> list[_Piece]:
     if "(" in prose:
         prose = _REMARK.sub(lambda m: " " * len(m.group()), prose)
     runs = []
-    if "\\" in prose or any(c in prose for c in "=<>≤≥≠"):
+    if "\\" in prose or any(c in prose for c in "=<>≤≥≠≈^(["):
         for found in _BARE_RUN.finditer(prose):
             run = _trimmed_run(found.group())
             if run and ("\\" in run or "^" in run or _STATED.search(run)):
-                start = found.start() + len(found.group()) - len(found.group().lstrip())
+                start = found.start() + found.group().find(run)
                 runs.append(_Piece(start, start + len(run), run, "bare_latex"))
     pieces += runs
-    for found in _NUMBER.finditer(prose):
-        if not any(r.start <= found.start() < r.end for r in runs):
+    covered = iter(runs)
+    run = next(covered, None)
+    for found in _NUMBER.finditer(prose):  # runs and numbers both come in order: one pass
+        while run is not None and run.end <= found.start():
+            run = next(covered, None)
+        if run is None or found.start() < run.start:
             pieces.append(_Piece(found.start(), found.end(), found.group(), "last_number"))
     pieces.sort(key=lambda p: (p.end, -p.start))
     return pieces
@@ -299,11 +310,13 @@ def _candidates(text: str) -> list[_Piece]:
 def _trimmed_run(run: str) -> str | None:
     """A prose run as an answer: loose letters after its value dropped ("x = 5 a day"), dangling brackets
     trimmed; None when its brackets still do not balance."""
-    run = _LOOSE_LETTERS.sub("", run.strip()).strip().rstrip("([{ \t").lstrip(")]} \t")
+    run = _LOOSE_LETTERS.sub("", run.strip()).strip().rstrip("([{, \t").lstrip(")]}, \t")
     run = re.sub(r"\s*\\(?:text|mbox|mathrm|textbf)$", "", run)  # "\frac{14}{3} \text{ or } ...": the joint's
-    if not run or len(_brace_pairs(run)) != run.count("{") or run.count("{") != run.count("}"):
+    braces = run.count("{") - run.count("\\{")
+    if not run or len(_brace_pairs(run)) != braces or braces != run.count("}") - run.count("\\}"):
         return None
-    return run if run.count("(") == run.count(")") else None
+    opened = run.count("(") + run.count("[")  # [0, 1) closes with either
+    return run if opened == run.count(")") + run.count("]") else None
 
 
 def _joined(pieces: list[_Piece], text: str) -> str:
@@ -311,15 +324,18 @@ def _joined(pieces: list[_Piece], text: str) -> str:
     "either 3 or 4", "between 10 and 12"): several candidates never pass as their last one."""
     chosen = [pieces[-1]]
     ends = {p.end: p for p in pieces}
-    while True:
-        before = text[: chosen[0].start]
+    while len(chosen) < MAX_CANDIDATES:
+        offset = max(0, chosen[0].start - JOIN_WINDOW)
+        before = text[offset : chosen[0].start]
         joint = _OR_JOIN.search(before) or _AND_JOIN.search(before)
-        previous = ends.get(joint.start()) if joint else None
-        if joint is None or previous is None or previous in chosen:
+        previous = ends.get(offset + joint.start()) if joint else None
+        if joint is None or previous is None or previous.end > chosen[0].start:
             break
-        if not _OR_JOIN.fullmatch(joint.group()) and not _BETWEEN.search(text[: previous.start]):
-            if _span_shape(previous.text) != _span_shape(chosen[0].text):
-                break
+        if not _OR_JOIN.fullmatch(joint.group()):
+            between = _BETWEEN.search(text[max(0, previous.start - JOIN_WINDOW) : previous.start])
+            shape = _span_shape(chosen[0].text)
+            if not between and (_span_shape(previous.text) != shape or shape == "equation"):
+                break  # "$3 \times 4 = 12$ and $12 + 2 = 14$": steps of a computation, not candidates
             if _is_display(text, previous.start) or _is_display(text, chosen[0].start):
                 break
         chosen.insert(0, previous)
@@ -433,7 +449,7 @@ _NUMBER_WORDS = (
     "seventeen eighteen nineteen twenty"
 ).split()
 _SCIENTIFIC = re.compile(r"^([+-]?\d+(?:\.\d+)?)[eE]([+-]?\d+)$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([ap])\.?m\.?)?$", re.IGNORECASE)
+_TIME = re.compile(r"^(\d{1,2})\s*:\s*(\d{2})(?:\s*([ap])\.?m\.?)?$", re.IGNORECASE)
 _FRACTION = re.compile(r"^([+-]?)\s*\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}$|^([+-]?)(\d+)\s*/\s*(\d+)$")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z ]+$")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,(?:\d{1,2}|\d{4,})|\d{4,},\d+)$")  # never a thousands group
@@ -451,6 +467,8 @@ _ANY_LETTER = re.compile(r"(?<![A-Za-z\\])[A-J](?![A-Za-z])")
 
 
 def _plain_number(s: str) -> tuple[Fraction, int | None] | None:
+    if len(s) > 1000:
+        return None  # Python refuses int() of 4300+ digits; such an answer is compared as text or by sympy
     m = _SCIENTIFIC.match(s)
     if m:  # 3e4, 1.2E-3
         mantissa = _plain_number(m.group(1))
@@ -585,19 +603,25 @@ def align(gold: Answer, pred: Answer) -> list[tuple[Answer, Answer]]:
 
 
 def _approximates(exact: Answer, approx: Answer) -> bool:
-    """Is ``approx`` the exact value rounded or cut to the digits it shows (one unit of its last digit)?"""
+    """Is ``approx`` the exact value rounded (within half a unit of its last digit) or cut (under one unit,
+    toward zero) to the digits it shows?"""
     if approx.number is None:
         return True  # nothing to check it against
-    tolerance = Fraction(1, 10 ** (approx.decimals or 0))
-    if exact.number is not None:
-        return abs(exact.number - approx.number) <= tolerance
+    unit = Fraction(1, 10 ** (approx.decimals or 0))
     try:
-        import sympy
+        if exact.number is not None:
+            value = exact.number
+        else:
+            import sympy
 
-        value = sympy.N(_to_sympy(exact.text), 30)
-        return bool(value.is_real) and abs(value - sympy.Rational(approx.number)) <= tolerance
+            evaluated = sympy.N(_to_sympy(exact.text), 30)
+            if not evaluated.is_real:
+                return False
+            value = Fraction(str(evaluated))
     except Exception:
         return True
+    diff = value - approx.number
+    return abs(diff) <= unit / 2 or (0 <= (diff if value >= 0 else -diff) < unit)
 
 
 def _comma_reading(gold: Answer, pred: Answer) -> Answer:
@@ -797,6 +821,8 @@ def _fast_expression(text: str) -> Any:
         num, sym, cmd, op = m.groups()
         if num is not None:
             kind, piece = "num", f"_n[{len(numbers)}]"
+            if len(num) > 1000:
+                return None  # past Python's int() digit limit: latex2sympy says what it makes of it
             numbers.append(sympy.Float(num, max(15, len(num))) if "." in num else sympy.Integer(num))
         elif sym is not None:
             name = "E" if sym == "e" else sym.lower()
@@ -854,6 +880,7 @@ def _fast_eval(code: str, names: dict[str, Any], numbers: list[Any]) -> Any:
 
 
 MAX_DEPTH = 40
+_SCIENTIFIC_IN_TEXT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])")
 
 
 def _depth(text: str) -> int:
@@ -871,6 +898,7 @@ def _depth(text: str) -> int:
 def _to_sympy(text: str) -> Any:
     from latex2sympy2_extended import latex2sympy
 
+    text = _SCIENTIFIC_IN_TEXT.sub(r"\1 \\times 10^{\2}", text)  # 6.02e23: never 6.02 * e * 23
     fast = _fast_sympy(text)
     if fast is not None:
         return fast
