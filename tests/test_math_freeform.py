@@ -358,3 +358,10 @@ def test_long_degenerate_responses_are_read_in_one_pass(response):
     assert found is not None and found.text
     if found.mode != "bare_latex":  # one prose run may hold a whole list; a hedge joins at most 32 candidates
         assert found.text.count(",") <= 31
+
+
+@pytest.mark.parametrize("response", ["Hmm.", "nothing", "**idk**"])
+def test_a_lone_word_that_is_no_choice_is_no_answer(response):
+    """Only a choice letter or yes/no stands alone as an answer; "Hmm." stays unparseable (not a 0.0)."""
+    score = MATH.score(Sample(response=response, reference="4"))
+    assert score.status == "unparseable" and score.value is None

@@ -98,6 +98,9 @@ _OR_JOIN = re.compile(
     re.IGNORECASE,
 )
 _AND_JOIN = re.compile(r"[ \t]*,[ \t]*(?:and[ \t]+)?$|[ \t]+and[ \t]+$", re.IGNORECASE)
+# a response that is nothing but a choice letter or yes/no ("B", "**B**", "(B)", "Yes"); any other lone word
+# ("Hmm.", "nothing") is no answer at all
+_WHOLE_RESPONSE = re.compile(r"[A-Za-z]|yes|no|true|false", re.IGNORECASE)
 JOIN_WINDOW, MAX_CANDIDATES = 60, 32  # a joint is read in the last 60 characters; a hedge lists at most 32
 _BETWEEN = re.compile(r"\bbetween[ \t]+$", re.IGNORECASE)
 _ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
@@ -264,7 +267,7 @@ def extract_answer(text: str, mode: Literal["flexible", "strict"] = "flexible") 
     pieces = _candidates(text)
     if not pieces:
         word = text.strip().strip("*_ .()[]")
-        return Extraction(word, "whole_response") if re.fullmatch(r"[A-Za-z]{1,20}", word) else None
+        return Extraction(word, "whole_response") if _WHOLE_RESPONSE.fullmatch(word) else None
     return Extraction(_joined(pieces, text), pieces[-1].kind)
 
 
