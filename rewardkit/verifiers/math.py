@@ -98,9 +98,13 @@ _OR_JOIN = re.compile(
     re.IGNORECASE,
 )
 _AND_JOIN = re.compile(r"[ \t]*,[ \t]*(?:and[ \t]+)?$|[ \t]+and[ \t]+$", re.IGNORECASE)
-# a response that is nothing but a choice letter or yes/no ("B", "**B**", "(B)", "Yes"); any other lone word
-# ("Hmm.", "nothing") is no answer at all
-_WHOLE_RESPONSE = re.compile(r"[A-Za-z]|yes|no|true|false", re.IGNORECASE)
+# a response that is nothing but a choice letter, yes/no, even/odd or a number word ("B", "**B**", "(B)",
+# "Yes", "five"); any other lone word ("Hmm.", "nothing") is no answer at all
+_WHOLE_RESPONSE = re.compile(
+    r"[A-Za-z]|yes|no|true|false|even|odd|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty",
+    re.IGNORECASE,
+)
 JOIN_WINDOW, MAX_CANDIDATES = 60, 32  # a joint is read in the last 60 characters; a hedge lists at most 32
 _BETWEEN = re.compile(r"\bbetween[ \t]+$", re.IGNORECASE)
 _ROWS_ENV = re.compile(r"\\begin\{(aligned|split|gathered|eqnarray\*?)\}(.*?)\\end\{\1\}", re.DOTALL)
