@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import torch
+from pydantic import ValidationError
 
 from rewardkit import ConfigError
 from rewardkit.engine.backends import (
@@ -23,6 +24,7 @@ from rewardkit.engine.backends import (
     LoglikelihoodResult,
     get_backend,
 )
+from rewardkit.engine.backends.base import merge_top_logprobs
 
 TOL = 1e-4
 
@@ -295,6 +297,94 @@ def test_stop_strings_also_cut_the_returned_tokens_and_logprobs(smollm2_backend)
     assert "".join(out.tokens).startswith(out.text)
     # every token but the last lies before the end of the stop string
     assert len("".join(out.tokens[:-1])) < len(out.text) + len(stop), out.tokens
+
+
+def hand_top_logprobs(backend: Any, prompt: str, text: str, k: int) -> list[dict[str, float]]:
+    """The reference for top_logprobs: one forward of the whole model on prompt + generated ids,
+    log_softmax, the k best ids at each generated position, decoded alone (same text merged)."""
+    pair = backend.encoder.encode(prompt, text)
+    ids = torch.tensor([list(pair.context) + list(pair.continuation)])
+    with torch.inference_mode():
+        logp = torch.log_softmax(backend.model(input_ids=ids).logits[0].float(), dim=-1)
+    n = len(pair.context)
+    tops = []
+    for i in range(len(pair.continuation)):
+        values, best = logp[n - 1 + i].topk(k)
+        texts = [backend.tokenizer.decode([t]) for t in best.tolist()]
+        tops.append(merge_top_logprobs(zip(texts, values.tolist(), strict=True)))
+    return tops
+
+
+def test_top_logprobs_rank_the_greedy_token_first_and_match_a_forward_pass(lm_backend) -> None:
+    prompts = ["The capital of France is", "1, 2, 3, 4,"]
+    outs = lm_backend.generate(
+        [GenerationRequest(p) for p in prompts], GenerationParams(max_tokens=8, top_logprobs=5)
+    )
+    for prompt, out in zip(prompts, outs, strict=True):
+        assert out.tokens is not None and out.token_logprobs is not None and out.top_logprobs is not None
+        assert len(out.top_logprobs) == len(out.tokens) == len(out.token_logprobs) == 8
+        for token, chosen, top in zip(out.tokens, out.token_logprobs, out.top_logprobs, strict=True):
+            assert 1 <= len(top) <= 5 and all(v <= 0 for v in top.values())
+            assert sum(math.exp(v) for v in top.values()) <= 1 + 1e-6
+            best = max(top, key=top.__getitem__)
+            assert best == token  # greedy: the chosen token is the most likely one
+            assert abs(top[token] - chosen) < TOL
+        want = hand_top_logprobs(lm_backend, prompt, out.text, 5)
+        for have, expected in zip(out.top_logprobs, want, strict=True):
+            assert have.keys() == expected.keys()
+            assert max(abs(have[t] - expected[t]) for t in have) < TOL
+    # an alternative at the first position: the loglikelihood path gives it the same log-probability
+    first = outs[0].top_logprobs[0]
+    alternative = sorted(first, key=first.__getitem__)[-2]
+    [scored] = lm_backend.loglikelihood([LoglikelihoodRequest(prompts[0], alternative)])
+    assert scored.tokens == [alternative]
+    assert abs(scored.token_logprobs[0] - first[alternative]) < TOL
+
+
+def test_top_logprobs_are_the_raw_distribution_not_the_sampling_one(smollm2_backend) -> None:
+    """Sampling at temperature 2 with top_p=0.5 draws from a reshaped distribution; the first position's
+    top logprobs are still the model's own (the same as a greedy run's)."""
+    prompt = [GenerationRequest("The capital of France is")]
+    [greedy] = smollm2_backend.generate(prompt, GenerationParams(max_tokens=2, top_logprobs=5))
+    [sampled] = smollm2_backend.generate(
+        prompt, GenerationParams(max_tokens=2, top_logprobs=5, temperature=2.0, top_p=0.5, seed=3)
+    )
+    assert greedy.top_logprobs is not None and sampled.top_logprobs is not None
+    assert sampled.top_logprobs[0] == pytest.approx(greedy.top_logprobs[0], abs=TOL)
+    assert len(sampled.top_logprobs) == len(sampled.tokens) == len(sampled.token_logprobs)
+
+
+def test_stop_strings_trim_top_logprobs_like_the_tokens(smollm2_backend) -> None:
+    prompt = [GenerationRequest("1, 2, 3, 4,")]
+    [free] = smollm2_backend.generate(prompt, GenerationParams(max_tokens=8, top_logprobs=3))
+    [cut] = smollm2_backend.generate(prompt, GenerationParams(max_tokens=8, top_logprobs=3, stop=(",",)))
+    assert cut.finish_reason == "stop" and cut.text == free.text[: free.text.index(",")]
+    assert cut.tokens is not None and cut.top_logprobs is not None
+    n = len(cut.tokens)
+    assert 0 < n < len(free.tokens)
+    assert len(cut.top_logprobs) == len(cut.token_logprobs) == n
+    assert cut.tokens == free.tokens[:n] and cut.top_logprobs == free.top_logprobs[:n]
+    [plain] = smollm2_backend.generate(prompt, GenerationParams(max_tokens=8, logprobs=True))
+    assert plain.top_logprobs is None and plain.token_logprobs == pytest.approx(free.token_logprobs, abs=TOL)
+
+
+def test_top_logprobs_params_imply_logprobs_and_are_bounded() -> None:
+    assert GenerationParams(top_logprobs=3).logprobs is True
+    assert GenerationParams.model_validate({"top_logprobs": "2"}).logprobs is True
+    assert GenerationParams().top_logprobs == 0 and GenerationParams().logprobs is False
+    with pytest.raises(ValidationError, match="top_logprobs=3 needs logprobs"):
+        GenerationParams(top_logprobs=3, logprobs=False)
+    for bad in (-1, 21):
+        with pytest.raises(ValidationError, match="top_logprobs"):
+            GenerationParams(top_logprobs=bad)
+
+
+def test_merge_top_logprobs_adds_the_probabilities_of_one_text() -> None:
+    merged = merge_top_logprobs([("a", math.log(0.2)), ("b", math.log(0.25)), ("a", math.log(0.1))])
+    assert list(merged) == ["a", "b"]  # most likely first: 0.2 + 0.1 > 0.25
+    assert merged["a"] == pytest.approx(math.log(0.3)) and merged["b"] == pytest.approx(math.log(0.25))
+    assert list(merge_top_logprobs([("x", -3.0), ("y", -1.0), ("z", -2.0)], k=2)) == ["y", "z"]
+    assert merge_top_logprobs([("x", -math.inf), ("x", -math.inf)]) == {"x": -math.inf}
 
 
 def test_chat_messages_are_rendered_with_the_chat_template(smollm2_backend) -> None:

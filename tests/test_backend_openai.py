@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import math
 import os
 import signal
 import socket
@@ -254,6 +255,28 @@ def test_generation_options(remote) -> None:
     ]
     (short,) = remote.generate([GenerationRequest("Once upon a time")], GenerationParams(max_tokens=3))
     assert short.finish_reason == "length"
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_top_logprobs_from_vllm_serve_match_transformers(remote, hf) -> None:
+    """Both endpoints (text -> /completions, chat -> /chat/completions) return the top 5 per token, the
+    same tokens and values as the transformers backend's (greedy: the same text)."""
+    prompts = [GenerationRequest(GEN_TEXT[0]), GenerationRequest(CHAT)]
+    params = GenerationParams(max_tokens=8, top_logprobs=5)
+    expected = hf.generate(prompts, params)
+    got = remote.generate(prompts, params)
+    for want, have in zip(expected, got, strict=True):
+        assert have.text == want.text and have.tokens == want.tokens
+        assert have.top_logprobs is not None and len(have.top_logprobs) == len(have.tokens)
+        for token, chosen, mine, theirs in zip(
+            have.tokens, have.token_logprobs, have.top_logprobs, want.top_logprobs, strict=True
+        ):
+            assert len(mine) <= 5 and max(mine, key=mine.__getitem__) == token
+            assert abs(mine[token] - chosen) < 1e-6
+            shared = mine.keys() & theirs.keys()
+            assert len(shared) >= min(len(mine), len(theirs)) - 1  # a near tie at rank 5 may differ
+            assert max(abs(mine[t] - theirs[t]) for t in shared) < TOKEN_TOL
 
 
 @pytest.mark.vllm
@@ -524,6 +547,98 @@ def test_text_mode_splits_at_the_context_boundary(fake) -> None:
     assert result.greedy is False  # " 5" was likelier than " 4"
     sent = script.hits[0][1]
     assert sent["echo"] is True and sent["logprobs"] == 1 and sent["prompt"] == "Answer: 42"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_top_logprobs_on_completions_ask_for_k_and_keep_the_k_best(fake, mode) -> None:
+    url, script = fake
+    logprobs = {  # vLLM serve also lists the chosen token when it ranks below k (" z" at step 2)
+        "tokens": [" a", " z"],
+        "token_logprobs": [-0.1, -4.0],
+        "top_logprobs": [{" a": -0.1, " b": -2.5}, {" y": -0.5, " x": -1.5, " z": -4.0}],
+    }
+    body = {"choices": [{"text": " a z", "finish_reason": "length", "logprobs": logprobs}]}
+    script.answers["/v1/completions"] = [(200, {}, body)]
+    backend = openai(url, model="m")
+    try:
+        (result,) = call(
+            backend, mode, "generate", [GenerationRequest("hi")], GenerationParams(top_logprobs=2)
+        )
+        (plain,) = call(backend, mode, "generate", [GenerationRequest("hi")], GenerationParams(logprobs=True))
+    finally:
+        backend.close()
+    assert [hit[1]["logprobs"] for hit in script.hits] == [2, 1]
+    assert result.tokens == [" a", " z"] and result.token_logprobs == [-0.1, -4.0]
+    assert result.top_logprobs == [{" a": -0.1, " b": -2.5}, {" y": -0.5, " x": -1.5}]
+    assert plain.top_logprobs is None and plain.token_logprobs == [-0.1, -4.0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_top_logprobs_on_chat_ask_for_k_and_merge_one_text(fake, mode) -> None:
+    url, script = fake
+    content = [
+        {
+            "token": "4",
+            "logprob": -0.2,
+            # two ids that both read "5": one entry, their probabilities added (logsumexp)
+            "top_logprobs": [
+                {"token": "4", "logprob": -0.2},
+                {"token": "5", "logprob": -3.0},
+                {"token": "5", "logprob": -3.0},
+            ],
+        },
+        {"token": ".", "logprob": -0.01, "top_logprobs": [{"token": ".", "logprob": -0.01}]},
+    ]
+    body = {
+        "choices": [{"message": {"content": "4."}, "finish_reason": "stop", "logprobs": {"content": content}}]
+    }
+    script.answers["/v1/chat/completions"] = [(200, {}, body)]
+    backend = openai(url, model="m")
+    try:
+        (result,) = call(
+            backend, mode, "generate", [GenerationRequest(CHAT)], GenerationParams(top_logprobs=3)
+        )
+        (plain,) = call(backend, mode, "generate", [GenerationRequest(CHAT)], GenerationParams(logprobs=True))
+    finally:
+        backend.close()
+    asked, asked_plain = script.hits[0][1], script.hits[1][1]
+    assert asked["logprobs"] is True and asked["top_logprobs"] == 3 and asked["messages"] == CHAT
+    assert asked_plain["logprobs"] is True and "top_logprobs" not in asked_plain
+    assert result.text == "4." and result.tokens == ["4", "."] and result.token_logprobs == [-0.2, -0.01]
+    assert result.top_logprobs is not None and list(result.top_logprobs[0]) == ["4", "5"]
+    assert result.top_logprobs[0]["5"] == pytest.approx(-3.0 + math.log(2))
+    assert result.top_logprobs[1] == {".": -0.01}
+    assert plain.top_logprobs is None
+
+
+@pytest.mark.parametrize(
+    "path, choice",
+    [
+        ("/v1/chat/completions", {"message": {"content": "4"}, "logprobs": None}),
+        (
+            "/v1/chat/completions",
+            {"message": {"content": "4"}, "logprobs": {"content": [{"token": "4", "logprob": -0.2}]}},
+        ),
+        ("/v1/completions", {"text": " 4", "logprobs": {"tokens": [" 4"], "token_logprobs": [-0.2]}}),
+        (
+            "/v1/completions",
+            {"text": " 4", "logprobs": {"tokens": [" 4"], "token_logprobs": [-0.2], "top_logprobs": [None]}},
+        ),
+    ],
+    ids=["chat-no-logprobs", "chat-no-top", "completions-no-top", "completions-null-top"],
+)
+def test_a_server_without_top_logprobs_gives_none_not_made_up_values(fake, path, choice) -> None:
+    """A server that ignores the option: top_logprobs is None (the judge falls back to its parsed text)."""
+    url, script = fake
+    script.answers[path] = [(200, {}, {"choices": [{**choice, "finish_reason": "stop"}]})]
+    prompt = GenerationRequest(CHAT if "chat" in path else "hi")
+    backend = openai(url, model="m")
+    try:
+        (result,) = backend.generate([prompt], GenerationParams(top_logprobs=2))
+    finally:
+        backend.close()
+    assert result.text.strip() == "4" and result.top_logprobs is None
+    assert script.hits[0][0] == path
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -68,6 +68,9 @@ LL_CASES: list[tuple[str, str, int | None]] = [
 GEN_TEXT = ["The capital of France is", "def fibonacci(n):", "Once upon a time"]
 GEN_PARAMS = {"max_tokens": 24}
 STOP_PARAMS = {"max_tokens": 40, "stop": ["\n\n"], "logprobs": True}
+TOP_PARAMS = {"max_tokens": 8, "top_logprobs": 5}
+# sampling from a reshaped distribution: the top logprobs stay the model's own (raw logits)
+TOP_SAMPLED_PARAMS = {**TOP_PARAMS, "temperature": 2.0, "top_p": 0.5, "seed": 3}
 CLASSIFY_TEXTS = ["This answer is correct and well explained.", "nonsense", "<CHAT>"]
 # per-position requests: (text, character offsets); "<CHAT>" is a chat-rendered conversation with steps
 POSITIONED = [(SOLUTION, step_ends(SOLUTION)), (SHORT, (5, 12, len(SHORT))), (UNICODE, step_ends(UNICODE))]
@@ -134,6 +137,10 @@ DRIVER = textwrap.dedent(
         out["timings"]["generate_s"] = time.perf_counter() - t
         out["generate_stop"] = [
             asdict(r) for r in be.generate(prompts, GenerationParams(**spec["stop_params"]))
+        ]
+        out["generate_top"] = [asdict(r) for r in be.generate(prompts, GenerationParams(**spec["top_params"]))]
+        out["generate_top_sampled"] = [
+            asdict(r) for r in be.generate(prompts, GenerationParams(**spec["top_sampled_params"]))
         ]
         sampled = GenerationParams(max_tokens=16, temperature=1.0, seed=1234)
         out["sampled_twice"] = [
@@ -285,6 +292,8 @@ def vllm_results(
         "chat": CHAT,
         "gen_params": GEN_PARAMS,
         "stop_params": STOP_PARAMS,
+        "top_params": TOP_PARAMS,
+        "top_sampled_params": TOP_SAMPLED_PARAMS,
         "classify": cases["classify"],
         "token_classifier": token_classifier_path,
         "positioned": cases["positioned"],
@@ -391,6 +400,33 @@ def test_greedy_generation_matches_transformers(vllm_results, hf) -> None:
         n = min(len(have["token_logprobs"]), len(want.token_logprobs))
         assert n > 0 and have["tokens"][:n] == want.tokens[:n]
         assert max_diff(have["token_logprobs"][:n], want.token_logprobs[:n]) < TOKEN_TOL
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_top_logprobs_match_transformers(vllm_results, hf) -> None:
+    """The 5 best tokens per generated token, as the transformers backend gives them (a near tie at
+    rank 5 may differ); from the model's own distribution even when sampling reshapes it."""
+    prompts = [GenerationRequest(p) for p in GEN_TEXT] + [GenerationRequest(CHAT)]
+    expected = hf.generate(prompts, GenerationParams(**TOP_PARAMS))
+    for want, have in zip(expected, vllm_results["generate_top"], strict=True):
+        assert have["text"] == want.text and have["tokens"] == want.tokens
+        tops = have["top_logprobs"]
+        assert tops is not None and len(tops) == len(have["tokens"]) == len(have["token_logprobs"]) > 0
+        for token, chosen, mine, theirs in zip(
+            have["tokens"], have["token_logprobs"], tops, want.top_logprobs, strict=True
+        ):
+            assert 1 <= len(mine) <= 5 and max(mine, key=mine.__getitem__) == token
+            assert abs(mine[token] - chosen) < 1e-6
+            shared = mine.keys() & theirs.keys()
+            assert len(shared) >= min(len(mine), len(theirs)) - 1
+            assert max(abs(mine[t] - theirs[t]) for t in shared) < TOKEN_TOL
+    for greedy, sampled in zip(
+        vllm_results["generate_top"], vllm_results["generate_top_sampled"], strict=True
+    ):
+        assert len(sampled["top_logprobs"]) == len(sampled["tokens"]) == len(sampled["token_logprobs"])
+        first, again = greedy["top_logprobs"][0], sampled["top_logprobs"][0]
+        assert first.keys() == again.keys() and max(abs(first[t] - again[t]) for t in first) < TOKEN_TOL
 
 
 @pytest.mark.vllm

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from rewardkit.errors import BackendError
 from rewardkit.types import Message
@@ -88,14 +88,73 @@ class GenerationParams(BaseModel):
     stop: tuple[str, ...] = Field((), description="stop strings (not included in the text)")
     seed: int | None = None
     logprobs: bool = Field(False, description="return the log-probability of each generated token")
+    top_logprobs: int = Field(
+        0,
+        ge=0,
+        le=20,
+        description="when > 0, also return, for each generated token, the k most likely tokens at that "
+        "position with their log-probabilities (implies logprobs)",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _top_logprobs_imply_logprobs(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("top_logprobs"):
+            return data
+        try:
+            k = int(data["top_logprobs"])
+        except (TypeError, ValueError):
+            return data  # the field's own validation says what is wrong
+        if k > 0:
+            if data.get("logprobs") is not None and not _said_true(data["logprobs"]):
+                raise ValueError(
+                    f"top_logprobs={k} needs logprobs: leave logprobs out (top_logprobs implies it) or set it true"
+                )
+            data = {**data, "logprobs": True}
+        return data
+
+
+def _said_true(value: Any) -> bool:
+    """pydantic's reading of a bool field's input (an input it cannot read counts as true here: the
+    field's own validation then rejects it)."""
+    try:
+        return TypeAdapter(bool).validate_python(value)
+    except ValidationError:
+        return True
 
 
 @dataclass
 class GenerationResult:
+    """One generation. With ``logprobs``: ``tokens`` (each generated token decoded alone) and
+    ``token_logprobs``. With ``top_logprobs=k``: also ``top_logprobs``, one dict per token (aligned with
+    ``tokens``), decoded token text -> log-probability, for the k most likely tokens at that step under
+    the model's own distribution (log-softmax of the raw logits, before temperature / top_p). Token ids
+    among those k that decode to the same text are merged into one entry (logsumexp: the probability of
+    that text), so a dict may hold fewer than k entries. ``None`` when not asked for, or when a remote
+    server returned no top logprobs (never invented: a judge then falls back to its parsed text)."""
+
     text: str
     finish_reason: str = "stop"  # "stop" (EOS or a stop string) | "length"
     token_logprobs: list[float] | None = None
     tokens: list[str] | None = None
+    top_logprobs: list[dict[str, float]] | None = None
+
+
+def merge_top_logprobs(pairs: Iterable[tuple[str, float]], k: int | None = None) -> dict[str, float]:
+    """(token text, logprob) pairs -> {text: logprob}: texts that occur more than once are merged by
+    logsumexp (the probability of that text); with ``k``, only the k highest entries are kept. Ordered
+    from the most likely down."""
+    merged: dict[str, float] = {}
+    for text, logprob in pairs:
+        value = float(logprob)
+        have = merged.get(text)
+        if have is None:
+            merged[text] = value
+        else:  # log(exp(a) + exp(b)), stable
+            hi, lo = max(have, value), min(have, value)
+            merged[text] = hi + math.log1p(math.exp(lo - hi)) if lo > -math.inf else hi
+    ranked = sorted(merged.items(), key=lambda item: -item[1])
+    return dict(ranked if k is None else ranked[:k])
 
 
 @dataclass(frozen=True)
@@ -335,4 +394,5 @@ __all__ = [
     "LoglikelihoodRequest",
     "LocalBackend",
     "LoglikelihoodResult",
+    "merge_top_logprobs",
 ]

@@ -27,6 +27,7 @@ from rewardkit.engine.backends.base import (
     GenerationResult,
     LocalBackend,
     LoglikelihoodResult,
+    merge_top_logprobs,
 )
 from rewardkit.engine.backends.tokens import ClassifyItem, EncodedPair, Head, PairEncoder
 from rewardkit.engine.scheduler import Scheduler, pack_by_budget
@@ -325,9 +326,11 @@ class TransformersBackend(LocalBackend):
                 stop_strings=list(params.stop) or None,
                 tokenizer=self.tokenizer if params.stop else None,
                 return_dict_in_generate=True,
-                output_logits=params.logprobs,
+                output_logits=params.logprobs,  # raw logits: before temperature / top_p
             )
-        new = out.sequences[:, width:].tolist()
+            new_ids = out.sequences[:, width:]
+            chosen, top_values, top_ids = self._step_logprobs(out.logits, new_ids, params)
+        new = new_ids.tolist()
         eos = set(_as_list(self.model.generation_config.eos_token_id) or [self.tokenizer.eos_token_id])
         results = []
         for r, toks in enumerate(new):
@@ -337,9 +340,6 @@ class TransformersBackend(LocalBackend):
                     toks, finish = toks[:j], "stop"
                     break
             text = self.tokenizer.decode(toks, skip_special_tokens=True)
-            lps = None
-            if params.logprobs:
-                lps = [float(torch.log_softmax(out.logits[j][r].float(), -1)[t]) for j, t in enumerate(toks)]
             cuts = [c for c in (text.find(stop) for stop in params.stop) if c >= 0]
             if cuts:
                 text, finish = text[: min(cuts)], "stop"
@@ -352,16 +352,49 @@ class TransformersBackend(LocalBackend):
                     len(toks),
                 )
                 toks = toks[:keep]
-                lps = lps[:keep] if lps is not None else None
+            n = len(toks)
             results.append(
                 GenerationResult(
                     text=text,
                     finish_reason=finish,
-                    token_logprobs=lps,
+                    token_logprobs=chosen[r][:n] if chosen is not None else None,
                     tokens=[self.tokenizer.decode([t]) for t in toks] if params.logprobs else None,
+                    top_logprobs=self._top_dicts(top_values[r][:n], top_ids[r][:n])
+                    if top_values is not None
+                    else None,
                 )
             )
         return results
+
+    def _step_logprobs(self, logits: Any, new_ids: Any, params: GenerationParams) -> tuple[Any, Any, Any]:
+        """From generate's per-step raw logits (one [batch, vocab] tensor per step): the chosen tokens'
+        log-probabilities [batch][step] and, with top_logprobs=k, the k best values and ids
+        [batch][step][k]. One log-softmax per step for the whole batch."""
+        if not params.logprobs:
+            return None, None, None
+        torch = self.torch
+        k = params.top_logprobs
+        chosen, values, ids = [], [], []
+        for j, step in enumerate(logits):
+            logp = torch.log_softmax(step.float(), dim=-1)
+            chosen.append(logp.gather(-1, new_ids[:, j : j + 1])[:, 0])
+            if k:
+                v, i = logp.topk(k, dim=-1)
+                values.append(v)
+                ids.append(i)
+        chosen_rows = torch.stack(chosen, dim=1).tolist()
+        if not k:
+            return chosen_rows, None, None
+        return chosen_rows, torch.stack(values, dim=1).tolist(), torch.stack(ids, dim=1).tolist()
+
+    def _top_dicts(self, values: list[list[float]], ids: list[list[int]]) -> list[dict[str, float]]:
+        """One {text: logprob} per position (ids decoded alone, as ``tokens`` are; same text merged)."""
+        texts = self.tokenizer.batch_decode([[i] for row in ids for i in row])
+        k = len(values[0]) if values else 0
+        return [
+            merge_top_logprobs(zip(texts[p * k : (p + 1) * k], row, strict=True))
+            for p, row in enumerate(values)
+        ]
 
 
 def _as_list(x: Any) -> list[int] | None:

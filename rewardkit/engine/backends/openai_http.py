@@ -1,7 +1,8 @@
 """The openai backend: any OpenAI-compatible server (vLLM serve, SGLang, hosted APIs) over HTTP.
 
 - ``generate``: ``/v1/completions`` for text prompts, ``/v1/chat/completions`` for chat messages (the
-  server applies its chat template). With ``tokenizer=`` set (an alias, folder or hub id of the served
+  server applies its chat template). ``top_logprobs=k`` asks for ``logprobs: k`` (completions) or
+  ``logprobs: true, top_logprobs: k`` (chat); a server that returns none gives ``top_logprobs=None``. With ``tokenizer=`` set (an alias, folder or hub id of the served
   model's tokenizer) every prompt is tokenised here and sent as token ids, so the server sees exactly the
   ids the local backends would (same BOS rule, same chat template).
 - ``loglikelihood``: ``/v1/completions`` with ``echo=true, logprobs=1, max_tokens=1``: the server scores
@@ -52,6 +53,7 @@ from rewardkit.engine.backends.base import (
     GenerationResult,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    merge_top_logprobs,
 )
 from rewardkit.engine.backends.tokens import EncodedPair
 from rewardkit.errors import MissingExtraError
@@ -346,24 +348,31 @@ class OpenAIBackend(Backend):
             common["stop"] = list(params.stop)
         if params.seed is not None:
             common["seed"] = params.seed
+        k = params.top_logprobs
         if isinstance(prompt, str) or (prompt and isinstance(prompt[0], int)):
             payload = {**common, "prompt": prompt}
             if params.logprobs:
-                payload["logprobs"] = 1
+                payload["logprobs"] = k or 1  # the legacy API: top-k alternatives, the chosen one always
             body = await self._post("/completions", payload)
             choice = _first_choice(body, self.base_url + "/completions")
             lp = choice.get("logprobs") or {}
+            tokens = list(lp.get("tokens") or [])
             return GenerationResult(
                 text=choice.get("text") or "",
                 finish_reason=_finish(choice.get("finish_reason")),
                 token_logprobs=[float(x) for x in lp.get("token_logprobs") or []]
                 if params.logprobs
                 else None,
-                tokens=list(lp.get("tokens") or []) if params.logprobs else None,
+                tokens=tokens if params.logprobs else None,
+                top_logprobs=_top_logprobs(
+                    lp, [(d or {}).items() for d in lp.get("top_logprobs") or []], len(tokens), k
+                ),
             )
         payload = {**common, "messages": prompt}
         if params.logprobs:
             payload["logprobs"] = True
+        if k:
+            payload["top_logprobs"] = k
         body = await self._post("/chat/completions", payload)
         choice = _first_choice(body, self.base_url + "/chat/completions")
         content = (choice.get("logprobs") or {}).get("content") or []
@@ -372,6 +381,12 @@ class OpenAIBackend(Backend):
             finish_reason=_finish(choice.get("finish_reason")),
             token_logprobs=[float(c["logprob"]) for c in content] if params.logprobs else None,
             tokens=[c["token"] for c in content] if params.logprobs else None,
+            top_logprobs=_top_logprobs(
+                choice.get("logprobs"),
+                [[(t["token"], t["logprob"]) for t in c.get("top_logprobs") or ()] for c in content],
+                len(content),
+                k,
+            ),
         )
 
     async def _classify_one(self, req: ClassifyRequest) -> ClassifyResult:
@@ -523,6 +538,20 @@ def _continuation_span(offsets: Sequence[int], context_chars: int, prompt_chars:
     ends = [*offsets[1:], prompt_chars]
     start = next((i for i in range(n) if ends[i] > context_chars), n)
     return start, n
+
+
+def _top_logprobs(
+    logprobs: Any, positions: Sequence[Any], n_tokens: int, k: int
+) -> list[dict[str, float]] | None:
+    """The server's top logprobs, one (text, logprob) list per generated token -> one {text: logprob} of
+    at most k per token (vLLM serve also lists the chosen token when it ranks below k: dropped; the same
+    text twice merged, logsumexp). None when not asked for, or when the server did not return them for
+    every token (some hosted APIs ignore the option): never filled in. ``logprobs``: the choice's
+    ``logprobs`` object (absent: the server returned none)."""
+    if not k or not logprobs or len(positions) != n_tokens:
+        return None
+    tops = [merge_top_logprobs(((str(t), float(v)) for t, v in pairs), k) for pairs in positions]
+    return tops if all(tops) else None
 
 
 def _first_choice(body: dict[str, Any], url: str) -> dict[str, Any]:

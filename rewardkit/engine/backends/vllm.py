@@ -49,6 +49,7 @@ from rewardkit.engine.backends.base import (
     GenerationResult,
     LocalBackend,
     LoglikelihoodResult,
+    merge_top_logprobs,
 )
 from rewardkit.engine.backends.tokens import ClassifyItem, EncodedPair, Head, PairEncoder
 from rewardkit.engine.scheduler import Scheduler
@@ -232,7 +233,9 @@ class VLLMBackend(LocalBackend):
             top_p=params.top_p,
             stop=list(params.stop) or None,
             seed=params.seed,
-            logprobs=0 if params.logprobs else None,
+            # the chosen token's logprob (0), or the k best besides it; vLLM's default logprobs_mode
+            # ("raw_logprobs") reads them before temperature / top_p
+            logprobs=params.top_logprobs if params.logprobs else None,
         )
         prompts = [vllm.TokensPrompt(prompt_token_ids=list(ids)) for ids in items]
         outputs = self._call("generation", self.llm.generate, prompts, sampling)
@@ -245,18 +248,32 @@ class VLLMBackend(LocalBackend):
                 toks = toks[
                     :-1
                 ]  # the EOS / stop token is not part of the text (as in the transformers backend)
-            lps = None
+            lps = tops = None
             if params.logprobs:
-                lps = [float(pos[t].logprob) for pos, t in zip(completion.logprobs or [], toks, strict=False)]
+                positions = list(zip(completion.logprobs or [], toks, strict=False))
+                lps = [float(pos[t].logprob) for pos, t in positions]
+                if params.top_logprobs:
+                    tops = [self._top_dict(pos, params.top_logprobs) for pos, _ in positions]
             results.append(
                 GenerationResult(
                     text=completion.text,
                     finish_reason="length" if completion.finish_reason == "length" else "stop",
                     token_logprobs=lps,
                     tokens=[self.tokenizer.decode([t]) for t in toks] if params.logprobs else None,
+                    top_logprobs=tops,
                 )
             )
         return results
+
+    def _top_dict(self, position: dict[int, Any], k: int) -> dict[str, float]:
+        """vLLM's {token id: Logprob} at one step -> {text: logprob} of its k best (vLLM adds the sampled
+        token even when it ranks below k: left out). Ids are decoded alone with the model's tokenizer, as
+        ``tokens`` are and as the transformers backend does (vLLM's ``decoded_token`` may differ: it
+        repairs partial characters from the context); the same text twice is merged (logsumexp)."""
+        best = [(t, lp) for t, lp in position.items() if lp.rank is None or lp.rank <= k]
+        best = sorted(best, key=lambda item: -item[1].logprob)[:k]
+        texts = self.tokenizer.batch_decode([[t] for t, _ in best])
+        return merge_top_logprobs(zip(texts, (lp.logprob for _, lp in best), strict=True))
 
     def _classify_request(self, r: ClassifyRequest, i: int) -> ClassifyRequest:
         head = self.config.head
