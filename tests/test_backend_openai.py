@@ -588,6 +588,8 @@ def test_top_logprobs_on_chat_ask_for_k_and_merge_one_text(fake, mode) -> None:
             ],
         },
         {"token": ".", "logprob": -0.01, "top_logprobs": [{"token": ".", "logprob": -0.01}]},
+        # vLLM serve lists the end-of-turn token too; the text does not show it, so neither do the lists
+        {"token": "<|im_end|>", "logprob": -0.3, "top_logprobs": [{"token": "<|im_end|>", "logprob": -0.3}]},
     ]
     body = {
         "choices": [{"message": {"content": "4."}, "finish_reason": "stop", "logprobs": {"content": content}}]
@@ -608,7 +610,7 @@ def test_top_logprobs_on_chat_ask_for_k_and_merge_one_text(fake, mode) -> None:
     assert result.top_logprobs is not None and list(result.top_logprobs[0]) == ["4", "5"]
     assert result.top_logprobs[0]["5"] == pytest.approx(-3.0 + math.log(2))
     assert result.top_logprobs[1] == {".": -0.01}
-    assert plain.top_logprobs is None
+    assert plain.top_logprobs is None and plain.tokens == ["4", "."] and plain.token_logprobs == [-0.2, -0.01]
 
 
 @pytest.mark.parametrize(

@@ -357,16 +357,18 @@ class OpenAIBackend(Backend):
             choice = _first_choice(body, self.base_url + "/completions")
             lp = choice.get("logprobs") or {}
             tokens = list(lp.get("tokens") or [])
-            return GenerationResult(
-                text=choice.get("text") or "",
-                finish_reason=_finish(choice.get("finish_reason")),
-                token_logprobs=[float(x) for x in lp.get("token_logprobs") or []]
-                if params.logprobs
-                else None,
-                tokens=tokens if params.logprobs else None,
-                top_logprobs=_top_logprobs(
-                    lp, [(d or {}).items() for d in lp.get("top_logprobs") or []], len(tokens), k
-                ),
+            return _logprob_result(
+                GenerationResult(
+                    text=choice.get("text") or "",
+                    finish_reason=_finish(choice.get("finish_reason")),
+                    token_logprobs=[float(x) for x in lp.get("token_logprobs") or []]
+                    if params.logprobs
+                    else None,
+                    tokens=tokens if params.logprobs else None,
+                    top_logprobs=_top_logprobs(
+                        lp, [(d or {}).items() for d in lp.get("top_logprobs") or []], len(tokens), k
+                    ),
+                )
             )
         payload = {**common, "messages": prompt}
         if params.logprobs:
@@ -376,17 +378,19 @@ class OpenAIBackend(Backend):
         body = await self._post("/chat/completions", payload)
         choice = _first_choice(body, self.base_url + "/chat/completions")
         content = (choice.get("logprobs") or {}).get("content") or []
-        return GenerationResult(
-            text=(choice.get("message") or {}).get("content") or "",
-            finish_reason=_finish(choice.get("finish_reason")),
-            token_logprobs=[float(c["logprob"]) for c in content] if params.logprobs else None,
-            tokens=[c["token"] for c in content] if params.logprobs else None,
-            top_logprobs=_top_logprobs(
-                choice.get("logprobs"),
-                [[(t["token"], t["logprob"]) for t in c.get("top_logprobs") or ()] for c in content],
-                len(content),
-                k,
-            ),
+        return _logprob_result(
+            GenerationResult(
+                text=(choice.get("message") or {}).get("content") or "",
+                finish_reason=_finish(choice.get("finish_reason")),
+                token_logprobs=[float(c["logprob"]) for c in content] if params.logprobs else None,
+                tokens=[c["token"] for c in content] if params.logprobs else None,
+                top_logprobs=_top_logprobs(
+                    choice.get("logprobs"),
+                    [[(t["token"], t["logprob"]) for t in c.get("top_logprobs") or ()] for c in content],
+                    len(content),
+                    k,
+                ),
+            )
         )
 
     async def _classify_one(self, req: ClassifyRequest) -> ClassifyResult:
@@ -538,6 +542,20 @@ def _continuation_span(offsets: Sequence[int], context_chars: int, prompt_chars:
     ends = [*offsets[1:], prompt_chars]
     start = next((i for i in range(n) if ends[i] > context_chars), n)
     return start, n
+
+
+def _logprob_result(result: GenerationResult) -> GenerationResult:
+    """Drop a last token the text does not show (vLLM serve lists the end-of-sequence token, e.g.
+    ``<|im_end|>``, that ended a chat turn), so that ``tokens``, ``token_logprobs`` and ``top_logprobs``
+    describe the returned text, as the local backends' do."""
+    tokens = result.tokens
+    if tokens and "".join(tokens) != result.text and "".join(tokens[:-1]) == result.text:
+        result.tokens = tokens[:-1]
+        if result.token_logprobs is not None and len(result.token_logprobs) == len(tokens):
+            result.token_logprobs = result.token_logprobs[:-1]
+        if result.top_logprobs is not None:
+            result.top_logprobs = result.top_logprobs[:-1]
+    return result
 
 
 def _top_logprobs(
