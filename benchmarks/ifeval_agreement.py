@@ -290,7 +290,7 @@ def write_response(row: dict[str, Any], rng: random.Random) -> str:
                 )
             else:
                 parts.append(rng.choice(["PS: call me.", "Postscript: thanks", "P S later"]))
-    for i, k in zip(ids, kwargs, strict=True):
+    for i in ids:
         follow = plan[i]
         if i == "combination:two_responses":
             other = " ".join(sentences(rng, 2))
@@ -313,7 +313,7 @@ def write_response(row: dict[str, Any], rng: random.Random) -> str:
             if follow:
                 text = rng.choice([obj, f"```json\n{obj}\n```", f"```\n{obj}\n```", f"```JSON\n{obj}\n```"])
             else:
-                text = rng.choice([f"Here is the JSON:\n```json\n{obj}\n```", obj[:-1], f"{{'a': 1}}"])
+                text = rng.choice([f"Here is the JSON:\n```json\n{obj}\n```", obj[:-1], "{'a': 1}"])
         elif i == "combination:repeat_prompt":
             prompt = k["prompt_to_repeat"]
             if not follow:

@@ -281,7 +281,7 @@ def _language_factory() -> Any:
 
 def language_codes() -> list[str]:
     """The language codes langdetect knows (ISO 639-1, plus zh-cn and zh-tw)."""
-    return list(_language_factory().get_lang_list())
+    return sorted(_language_factory().get_lang_list())
 
 
 def detect_language(text: str) -> str | None:
