@@ -1416,6 +1416,22 @@ def _punkt_sets() -> tuple[frozenset[str], frozenset[str]]:
     return starters, starters | words(_PUNKT_MIXED_CASE)
 
 
+def punkt_parameters() -> dict[str, frozenset]:
+    """The Punkt English parameters the sentence splitter uses: ``abbreviations``, ``collocations``,
+    ``sentence_starters``, and from the orthographic context ``capitalised_starters`` (seen in lower
+    case, never capitalised mid-sentence), ``lower_case`` (seen in lower case) and ``lower_starters``
+    (seen starting a sentence in lower case, never capitalised)."""
+    starters, lower = _punkt_sets()
+    return {
+        "abbreviations": _PUNKT_ABBREVIATIONS,
+        "collocations": _PUNKT_COLLOCATIONS,
+        "sentence_starters": _PUNKT_STARTERS,
+        "capitalised_starters": starters,
+        "lower_case": lower,
+        "lower_starters": _PUNKT_LOWER_STARTERS,
+    }
+
+
 __all__ = [
     "INSTRUCTIONS",
     "RELATIONS",
@@ -1432,6 +1448,7 @@ __all__ = [
     "language_codes",
     "loose_variants",
     "parse_reference",
+    "punkt_parameters",
     "sentence_spans",
     "split_sentences",
     "word_tokens",
