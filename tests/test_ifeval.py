@@ -381,3 +381,22 @@ def test_embedded_punkt_parameters_equal_nltks_english_model(nltk_with_punkt) ->
     assert params["capitalised_starters"] == {w for w, f in ortho.items() if f & lc and not f & mid_uc}
     assert params["lower_case"] == {w for w, f in ortho.items() if f & lc}
     assert params["lower_starters"] == {w for w, f in ortho.items() if f & beg_lc and not f & uc}
+
+
+def test_linear_counters_equal_ifevals_regexes() -> None:
+    """Bullets, placeholders and titles are counted in linear time (IFEval's regexes take quadratic time on
+    a policy's degenerate output); the counts are the regexes' own."""
+    import re
+
+    rng = random.Random(5)
+    alphabet = ["*", "-", "[", "]", "<<", ">>", "<", ">", " ", "\n", "\t", "a", "**", "\r", "\xa0"]
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        stars = re.findall(r"^\s*\*[^\*].*$", text, flags=re.MULTILINE)
+        dashes = re.findall(r"^\s*-.*$", text, flags=re.MULTILINE)
+        assert ifeval.count_bullets(text) == len(stars) + len(dashes), repr(text)
+        assert ifeval.count_placeholders(text) == len(re.findall(r"\[.*?\]", text)), repr(text)
+        assert ifeval.titles(text) == re.findall(r"<<[^\n]+>>", text), repr(text)
+    assert ifeval.count_bullets(" \n" * 200_000 + "* x") == 1
+    assert ifeval.count_placeholders("[" * 200_000) == 0
+    assert ifeval.titles("<<" * 200_000 + ">>") == ["<<" * 200_000 + ">>"]
