@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from rewardkit.errors import ConfigError
+import yaml
+
+from rewardkit.errors import ConfigError, FieldPath
 
 KINDS = ("verifiers", "judges", "rubrics", "evals", "data")
 ENV_VAR = "REWARDKIT_PATH"
@@ -96,6 +99,42 @@ def find_asset(kind: str, name: str | os.PathLike[str]) -> Path:
     )
 
 
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """A YAML file's document and its node tree (for line numbers: :func:`yaml_line`); invalid YAML is
+    a ConfigError at file:line:column."""
+    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        node = loader.get_single_node()
+        return (loader.construct_document(node) if node is not None else None), node
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(err, "problem", None) or str(err)
+        raise ConfigError(f"{where}: invalid YAML: {problem}; fix the syntax at that line") from None
+    finally:
+        loader.dispose()
+
+
+def yaml_line(node: yaml.Node | None, loc: FieldPath) -> int | None:
+    """The line of the deepest node along ``loc`` (a field path like ``("criteria", 2, "weight")``) that
+    exists in the YAML tree ``node``."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            if match is None:
+                break
+            line, node = match[0].start_mark.line + 1, match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
 __all__ = [
     "ENV_VAR",
     "KINDS",
@@ -103,5 +142,7 @@ __all__ = [
     "find_asset",
     "list_assets",
     "packaged_dir",
+    "read_yaml",
     "search_path",
+    "yaml_line",
 ]

@@ -7,6 +7,8 @@ rewardkit demo             # score the packaged sample rollouts
 rewardkit models           # the model aliases (--pull to fetch one)
 rewardkit doctor           # what this machine supports for running code (sandbox, compilers)
 rewardkit serve --spec math   # the scoring server (needs the 'server' extra)
+rewardkit rubric list      # the rubric library; `rubric show NAME` checks and prints one
+rewardkit rubric generate --prompt "..." [--reference ... | --chosen ... --rejected ...] --output r.yaml
 
 Every failure a user can fix prints ``error: <what and where>`` and exits 2; Ctrl-C during ``score``
 exits 130 with the finished chunks saved. Reading, writing and resumable scoring live in
@@ -225,6 +227,79 @@ def specs() -> None:
             description = f"[red]invalid YAML: {getattr(err, 'problem', err)}[/red]"
         table.add_row(name, description, str(path))
     Console().print(table)
+
+
+rubric_app = typer.Typer(
+    help="Rubrics: list, check and show, and have a judge write one.", no_args_is_help=True
+)
+app.add_typer(rubric_app, name="rubric")
+
+
+@rubric_app.command("list")
+def rubric_list() -> None:
+    """List the rubrics on the search path (add folders with $REWARDKIT_PATH)."""
+    table = Table(title="rubrics")
+    for column in ("rubric", "criteria", "description", "path"):
+        table.add_column(column)
+    for name, path in list_assets("rubrics").items():
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.suffix in (".yaml", ".yml") else None
+        count = len(data.get("criteria") or []) if isinstance(data, dict) else 0
+        description = data.get("description", "") if isinstance(data, dict) else ""
+        table.add_row(name, str(count), description, str(path))
+    Console().print(table)
+
+
+@rubric_app.command("show")
+def rubric_show(name: Annotated[str, typer.Argument(help="a rubric name or a YAML path")]) -> None:
+    """Validate a rubric (errors at file:line: field) and print its criteria."""
+    from rewardkit.judges.rubric import load_rubric
+
+    try:
+        rubric = load_rubric(name)
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    table = Table(title=f"rubric {rubric.name} ({rubric.spec.aggregation}, judging: {rubric.spec.judging})")
+    for column in ("id", "kind", "weight", "decided by", "text"):
+        table.add_column(column)
+    for c in rubric.criteria:
+        table.add_row(c.id, c.spec.kind, f"{c.weight:g}", c.by, c.spec.text)
+    Console().print(table)
+
+
+@rubric_app.command("generate")
+def rubric_generate(
+    prompt: Annotated[str, typer.Option(help="the prompt the rubric is for")],
+    output: Annotated[Path, typer.Option(help="where to write the rubric (YAML)")],
+    reference: Annotated[str | None, typer.Option(help="a reference answer")] = None,
+    chosen: Annotated[str | None, typer.Option(help="the preferred response of a pair")] = None,
+    rejected: Annotated[str | None, typer.Option(help="the rejected response of a pair")] = None,
+    model: Annotated[str, typer.Option(help="judge model: alias, folder, hub id or served name")] = "smollm2",
+    backend: Annotated[str, typer.Option(help="transformers | vllm | openai")] = "transformers",
+    base_url: Annotated[str | None, typer.Option(help="the server's URL (backend openai)")] = None,
+    attempts: Annotated[int, typer.Option(help="rubrics asked for at most")] = 3,
+) -> None:
+    """Have the judge write a rubric for a prompt (from a reference answer, or from a chosen/rejected
+    pair: contrast first, then criteria). Refused rubrics are asked for again; with a pair, a rubric that
+    does not score the chosen response above the rejected one is refused. Exits 1 when none is accepted
+    (the attempts are written next to --output as .attempts.json)."""
+    from rewardkit.judges.generate import RubricWriter
+
+    options = {"base_url": base_url} if base_url else {}
+    try:
+        writer = RubricWriter(model=model, backend=backend, backend_options=options, attempts=attempts)
+        result = writer.generate(prompt, reference=reference, chosen=chosen, rejected=rejected)
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    log = output.with_suffix(".attempts.json")
+    log.write_text(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    if not result.ok:
+        typer.echo(f"error: {result.reason} (attempts: {log})", err=True)
+        raise typer.Exit(1)
+    rubric = result.rubric.to_dict()  # type: ignore[union-attr]
+    data = {"name": output.stem, "description": rubric.pop("description", "") or f"written by {model}"}
+    data.update({k: v for k, v in rubric.items() if k != "name"})
+    output.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    typer.echo(f"wrote {output} ({len(result.rubric.criteria)} criteria)")  # type: ignore[union-attr]
 
 
 @app.command()

@@ -51,7 +51,8 @@ given, then B/A with the responses swapped; both orders of the whole batch go in
 - Either order not ok: the merged preference takes that status (the A/B order's first, when both
   failed) and its reason, prefixed by the order; its winner is None. Never a silent tie.
 - Both ok, same winner (after un-swapping the B/A verdict): that winner, consistent=True.
-- Both ok, different winners: a tie, consistent=False.
+- Both ok, different winners: the outcome `inconsistent` (Verdict.INCONSISTENT, counted apart from ties;
+  worth 0.5 as a reward, like a tie, unless a probability says otherwise), consistent=False.
 - probability (P(A)): (p + (1 - p_swapped)) / 2, where p_swapped is P(first-presented) in the B/A order,
   i.e. P(B); None unless both orders gave one. A position-biased judge (P(first) = 0.8 whatever it
   sees) thus averages to 0.5.
@@ -67,7 +68,7 @@ How the `pairwise` verifier turns preferences into rewards (one Score per sample
   reward = that game's result.
 - round_robin mode: every pair within a group (Sample.group) plays once (in both orders when the
   comparator's both_orders is on); reward = the mean result over the response's games, i.e.
-  (wins + 0.5 * ties) / games, or the mean probability.
+  (wins + 0.5 * (ties + inconsistent)) / games, or the mean probability.
 - A game that is not ok (judge failure, unscorable side) is left out of the mean and counted in
   details["failed"]; details["games"] counts the ok games. A sample with no ok game is not ok: it takes
   the status of its first failed game, or error when it had no game at all (no group, alone in its
@@ -197,8 +198,8 @@ def merge_orders(ab: Preference, ba: Preference) -> Preference:
         probability = (ab.probability + (1.0 - ba.probability)) / 2
     if first == second:
         return Preference(first, Status.OK, probability, True, ab.reason, details)
-    reason = f"the presentation orders disagree (A/B: {first}, B/A: {second}): a tie"
-    return Preference(Verdict.TIE, Status.OK, probability, False, reason, details)
+    reason = f"the presentation orders disagree (A/B: {first}, B/A: {second}): inconsistent"
+    return Preference(Verdict.INCONSISTENT, Status.OK, probability, False, reason, details)
 
 
 # ------------------------------------------------------------------------------------------- registry
@@ -207,7 +208,10 @@ COMPARATORS: Registry[type[Comparator]] = Registry(
     "comparator",
     group=ENTRY_POINT_GROUP,
     base=Comparator,
-    builtins={"pointwise": "rewardkit.comparison:PointwiseComparator"},
+    builtins={
+        "pointwise": "rewardkit.comparison:PointwiseComparator",
+        "judge": "rewardkit.judges.pairwise:JudgeComparator",
+    },
 )
 
 
@@ -394,9 +398,9 @@ class PairwiseReward(Verifier):
     or alone in its group, has no game and is an error score (never a silent 0).
 
     Every comparison of a batch goes to the comparator in ONE ``compare_batch`` call.
-    ``details``: ``mode``, ``games`` (ok games), ``failed`` (left out), ``wins``/``ties``/``losses``, and
+    ``details``: ``mode``, ``games`` (ok games), ``failed`` (left out), ``wins``/``ties``/``losses``/``inconsistent``, and
     ``opponents``: one entry per game (``opponent``: the batch index or ``"reference"``, ``id``,
-    ``result``, ``outcome`` win/tie/loss, ``consistent``, ``status``, ``reason``).
+    ``result``, ``outcome`` win/tie/loss/inconsistent, ``consistent``, ``status``, ``reason``).
     """
 
     name = "pairwise"
@@ -587,6 +591,7 @@ class PairwiseReward(Verifier):
             "wins": sum(p.winner is Verdict.A for p in ok),
             "ties": sum(p.winner is Verdict.TIE for p in ok),
             "losses": sum(p.winner is Verdict.B for p in ok),
+            "inconsistent": sum(p.winner is Verdict.INCONSISTENT for p in ok),
             "opponents": opponents,
         }
         if not ok:
@@ -601,7 +606,7 @@ class PairwiseReward(Verifier):
         return Score(value, Status.OK, reason, details)
 
 
-_OUTCOME = {Verdict.A: "win", Verdict.TIE: "tie", Verdict.B: "loss"}
+_OUTCOME = {Verdict.A: "win", Verdict.TIE: "tie", Verdict.B: "loss", Verdict.INCONSISTENT: "inconsistent"}
 
 
 __all__ = [

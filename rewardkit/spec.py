@@ -16,7 +16,12 @@ A spec is found by name on the asset search path (``verifiers/<name>.yaml``, see
         verifier: format
         weight: 0.1
         config: {pattern: '\\boxed\\{'}
+      - name: no_code               # gate: true -> a hard constraint: the total is multiplied by its value
+        verifier: format
+        gate: true
+        config: {pattern: '```', must: absent}
     fallback: {unparseable: 0.0}    # optional: explicit values for a required component's non-ok status
+    normalize: false                # optional: divide by the sum of |weight| of the non-gate components
     clip: [null, 1.0]               # optional: [low, high] bounds on the total (null: unbounded)
 
 Every component scores the whole batch with one ``score_batch`` call (``ascore_batch`` runs the
@@ -44,10 +49,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from rewardkit.assets import find_asset
+from rewardkit.assets import find_asset, read_yaml, yaml_line
 from rewardkit.errors import (
     ConfigError,
     FieldPath,
@@ -67,6 +71,11 @@ How a spec combines its components' scores for one sample:
   in component order. Its value is None, unless `fallback` names a value for the status of every failing
   required component: then each of them counts as that value (times its weight) in the sum above, and the
   status stays non-ok, so the substitution is visible (details["fallback"] lists it). Never silently 0.
+- A `gate: true` component (a hard constraint) does not add to the sum: the total is multiplied by its
+  value (a 1/0 constraint check zeroes the reward when a constraint is broken); details["gated"] names the
+  gates that cut the total. With `normalize: true` the sum is divided by the sum of |weight| over the
+  components that are not gates (before clipping), so weights are relative and a spec of [0, 1]
+  components stays in [0, 1].
 """
 
 NonOkStatus = Literal["unparseable", "timeout", "error"]
@@ -82,6 +91,7 @@ class ComponentSpec(BaseModel):
     weight: float = Field(1.0, allow_inf_nan=False, description="multiplies the component's value")
     required: bool | None = Field(None, description="default: true for the first component, else false")
     config: dict[str, Any] = Field(default_factory=dict, description="the verifier's keyword config")
+    gate: bool = Field(False, description="a hard constraint: multiplies the total instead of adding to it")
 
 
 class SpecConfig(VerifierConfig):
@@ -92,6 +102,9 @@ class SpecConfig(VerifierConfig):
     components: list[ComponentSpec] = Field(min_length=1)
     fallback: dict[NonOkStatus, float] = Field(default_factory=dict)
     clip: tuple[float | None, float | None] = (None, None)
+    normalize: bool = Field(
+        False, description="divide the weighted sum by the non-gate components' |weights|"
+    )
 
     @model_validator(mode="after")
     def _clip_ordered(self) -> SpecConfig:
@@ -118,7 +131,7 @@ class Component:
     """A built component: its spec and its verifier."""
 
     def __init__(self, spec: ComponentSpec, verifier: Verifier, required: bool) -> None:
-        self.name, self.weight, self.required = spec.name, spec.weight, required
+        self.name, self.weight, self.required, self.gate = spec.name, spec.weight, required, spec.gate
         self.spec, self.verifier = spec, verifier
 
     def __repr__(self) -> str:
@@ -221,7 +234,12 @@ class SpecVerifier(Verifier):
     def _value_is_component(self, component: Component) -> bool:
         """Whether the composite's value is exactly this component's value (one component, weight 1, no
         clip): only then does the composite keep the component's step aggregation."""
-        return len(self.components) == 1 and component.weight == 1.0 and self.config.clip == (None, None)
+        return (
+            len(self.components) == 1
+            and component.weight == 1.0
+            and self.config.clip == (None, None)
+            and not component.gate
+        )
 
     def combine(self, scores: Sequence[Score]) -> Score:
         """One sample's composite score from its component scores (in component order)."""
@@ -231,17 +249,28 @@ class SpecVerifier(Verifier):
             "skipped": [c.name for c, s in pairs if not c.required and not s.ok],
         }
         total: float | None = 0.0
+        gates = 1.0
         for c, s in pairs:
-            if s.ok:
-                total += c.weight * s.value  # type: ignore[operator]
-            elif c.required:
-                fallback = self.config.fallback.get(s.status.value)
-                if fallback is None:
+            value = s.value
+            if not s.ok:
+                if not c.required:
+                    continue
+                value = self.config.fallback.get(s.status.value)
+                if value is None:
                     total = None
                     break
-                details.setdefault("fallback", {})[c.name] = fallback
-                total += c.weight * fallback  # type: ignore[operator]
+                details.setdefault("fallback", {})[c.name] = value
+            if c.gate:
+                gates *= value  # type: ignore[operator]
+                if value != 1.0:
+                    details.setdefault("gated", {})[c.name] = value
+            else:
+                total += c.weight * value  # type: ignore[operator]
         if total is not None:
+            if self.config.normalize:
+                scale = sum(abs(c.weight) for c in self.components if not c.gate)
+                total = total / scale if scale else total
+            total *= gates
             low, high = self.config.clip
             total = max(total, low) if low is not None else total
             total = min(total, high) if high is not None else total
@@ -278,40 +307,6 @@ async def _arun(component: Component, samples: list[Sample]) -> list[Score]:
 # ----------------------------------------------------------------------------------------- loading
 
 
-def _read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """The document and its node tree (for line numbers)."""
-    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
-    try:
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(err, "problem", None) or str(err)
-        raise ConfigError(f"{where}: invalid YAML: {problem}; fix the syntax at that line") from None
-    finally:
-        loader.dispose()
-
-
-def _line_of(node: yaml.Node | None, loc: FieldPath) -> int | None:
-    """The line of the deepest node along ``loc`` that exists in the YAML tree."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(key)), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line + 1, match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
 def _apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: Path) -> None:
     components = data.get("components") if isinstance(data.get("components"), list) else []
     by_name = {c.get("name"): c for c in components if isinstance(c, dict)}
@@ -331,7 +326,7 @@ def load_spec(name_or_path: str | os.PathLike[str], **overrides: dict[str, Any])
     ``overrides`` maps component names to config updates: ``load_spec("math", correctness={"timeout": 10})``.
     """
     path = find_asset("verifiers", name_or_path)
-    data, root = _read_yaml(path)
+    data, root = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(
             f"{path}:1: a reward spec is a YAML mapping with a `components:` list, got {type(data).__name__}; "
@@ -344,7 +339,7 @@ def load_spec(name_or_path: str | os.PathLike[str], **overrides: dict[str, Any])
     except SpecError as err:
         lines = []
         for problem in err.problems:
-            line = _line_of(root, problem.loc)
+            line = yaml_line(root, problem.loc)
             lines.append(f"{path}:{line}: {field_path(problem.loc) or '(spec)'}: {problem.message}")
         raise ConfigError(
             f"invalid reward spec {path}:\n  "

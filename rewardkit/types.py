@@ -242,18 +242,21 @@ class Score:
 
 
 class Verdict(str, Enum):
-    """Which response of a comparison is preferred."""
+    """Which response of a comparison is preferred. ``inconsistent``: the two presentation orders gave
+    different verdicts (the judge's choice followed the position, not the responses); it is counted apart
+    from a real ``tie`` and, as a reward, is worth what a tie is (0.5, or the probability)."""
 
     A = "A"
     B = "B"
     TIE = "tie"
+    INCONSISTENT = "inconsistent"
 
     def __str__(self) -> str:
         return self.value
 
     def flipped(self) -> Verdict:
         """The same verdict seen with the two responses swapped."""
-        return {Verdict.A: Verdict.B, Verdict.B: Verdict.A}.get(self, Verdict.TIE)
+        return {Verdict.A: Verdict.B, Verdict.B: Verdict.A}.get(self, self)
 
 
 @dataclass
@@ -292,7 +295,7 @@ class Comparison:
 class Preference:
     """The outcome of a comparison.
 
-    ``winner`` is A, B or tie (None unless ``status`` is ok: a failed judgement is never a silent tie);
+    ``winner`` is A, B, tie or inconsistent (None unless ``status`` is ok: a failed judgement is never a silent tie);
     ``probability`` is P(A is preferred) when the judge gives one; ``consistent`` says whether both
     presentation orders agreed (None when only one order was judged).
     """
@@ -321,12 +324,12 @@ class Preference:
 
     @property
     def score_a(self) -> float | None:
-        """A's result as a reward: P(A) when known, else 1 (A wins), 0.5 (tie) or 0 (B wins)."""
+        """A's result as a reward: P(A) when known, else 1 (A wins), 0.5 (tie, inconsistent) or 0 (B wins)."""
         if not self.ok:
             return None
         if self.probability is not None:
             return self.probability
-        return {Verdict.A: 1.0, Verdict.TIE: 0.5, Verdict.B: 0.0}[self.winner]  # type: ignore[index]
+        return {Verdict.A: 1.0, Verdict.B: 0.0}.get(self.winner, 0.5)  # type: ignore[arg-type]
 
     def flipped(self) -> Preference:
         """The same preference seen with A and B swapped."""

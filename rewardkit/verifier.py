@@ -208,6 +208,9 @@ VERIFIERS: Registry[type[Verifier]] = Registry(
         "dpo": "rewardkit.verifiers.likelihood:DPOVerifier",
         "pairwise": "rewardkit.comparison:PairwiseReward",
         "classifier": "rewardkit.verifiers.classifier:ClassifierVerifier",
+        "judge": "rewardkit.judges.pointwise:JudgeVerifier",
+        "rubric": "rewardkit.judges.rubric:RubricVerifier",
+        "ifeval": "rewardkit.verifiers.ifeval:IFEvalVerifier",
     },
 )
 

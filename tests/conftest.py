@@ -297,3 +297,26 @@ def run_in_overlay() -> Callable[..., subprocess.CompletedProcess[str]]:
         )
 
     return run
+
+
+# ------------------------------------------------------------------ the scripted judge backend
+
+
+@pytest.fixture
+def scripted() -> Any:
+    """scripted(name, fn) -> judge options: a backend answering fn(user message, params) (see
+    tests/_judge_script.py)."""
+    from _judge_script import CALLS, SCRIPTS, ScriptedBackend
+
+    from rewardkit.engine.backends import BACKENDS
+
+    BACKENDS.register(ScriptedBackend, replace=True)
+    CALLS.clear()
+
+    def use(name: str, fn: Callable[..., Any]) -> dict[str, Any]:
+        SCRIPTS[name] = fn
+        return {"backend": "scripted", "backend_options": {"script": name}, "model": "scripted"}
+
+    yield use
+    BACKENDS.unregister("scripted")
+    SCRIPTS.clear()

@@ -304,7 +304,7 @@ def test_both_orders_turns_a_position_biased_judge_into_inconsistent_ties():
 
     judge = FirstWins(both_orders=True)
     prefs = judge.compare_batch(comparisons)
-    assert [(p.winner, p.consistent) for p in prefs] == [(Verdict.TIE, False)] * 2
+    assert [(p.winner, p.consistent) for p in prefs] == [(Verdict.INCONSISTENT, False)] * 2
     assert "disagree" in prefs[0].reason
     assert (
         prefs[0].details["orders"]["AB"]["winner"] == "A"

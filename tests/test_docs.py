@@ -45,6 +45,7 @@ import tokenize
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -203,12 +204,18 @@ def cli_options() -> dict[str, set[str]]:
 
     group = typer.main.get_command(app)
     commands = {"": {"--help", "--version"}}
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
+
+    def add(name: str, command: Any) -> None:
         names = {"--help"}
         for param in command.params:
             names.update(getattr(param, "opts", []))
             names.update(getattr(param, "secondary_opts", []))
         commands[name] = {n for n in names if n.startswith("-")}
+        for sub, subcommand in (getattr(command, "commands", None) or {}).items():  # a command group
+            add(f"{name} {sub}", subcommand)
+
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        add(name, command)
     return commands
 
 
@@ -219,6 +226,8 @@ def check_command(words: list[str], commands: dict[str, set[str]]) -> list[str]:
         bad = [w for w in rest if w.startswith("-") and w not in commands[""]]
         return [f"unknown option {w}" for w in bad]
     name, args = rest[0], rest[1:]
+    if args and f"{name} {args[0]}" in commands:  # a group's subcommand: `rewardkit rubric generate`
+        name, args = f"{name} {args[0]}", args[1:]
     if name.isupper():  # a placeholder: `rewardkit COMMAND --help`
         return []
     if name not in commands:

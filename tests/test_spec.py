@@ -199,6 +199,29 @@ def test_clip(write_spec) -> None:
     assert values == [1.2, -1.0]
 
 
+def test_gate_multiplies_and_normalize_divides_by_the_other_weights(write_spec) -> None:
+    gated = SPEC.replace(
+        "      - name: short",
+        "      - name: no_x\n        verifier: format\n        gate: true\n        config: {pattern: x, must: absent}\n"
+        "      - name: short",
+        1,
+    )
+    spec = load_spec(write_spec(gated.replace("components:", "normalize: true\n    components:", 1)))
+    clean, with_x, long = spec.score_batch(
+        [
+            sample("answer: 42 [ok]"),
+            sample("answer: 42 [x]"),
+            sample("one two three four five nine ten answer: 42"),
+        ]
+    )
+    # non-gate weights: 1 + 0.5 + 2 = 3.5
+    assert clean.value == pytest.approx(1.5 / 3.5) and "gated" not in clean.details
+    assert with_x.value == 0.0 and with_x.details["gated"] == {"no_x": 0.0}
+    assert long.value == pytest.approx((1.0 - 2.0) / 3.5)
+    plain = load_spec(write_spec(gated, name="plain.yaml")).score(sample("answer: 42 [ok]"))
+    assert plain.value == pytest.approx(1.5)  # without normalize the sum stays as it is
+
+
 def test_required_defaults_to_the_first_component_only(spec: SpecVerifier) -> None:
     assert [(c.name, c.required) for c in spec.components] == [
         ("correct", True),
@@ -318,7 +341,7 @@ def test_component_errors_name_the_config_key(write_spec) -> None:
     )
     assert f"{path}:7: components[1].name: duplicate component name 'a'" in message
     assert f"{path}:8: components[1].verifier: unknown verifier 'nope'; available: " in message
-    assert "exact_match, format, length" in message
+    assert "exact_match, format, ifeval, judge, length" in message
     assert f"{path}:11: components[2].config.buffer: buffer (20) must not exceed max_length (10)" in message
 
 
@@ -345,7 +368,7 @@ def test_unknown_spec_lists_the_available_ones() -> None:
     with pytest.raises(AssetNotFoundError) as info:
         load_spec("no_such_spec")
     assert "no verifiers asset named 'no_such_spec'" in str(info.value)
-    assert "available: cme, gsm8k, math" in str(info.value)
+    assert "available: cme, gsm8k, hybrid, math" in str(info.value)
 
 
 def test_overrides_merge_into_component_config(write_spec) -> None:

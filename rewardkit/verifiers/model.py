@@ -46,6 +46,20 @@ class ModelConfig(VerifierConfig):
         return kind
 
 
+def check_backend_options(owner: str, model: str, backend: str, options: dict[str, Any]) -> None:
+    """Check a model + backend kind + backend options now (the model loads later, on first use): a wrong
+    key or value is a ConfigError at ``owner: backend_options.<key>``."""
+    if "model" in options:
+        raise ConfigError(f"{owner}: backend_options.model: name the model with the 'model' key")
+    cls = backend_class(backend)
+    try:
+        cls.Config(model=model, **options)
+    except ValidationError as err:
+        keys = ", ".join(k for k in cls.Config.model_fields if k != "model")
+        problems = validation_problems(err, prefix=("backend_options",), allowed=lambda _: keys)
+        raise ConfigError(format_problems(owner, problems, limit=50)) from None
+
+
 def model_backend(model: str, config: ModelConfig, **defaults: Any) -> Backend:
     """The shared backend for ``model`` with the config's backend options (``defaults`` fill in the
     options the config leaves unset)."""
@@ -63,18 +77,7 @@ class ModelVerifier(Verifier):
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        options = self.backend_options()
-        if "model" in self.config.backend_options:
-            raise ConfigError(
-                f"{self.name}: backend_options.model: name the model with the verifier's 'model' key"
-            )
-        cls = backend_class(self.config.backend)
-        try:
-            cls.Config(model=self.config.model, **options)
-        except ValidationError as err:
-            keys = ", ".join(k for k in cls.Config.model_fields if k != "model")
-            problems = validation_problems(err, prefix=("backend_options",), allowed=lambda _: keys)
-            raise ConfigError(format_problems(self.name, problems, limit=50)) from None
+        check_backend_options(self.name, self.config.model, self.config.backend, self.backend_options())
 
     def backend_defaults(self) -> dict[str, Any]:
         """Backend options this verifier sets unless the config's ``backend_options`` say otherwise."""
@@ -125,6 +128,7 @@ def render_conversation(backend: Backend, sample: Sample) -> str:
 
 __all__ = [
     "ModelConfig",
+    "check_backend_options",
     "ModelVerifier",
     "PromptMode",
     "model_backend",
