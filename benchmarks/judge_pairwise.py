@@ -27,10 +27,12 @@ Rubric cost, in the same JSON: one 10-criterion rubric on ``--rubric-responses``
 P(Yes) vs P(No) after each criterion; the prompt and response are a prefix shared by the criteria of one
 response, computed once by the transformers backend), plus per criterion by generation for information.
 Tokens computed: prompt tokens + generated tokens for generation, shared context once + continuations for
-scoring. Goal: per criterion at most 1.5x all-in-one.
+scoring. Goal: per criterion at most 1.5x all-in-one. (Answers up to 384 tokens all-in-one, 64 per
+criterion; no retries in the cost runs.)
 
-    python benchmarks/judge_pairwise.py            # 100 pairs, rubric cost on 4 responses
-    python benchmarks/judge_pairwise.py --quick    # 8 pairs, 1 response, under 60 s
+    python benchmarks/judge_pairwise.py            # 60 pairs (judge answers up to 160 tokens, 1 retry);
+                                                   # rubric cost on 4 responses
+    python benchmarks/judge_pairwise.py --quick    # 4 pairs (48 tokens, no retry), 1 response, under 60 s
 
 The last line printed is ``accuracy=<the best judge's pairwise accuracy>`` (judge, judge_logprob, cme);
 results go to ``benchmarks/results/judge_pairwise.json`` (``judge_pairwise.quick.json`` with --quick).
@@ -119,10 +121,10 @@ def comparisons(pairs: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
-def run_judge(pairs: list[dict[str, Any]], max_tokens: int) -> dict[str, Any]:
+def run_judge(pairs: list[dict[str, Any]], max_tokens: int, retries: int) -> dict[str, Any]:
     from rewardkit.judges.pairwise import JudgeComparator
 
-    judge = JudgeComparator(both_orders=True, cache=False, max_tokens=max_tokens)
+    judge = JudgeComparator(both_orders=True, cache=False, max_tokens=max_tokens, retries=retries)
     start = time.perf_counter()
     prefs = judge.compare_batch(comparisons(pairs))
     seconds = time.perf_counter() - start
@@ -298,20 +300,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="8 pairs, rubric cost on 1 response")
+    parser.add_argument("--quick", action="store_true", help="4 pairs, rubric cost on 1 response")
     parser.add_argument("--pairs", type=int, default=None)
     parser.add_argument("--rubric-responses", type=int, default=None)
     parser.add_argument("--max-tokens", type=int, default=None, help="judge answer length")
+    parser.add_argument("--retries", type=int, default=None, help="judge re-asks of an unreadable answer")
     add_output_option(parser, NAME)
     args = parser.parse_args()
     args.output = results_path(NAME, args.quick, args.output)
-    n = args.pairs or (8 if args.quick else 100)
+    n = args.pairs or (4 if args.quick else 60)
     responses = args.rubric_responses or (1 if args.quick else 4)
-    max_tokens = args.max_tokens or (96 if args.quick else 256)
+    max_tokens = args.max_tokens or (48 if args.quick else 160)
+    retries = args.retries if args.retries is not None else (0 if args.quick else 1)
     pairs = load_pairs(n)
     print(f"{len(pairs)} hh-rlhf pairs", flush=True)
 
-    judged = run_judge(pairs, max_tokens)
+    judged = run_judge(pairs, max_tokens, retries)
     methods = {"judge": judged["judge"], "judge_logprob": judged["judge_logprob"]}
     methods["cme"] = run_cme(pairs)
     methods["longer"] = run_longer(pairs)
@@ -344,6 +348,7 @@ def main() -> None:
         "pairs": len(pairs),
         "judge_model": "smollm2",
         "judge_max_tokens": max_tokens,
+        "judge_retries": retries,
         "methods": methods,
         "best": best,
         "accuracy": methods[best]["accuracy"],

@@ -71,11 +71,12 @@ How a spec combines its components' scores for one sample:
   in component order. Its value is None, unless `fallback` names a value for the status of every failing
   required component: then each of them counts as that value (times its weight) in the sum above, and the
   status stays non-ok, so the substitution is visible (details["fallback"] lists it). Never silently 0.
-- A `gate: true` component (a hard constraint) does not add to the sum: the total is multiplied by its
-  value (a 1/0 constraint check zeroes the reward when a constraint is broken); details["gated"] names the
-  gates that cut the total. With `normalize: true` the sum is divided by the sum of |weight| over the
-  components that are not gates (before clipping), so weights are relative and a spec of [0, 1]
-  components stays in [0, 1].
+- A `gate: true` component (a hard constraint) is always required and does not add to the sum: the
+  total is multiplied by its value (a 1/0 constraint check zeroes the reward when a constraint is
+  broken); details["gated"] names the gates that cut the total. A spec of gates only is their product.
+  With `normalize: true` the sum is divided by the sum of |weight| over the components that went into
+  it (the ok non-gate components and those given a fallback value; a skipped optional component leaves
+  both), before clipping, so weights are relative and a spec of [0, 1] components stays in [0, 1].
 """
 
 NonOkStatus = Literal["unparseable", "timeout", "error"]
@@ -91,7 +92,9 @@ class ComponentSpec(BaseModel):
     weight: float = Field(1.0, allow_inf_nan=False, description="multiplies the component's value")
     required: bool | None = Field(None, description="default: true for the first component, else false")
     config: dict[str, Any] = Field(default_factory=dict, description="the verifier's keyword config")
-    gate: bool = Field(False, description="a hard constraint: multiplies the total instead of adding to it")
+    gate: bool = Field(
+        False, description="a hard constraint (always required): multiplies the total instead of adding to it"
+    )
 
 
 class SpecConfig(VerifierConfig):
@@ -158,7 +161,18 @@ def _build_component(index: int, spec: ComponentSpec) -> Component:
         verifier = cls(**spec.config)
     except ConfigError as err:
         raise SpecError([Problem(where + ("config",), str(err))]) from None
-    return Component(spec, verifier, spec.required if spec.required is not None else index == 0)
+    if spec.gate and spec.required is False:
+        raise SpecError(
+            [
+                Problem(
+                    where + ("required",),
+                    "a gate is always required (a hard constraint that could not be checked must not pass); "
+                    "remove `required: false`",
+                )
+            ]
+        )
+    required = spec.required if spec.required is not None else (index == 0 or spec.gate)
+    return Component(spec, verifier, required)
 
 
 def _valid_components(raw: Any) -> list[tuple[int, ComponentSpec]]:
@@ -248,8 +262,10 @@ class SpecVerifier(Verifier):
             "components": {c.name: s.to_dict() for c, s in pairs},
             "skipped": [c.name for c, s in pairs if not c.required and not s.ok],
         }
-        total: float | None = 0.0
+        only_gates = all(c.gate for c in self.components)
+        total: float | None = 1.0 if only_gates else 0.0
         gates = 1.0
+        summed = 0.0  # |weights| of the components that went into the sum (for normalize)
         for c, s in pairs:
             value = s.value
             if not s.ok:
@@ -266,10 +282,10 @@ class SpecVerifier(Verifier):
                     details.setdefault("gated", {})[c.name] = value
             else:
                 total += c.weight * value  # type: ignore[operator]
+                summed += abs(c.weight)
         if total is not None:
-            if self.config.normalize:
-                scale = sum(abs(c.weight) for c in self.components if not c.gate)
-                total = total / scale if scale else total
+            if self.config.normalize and not only_gates:
+                total = total / summed if summed else total
             total *= gates
             low, high = self.config.clip
             total = max(total, low) if low is not None else total

@@ -35,6 +35,7 @@ class ScriptedBackend(Backend):
 
     def generate(self, requests: Sequence[GenerationRequest], params: GenerationParams | None = None):
         params = params or GenerationParams()
+        self.batches = [*getattr(self, "batches", []), len(requests)]  # the size of each generate call
         out = []
         for r in requests:
             user = next(m["content"] for m in r.prompt if m["role"] == "user")

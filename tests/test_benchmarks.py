@@ -17,8 +17,9 @@ SHARED = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
 
 
-def run_quick(name: str) -> tuple[float, dict]:
-    """Run benchmarks/<name>.py --quick with the default output; its ratio (last line) and its JSON result."""
+def run_quick(name: str, metric: str = "ratio") -> tuple[float, dict]:
+    """Run benchmarks/<name>.py --quick with the default output; its headline figure (the last line,
+    ``<metric>=<value>``, equal to the JSON's ``metric``) and its JSON result."""
     committed, quick = RESULTS / f"{name}.json", RESULTS / f"{name}.quick.json"
     assert committed.is_file(), f"the committed full-run result {committed} is missing"
     before = committed.read_bytes()
@@ -36,10 +37,10 @@ def run_quick(name: str) -> tuple[float, dict]:
         ignored = subprocess.run(["git", "check-ignore", "-q", str(quick)], cwd=ROOT)
         assert ignored.returncode == 0, f"{quick.relative_to(ROOT)} is not git-ignored"
     last = done.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"ratio=\d+\.\d\d", last), last
+    assert re.fullmatch(rf"{metric}=\d+\.\d\d+", last), last
     result = json.loads(quick.read_text())
     assert result["quick"] is True
-    assert float(last.split("=")[1]) == pytest.approx(result["ratio"], abs=0.01)
+    assert float(last.split("=")[1]) == pytest.approx(result[metric], abs=0.01)
     return float(last.split("=")[1]), result
 
 
@@ -104,3 +105,25 @@ def test_server_load_quick_runs_and_reports():
     assert fault["all_answered"] is True and fault["hung_requests"] == 0
     assert fault["pool_restarts"] >= 1 and fault["healthy_after"] is True
     assert result["shutdown"]["exit_code"] == 0 and ratio > 0
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_ifeval_agreement_quick_runs_and_reports():
+    agreement, result = run_quick("ifeval_agreement", "agreement")
+    assert result["judged"] > 500 and result["agreed"] <= result["judged"]
+    assert agreement == pytest.approx(result["agreed"] / result["judged"], abs=1e-4)
+    assert len(result["disagreements"]) == result["judged"] - result["agreed"]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_judge_pairwise_quick_runs_and_reports():
+    accuracy, result = run_quick("judge_pairwise", "accuracy")
+    methods = result["methods"]
+    assert set(methods) >= {"judge", "judge_logprob", "cme", "longer", "classifier"}
+    assert accuracy == max(methods[m]["accuracy"] for m in ("judge", "judge_logprob", "cme"))
+    judge = methods["judge"]
+    counted = judge["right"] + sum(judge[k] for k in ("tie", "inconsistent", "unparseable", "error"))
+    assert counted <= result["pairs"] and judge["judgements"] == 2 * result["pairs"]
+    cost = result["rubric_cost"]
+    assert cost["criteria"] == 10 and cost["score"]["tokens_computed"] > 0
+    assert cost["all_in_one"]["tokens_computed"] > 0

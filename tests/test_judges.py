@@ -155,7 +155,7 @@ def test_label_distribution_refuses_what_it_cannot_read() -> None:
     dist, seen = label_distribution(
         {"text": "Score: 10", "tokens": tokens, "top_logprobs": tops}, parsed, Scale.of("1-10").labels
     )
-    assert dist is None and "spans several tokens" in seen["unavailable"]
+    assert dist is None and "'1' and '10' share their first characters" in seen["unavailable"]
     dist, seen = label_distribution({"text": "Score: 10"}, parsed, Scale.of("1-10").labels)
     assert dist is None and "no top logprobs" in seen["unavailable"]
 
@@ -221,10 +221,10 @@ def test_pairwise_probability_from_logprobs(scripted: Any) -> None:
 
     options = scripted("p", answer)
     pref = JudgeComparator(**options, cache=False).compare(Comparison("x", "y", "q"))
-    # A/B order: P(A) = 0.6 / 0.9; B/A order: P(first) is also 2/3 -> P(A) = 1/3; merged: 0.5
+    # A/B order: P(A) + P(tie) / 2 = 0.65; B/A order: P(first) is also 0.65 -> P(A) = 0.35; merged: 0.5
     assert pref.probability == pytest.approx(0.5) and pref.winner is Verdict.INCONSISTENT
     ab = pref.details["orders"]["AB"]
-    assert ab["probability"] == pytest.approx(2 / 3)
+    assert ab["probability"] == pytest.approx(0.65)
 
 
 def test_best_of_n_is_seeded_and_counts_rotations(scripted: Any) -> None:
@@ -339,3 +339,40 @@ def test_engine_runs_any_parser_and_keeps_order(scripted: Any) -> None:
     assert [a.parsed.value for a in engine.run(calls)] == [str(i) for i in range(6)]
     template = template_from_text({"output": "score", "scale": "yes/no", "user": "{{ response }}"})
     assert template.messages(response="hi") == [{"role": "user", "content": "hi"}]
+
+
+def test_no_tie_means_the_template_offers_none_and_a_required_reference_sends_nothing(scripted: Any) -> None:
+    options = scripted("ab", lambda user, params: "[[B]]")
+    JudgeComparator(**options, cache=False, tie=False).compare(Comparison("x", "y", "q"))
+    assert all("[[C]]" not in user for user, _ in CALLS)
+    CALLS.clear()
+    prefs = JudgeComparator(**options, cache=False, reference="always").compare_batch(
+        [Comparison("x", "y", "q"), Comparison("x", "y", "q", reference="gold")]
+    )
+    assert prefs[0].status is Status.ERROR and "reference" in prefs[0].reason
+    assert prefs[1].ok and len(CALLS) == 2 and all("gold" in user for user, _ in CALLS)
+
+
+def test_best_of_never_presents_an_order_twice(scripted: Any) -> None:
+    options = scripted("first", positional)
+    choice = BestOfJudge(**options, cache=False, rotations=3).choose_batch([Candidates("q", ["a", "b"])])[0]
+    assert len(choice.details["rounds"]) == 2 and choice.votes == [1, 1] and choice.index is None
+    none = BestOfJudge(**options, cache=False, reference="always").choose_batch(
+        [Candidates("q", ["a", "b"])]
+    )[0]
+    assert none.status is Status.ERROR and "reference" in none.reason
+
+
+def test_sampled_draws_go_one_per_backend_call(scripted: Any) -> None:
+    seen: list[int] = []
+
+    def answer(user: str, params: GenerationParams) -> str:
+        seen.append(params.seed)
+        return "Score: 3"
+
+    options = scripted("sampled", answer)
+    JudgeVerifier(**options, cache=False, temperature=0.8).score_batch([Sample("a", "q"), Sample("b", "q")])
+    from rewardkit.engine.backends import get_backend
+
+    backend = get_backend("scripted", model="scripted", script="sampled")
+    assert backend.batches[-2:] == [1, 1]  # each sampled call alone: its answer does not depend on the batch

@@ -327,3 +327,78 @@ def test_rubric_cli_list_show_and_generate(tmp_path: Path) -> None:
         assert load_rubric(out).criteria
     else:
         assert run.returncode == 1 and "no acceptable rubric" in run.stderr and not out.exists()
+
+
+# ------------------------------------------------------------------------ edge cases found in review
+
+
+def test_skip_never_turns_undecided_credit_into_a_perfect_score(scripted: Any) -> None:
+    options = scripted("hmm", lambda user, params: "hmm")
+    criteria = [
+        {"text": "Correct.", "kind": "essential"},
+        {"text": "Clear.", "kind": "important"},
+        {"text": "Shouts.", "kind": "pitfall", "check": {"type": "contains", "text": "!!!"}},
+    ]
+    score = RubricVerifier(**options, criteria=criteria, on_failure="skip", retries=0, cache=False).score(
+        Sample("fine", "q")
+    )
+    assert score.status is Status.UNPARSEABLE and score.value is None
+    assert "could earn credit" in score.reason
+    gated = [
+        {"text": "Correct.", "kind": "essential"},
+        {"text": "Short.", "check": {"type": "word_count", "max": 5}},
+    ]
+    score = RubricVerifier(
+        **options, criteria=gated, gate=True, on_failure="skip", retries=0, cache=False
+    ).score(Sample("fine", "q"))
+    assert score.value is None and "(a gate) could not be decided" in score.reason
+
+
+def test_weights_that_would_silently_change_a_criterion_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"criteria\[0\]\.weight: a negative weight is for pitfalls only"):
+        Rubric.from_data({"criteria": [{"text": "Correct.", "kind": "essential", "weight": -1}]})
+    with pytest.raises(ConfigError, match="weight 0; nothing could be earned"):
+        Rubric.from_data({"criteria": [{"text": "a", "weight": 0}, {"text": "b", "kind": "pitfall"}]})
+
+
+def test_an_echoed_extraction_line_is_not_the_value(scripted: Any) -> None:
+    def answer(user: str, params: Any) -> str:
+        if params.seed == 0:
+            return 'Answer on the last line with "Extracted: <value>".'
+        return "The response says 42.\nExtracted: 42"
+
+    options = scripted("echo", answer)
+    criteria = [
+        {"text": "Right answer.", "kind": "essential", "check": {"extract": "the answer", "type": "math"}}
+    ]
+    score = RubricVerifier(**options, criteria=criteria, cache=False).score(Sample("It is 42.", "6*7?", "42"))
+    verdict = score.details["criteria"][0]
+    assert score.ok and verdict["extracted"] == "42" and verdict["met"] is True
+    assert len(CALLS) == 2  # the echoed line was refused and asked again
+
+
+def test_checks_read_the_answer_not_the_rubric_in_the_reference(scripted: Any) -> None:
+    options = scripted("unused", lambda user, params: "Met: Yes")
+    rubric = [{"text": "Right.", "kind": "essential", "check": {"type": "math"}}]
+    verifier = RubricVerifier(**options, cache=False)
+    with_answer, without = verifier.score_batch(
+        [Sample("It is 42.", "q", {"rubric": rubric, "answer": "42"}), Sample("It is 42.", "q", rubric)]
+    )
+    assert with_answer.ok and with_answer.value == 1.0
+    assert without.value is None and without.status is Status.ERROR  # no gold: an error, never "unmet"
+
+
+def test_scoring_style_render_failure_is_an_error_not_a_crash(scripted: Any) -> None:
+    options = scripted("none", lambda user, params: "Met: Yes")
+    criteria = [{"text": "Polite."}, {"text": "Short.", "check": {"type": "word_count", "max": 50}}]
+    verifier = RubricVerifier(**options, criteria=criteria, judging="score", cache=False)
+    score = verifier.score(Sample("hello", "q"))  # the scripted backend cannot score loglikelihoods
+    assert score.status is Status.ERROR and "criterion c1" in score.reason
+    assert score.details["criteria"][1]["met"] is True  # the checker's verdict is kept
+
+
+def test_rubric_writer_attempts_are_fresh_draws(scripted: Any) -> None:
+    options = scripted("bad", lambda user, params: "no rubric here")
+    result = RubricWriter(**options, cache=False, attempts=3, retries=0).generate("q", reference="a")
+    assert not result.ok and len(CALLS) == 3
+    assert [(p.seed, p.temperature) for _, p in CALLS] == [(0, 0.0), (1, 0.7), (2, 0.7)]

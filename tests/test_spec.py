@@ -222,6 +222,56 @@ def test_gate_multiplies_and_normalize_divides_by_the_other_weights(write_spec) 
     assert plain.value == pytest.approx(1.5)  # without normalize the sum stays as it is
 
 
+def test_normalize_leaves_out_a_skipped_optional_component(write_spec) -> None:
+    # boxed (0.5) and short (2) are ok for "answer: 42 [ok]"; correct is ok too -> (1 + 0.5) / 3.5
+    text = SPEC.replace("config: {extract", "required: true\n        config: {extract", 1)
+    spec = load_spec(write_spec(text.replace("components:", "normalize: true\n    components:", 1)))
+    assert spec.score(sample("answer: 42 [ok]")).value == pytest.approx(1.5 / 3.5)
+    optional_fails = text.replace(
+        "      - name: correct", "      - name: correct\n        required: false", 1
+    )
+    optional_fails = optional_fails.replace(
+        "required: false\n        verifier: exact_match\n        required: true",
+        "required: false\n        verifier: exact_match",
+    )
+    spec = load_spec(
+        write_spec(
+            optional_fails.replace("components:", "normalize: true\n    components:", 1), name="o.yaml"
+        )
+    )
+    score = spec.score(sample("no answer here [ok]"))  # correct is unparseable and optional: skipped
+    assert score.ok and score.details["skipped"] == ["correct"]
+    assert score.value == pytest.approx(0.5 / 2.5)  # only boxed (0.5) and short (2) went into the sum
+
+
+def test_a_gate_is_required_and_a_spec_of_gates_is_their_product(write_spec) -> None:
+    gates = """
+    components:
+      - name: answered
+        verifier: exact_match
+        gate: true
+        config: {extract: 'answer:\\s*(\\S+)'}
+      - name: no_x
+        verifier: format
+        gate: true
+        config: {pattern: x, must: absent}
+    """
+    spec = load_spec(write_spec(gates))
+    ok, wrong, unreadable = spec.score_batch([sample("answer: 42"), sample("answer: 41"), sample("nothing")])
+    assert (ok.value, wrong.value) == (1.0, 0.0)
+    assert unreadable.status is Status.UNPARSEABLE and unreadable.value is None  # never a silent pass
+    with pytest.raises(ConfigError, match=r"components\[1\]\.required: a gate is always required"):
+        load_spec(
+            write_spec(
+                gates.replace(
+                    "gate: true\n        config: {pattern",
+                    "gate: true\n        required: false\n        config: {pattern",
+                ),
+                name="g.yaml",
+            )
+        )
+
+
 def test_required_defaults_to_the_first_component_only(spec: SpecVerifier) -> None:
     assert [(c.name, c.required) for c in spec.components] == [
         ("correct", True),

@@ -18,7 +18,9 @@ from a template and hands them to a :class:`JudgeEngine` with the parser for the
 
 from __future__ import annotations
 
+import json
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ from rewardkit.engine.backends import (
     GenerationRequest,
     GenerationResult,
     LoglikelihoodRequest,
+    backend_config,
     get_backend,
 )
 from rewardkit.judges.cache import JudgeCache, cache_key
@@ -55,7 +58,16 @@ How a judge call that cannot be read is retried:
   batch, with the exception named; it is not retried.
 """
 
-_SCHEDULING = ("token_budget", "max_wait_ms")  # backend options that never change an answer
+# backend options that never change an answer (left out of cache keys)
+_NOT_THE_ANSWER = (
+    "token_budget",
+    "max_wait_ms",
+    "api_key",
+    "timeout_s",
+    "max_retries",
+    "backoff_s",
+    "concurrency",
+)
 
 
 class JudgeOptions(StrictConfig):
@@ -101,6 +113,7 @@ class JudgeCall:
 
     messages: list[Message]
     parse: Callable[[str, str], Parsed | list[Parsed]]
+    template_hash: str | None = None  # the template's hash for the cache key (default: the engine's)
 
 
 @dataclass
@@ -153,27 +166,35 @@ class JudgeEngine:
         self.backend_calls = 0  # generate/loglikelihood requests sent to the backend (not the cache)
         self._cache: JudgeCache | None = None
         self._backend: Backend | None = None
-        identity = {k: v for k, v in sorted(options.backend_options.items()) if k not in _SCHEDULING}
-        self._backend_id = f"{options.backend}:{identity}" if identity else options.backend
+        self._lock = threading.Lock()
+        # what the backend is, as far as answers go: its validated config (defaults and environment
+        # included, e.g. an OpenAI base_url from $OPENAI_BASE_URL), less the options that never change them
+        config = backend_config(options.backend, model=options.model, **options.backend_options)
+        identity = {
+            k: v for k, v in sorted(config.model_dump(mode="json").items()) if k not in _NOT_THE_ANSWER
+        }
+        self._backend_id = f"{options.backend}:{json.dumps(identity, sort_keys=True, default=str)}"
 
     # -- resources ---------------------------------------------------------------------------------------
 
     @property
     def backend(self) -> Backend:
-        if self._backend is None or self._backend.closed:
-            self._backend = get_backend(
-                self.options.backend, model=self.options.model, **self.options.backend_options
-            )
-        return self._backend
+        with self._lock:
+            if self._backend is None or self._backend.closed:
+                self._backend = get_backend(
+                    self.options.backend, model=self.options.model, **self.options.backend_options
+                )
+            return self._backend
 
     @property
     def cache(self) -> JudgeCache | None:
         setting = self.options.cache
         if setting is False:
             return None
-        if self._cache is None:
-            self._cache = JudgeCache(None if setting is True else setting)
-        return self._cache
+        with self._lock:
+            if self._cache is None:
+                self._cache = JudgeCache(None if setting is True else setting)
+            return self._cache
 
     def params(self, draw: int, max_tokens: int | None = None) -> GenerationParams:
         o = self.options
@@ -187,67 +208,79 @@ class JudgeEngine:
             top_logprobs=o.top_logprobs if o.logprobs else 0,
         )
 
-    def _key(self, messages: list[Message], params: GenerationParams, draw: int) -> str:
+    def _key(self, call: JudgeCall, params: GenerationParams, draw: int) -> str:
         return cache_key(
             model=self.options.model,
             backend=self._backend_id,
-            template=self.template_hash,
-            rendered=messages,
+            template=call.template_hash or self.template_hash,
+            rendered=call.messages,
             params=params.model_dump(mode="json"),
             draw=draw,
         )
 
     # -- generation with retries -----------------------------------------------------------------------
 
-    def run(self, calls: Sequence[JudgeCall]) -> list[JudgeAnswer]:
-        """Every call answered (order in == order out); see :data:`RETRY_RULE`."""
+    def run(self, calls: Sequence[JudgeCall], first_draw: int = 0) -> list[JudgeAnswer]:
+        """Every call answered (order in == order out); see :data:`RETRY_RULE`. ``first_draw`` > 0 starts
+        at a later draw (a caller re-asking with new messages, e.g. the rubric writer)."""
         answers = [JudgeAnswer(None) for _ in calls]
         pending = list(range(len(calls)))
-        for draw in range(self.options.retries + 1):
+        for draw in range(first_draw, first_draw + self.options.retries + 1):
             if not pending:
                 break
             params = self.params(draw)
-            found, todo = self._lookup([calls[i].messages for i in pending], params, draw)
+            asked = [calls[i] for i in pending]
+            found, todo = self._lookup(asked, params, draw)
             if todo:
                 try:
-                    results = self.backend.generate(
-                        [GenerationRequest(calls[pending[k]].messages) for k in todo], params
-                    )
-                    self.backend_calls += len(todo)
+                    results: list[GenerationResult] = []
+                    for batch in self._batches(todo, params):
+                        results += self.backend.generate(
+                            [GenerationRequest(asked[k].messages) for k in batch], params
+                        )
                 except Exception as exc:
                     self._fail(answers, pending, exc)
                     return answers
-                self._store(found, todo, results, [calls[i].messages for i in pending], params, draw)
-            pending = self._settle(calls, answers, pending, found, draw, todo)
+                self._store(found, todo, results, asked, params, draw)
+            pending = self._settle(calls, answers, pending, found, draw)
         return answers
 
-    async def arun(self, calls: Sequence[JudgeCall]) -> list[JudgeAnswer]:
+    async def arun(self, calls: Sequence[JudgeCall], first_draw: int = 0) -> list[JudgeAnswer]:
         """:meth:`run` without blocking an event loop (the backend's async path)."""
         answers = [JudgeAnswer(None) for _ in calls]
         pending = list(range(len(calls)))
-        for draw in range(self.options.retries + 1):
+        for draw in range(first_draw, first_draw + self.options.retries + 1):
             if not pending:
                 break
             params = self.params(draw)
-            found, todo = self._lookup([calls[i].messages for i in pending], params, draw)
+            asked = [calls[i] for i in pending]
+            found, todo = self._lookup(asked, params, draw)
             if todo:
                 try:
-                    results = await self.backend.agenerate(
-                        [GenerationRequest(calls[pending[k]].messages) for k in todo], params
-                    )
-                    self.backend_calls += len(todo)
+                    results: list[GenerationResult] = []
+                    for batch in self._batches(todo, params):
+                        results += await self.backend.agenerate(
+                            [GenerationRequest(asked[k].messages) for k in batch], params
+                        )
                 except Exception as exc:
                     self._fail(answers, pending, exc)
                     return answers
-                self._store(found, todo, results, [calls[i].messages for i in pending], params, draw)
-            pending = self._settle(calls, answers, pending, found, draw, todo)
+                self._store(found, todo, results, asked, params, draw)
+            pending = self._settle(calls, answers, pending, found, draw)
         return answers
 
+    @staticmethod
+    def _batches(todo: list[int], params: GenerationParams) -> list[list[int]]:
+        """Greedy calls go in one batch. Sampled calls go one per backend call: a local backend seeds once
+        per batch, so a sampled answer would otherwise depend on what else was in its batch, and a retry
+        (or a cache entry) would not be reproducible."""
+        return [todo] if params.temperature == 0 else [[k] for k in todo]
+
     def _lookup(
-        self, messages: list[list[Message]], params: GenerationParams, draw: int
+        self, calls: list[JudgeCall], params: GenerationParams, draw: int
     ) -> tuple[list[dict[str, Any] | None], list[int]]:
-        """Cached generations for these messages (None where missing) and the indexes still to run."""
-        keys = [self._key(m, params, draw) for m in messages]
+        """Cached generations for these calls (None where missing) and the indexes still to run."""
+        keys = [self._key(c, params, draw) for c in calls]
         cache = self.cache
         hits = cache.get_many(keys) if cache is not None else {}
         found: list[dict[str, Any] | None] = [hits.get(k) for k in keys]
@@ -261,7 +294,7 @@ class JudgeEngine:
         found: list[dict[str, Any] | None],
         todo: list[int],
         results: list[GenerationResult],
-        messages: list[list[Message]],
+        calls: list[JudgeCall],
         params: GenerationParams,
         draw: int,
     ) -> None:
@@ -275,7 +308,7 @@ class JudgeEngine:
                 "top_logprobs": getattr(result, "top_logprobs", None),
             }
             found[k] = {**value, "cached": False}
-            items.append((self._key(messages[k], params, draw), value))
+            items.append((self._key(calls[k], params, draw), value))
         if self.cache is not None and items:
             self.cache.put_many(items, model=self.options.model)
 
@@ -286,7 +319,6 @@ class JudgeEngine:
         pending: list[int],
         found: list[dict[str, Any] | None],
         draw: int,
-        todo: list[int],
     ) -> list[int]:
         """Parse this draw's answers; return the calls that must be asked again."""
         again = []
@@ -315,14 +347,16 @@ class JudgeEngine:
 
     # -- scoring-style calls (no generation) -----------------------------------------------------------
 
-    def loglikelihoods(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+    def loglikelihoods(
+        self, pairs: Sequence[tuple[str, str]], template_hash: str | None = None
+    ) -> list[float]:
         """Summed log-probabilities of each (context, continuation), cached like generations (requests
         with one context share its computation on local backends)."""
         keys = [
             cache_key(
                 model=self.options.model,
                 backend=self._backend_id,
-                template=self.template_hash,
+                template=template_hash or self.template_hash,
                 rendered=[context, continuation],
                 params={"op": "loglikelihood"},
                 draw=0,
@@ -369,8 +403,19 @@ def label_distribution(
     """
     tops = generation.get("top_logprobs")
     tokens = generation.get("tokens")
-    if not tops or not tokens or parsed.span is None or parsed.label is None:
+    if not tops or not tokens:
         return None, {"unavailable": "the backend returned no top logprobs for this answer"}
+    if parsed.span is None or parsed.label is None:
+        return None, {
+            "unavailable": f"the verdict ({parsed.how or 'parsed'}) has no label position in the text"
+        }
+    folded_labels = [lab.strip().casefold() for lab in labels]
+    clash = next(((a, b) for a in folded_labels for b in folded_labels if a != b and b.startswith(a)), None)
+    if clash is not None:  # "1" and "10": one token cannot tell them apart on a digit-by-digit tokenizer
+        return None, {
+            "unavailable": f"the labels {clash[0]!r} and {clash[1]!r} share their first characters, so one "
+            "token's probabilities cannot weigh them"
+        }
     index = _token_at(tokens, generation.get("text") or "", parsed.span[0])
     if index is None or index >= len(tops) or not tops[index]:
         return None, {"unavailable": "the verdict's token was not found in the returned tokens"}

@@ -3,7 +3,8 @@
 From a reference answer, or from a preference pair (contrast first, then synthesise): the judge first
 lists what separates the chosen response from the rejected one (``rubric_contrast``), then writes compact
 criteria (``rubric_write``). Each rubric is validated against the schema (:class:`RubricSpec`); a refused
-rubric is asked for again with the reason shown to the judge, at most ``attempts`` times. With a pair, a
+rubric is asked for again with the reason shown to the judge, at most ``attempts`` times, each attempt
+from fresh draws (sampled at ``retry_temperature`` with new seeds, never a greedy repeat). With a pair, a
 rubric that does not reproduce the known preference (the chosen response must score higher than the
 rejected one under the rubric, judged by the same model) is refused too. After the last attempt the
 result is not ok and says why: nothing is returned as if it were a rubric.
@@ -106,7 +107,10 @@ class RubricWriter(Configurable):
                 contrast=out.contrast or None,
                 feedback=feedback,
             )
-            answer = self.engine.run([JudgeCall(messages, _rubric_answer)])[0]
+            # each attempt starts at a fresh draw: a refused rubric is not asked for again greedily with the
+            # same seed (the same messages would return the same answer, or its cache entry)
+            first_draw = attempt * (self.config.retries + 1)
+            answer = self.engine.run([JudgeCall(messages, _rubric_answer)], first_draw=first_draw)[0]
             entry: dict[str, Any] = {
                 "attempt": attempt,
                 "judge_output": answer.text,
@@ -139,7 +143,12 @@ class RubricWriter(Configurable):
         )
         criteria = [c.model_dump(exclude_none=True) for c in rubric.spec.criteria]
         grader = RubricVerifier(**options, criteria=criteria, judging=self.config.judging)
-        scores = grader.score_batch([Sample(chosen, prompt, reference), Sample(rejected, prompt, reference)])
+        try:
+            scores = grader.score_batch(
+                [Sample(chosen, prompt, reference), Sample(rejected, prompt, reference)]
+            )
+        finally:
+            grader.engine.close()
         values = [s.value for s in scores]
         if not all(s.ok for s in scores):
             bad = next(s for s in scores if not s.ok)

@@ -5,7 +5,8 @@ default (``both_orders: true``); a verdict that follows the position is the outc
 counted apart from ties (see :data:`rewardkit.comparison.BOTH_ORDERS_RULE`). With ``both_orders: false``
 each comparison is judged once, in the order given, or — ``shuffle: true`` — in an order drawn from the
 seed and the comparison's text, so a run is reproducible and position bias averages out over a data set.
-When the backend returns top logprobs, ``probability`` is P(A) / (P(A) + P(B)) at the verdict token.
+When the backend returns top logprobs, ``probability`` is P(A) + P(tie) / 2 at the verdict token, the
+labels' probabilities normalised over A, B and the tie label C.
 
 Use it as a reward through the ``pairwise`` verifier (each response against a reference response, or
 round-robin within its GRPO group)::
@@ -90,12 +91,14 @@ class JudgeComparator(Comparator):
                     early[i] = Preference.failed(
                         Status.ERROR, "reference: always: the comparison has no reference; give one"
                     )
+                    continue
             messages = self.template.messages(
                 prompt=as_text(shown.prompt),
                 response_a=shown.response_a,
                 response_b=shown.response_b,
                 reference=reference,
                 labels=["A", "B"],
+                tie=tie,
             )
             calls.append(
                 JudgeCall(messages, lambda text, echo: parse_choice(text, ("A", "B"), tie=tie, echo=echo))
@@ -116,9 +119,13 @@ class JudgeComparator(Comparator):
         self, comparisons: list[Comparison], early: list[Preference | None], answers: list[JudgeAnswer]
     ) -> list[Preference]:
         out = []
-        for c, first, answer in zip(comparisons, early, answers, strict=True):
-            pref = first or self._preference(answer)
-            if first is None and self._swap(c):  # judged as B/A: seen from the comparison's side again
+        given = iter(answers)
+        for c, first in zip(comparisons, early, strict=True):
+            if first is not None:
+                out.append(first)
+                continue
+            pref = self._preference(next(given))
+            if self._swap(c):  # judged as B/A: seen from the comparison's side again
                 pref = pref.flipped()
                 pref.details["presented"] = "BA"
             out.append(pref)
@@ -142,14 +149,15 @@ class JudgeComparator(Comparator):
         details["label"] = parsed.label
         probability = None
         if self.config.logprobs:
-            labels = ["A", "B"] + ([parsed.label] if winner is Verdict.TIE and parsed.label else [])
+            # the labels the judge could have written at the verdict token: A, B and (MT-bench) C for a tie
+            labels = ["A", "B"] + (["C"] if self.config.tie else [])
             distribution, seen = label_distribution(answer.generation, parsed, labels)
-            if distribution is not None and distribution["A"] + distribution["B"] > 0:
-                probability = distribution["A"] / (distribution["A"] + distribution["B"])
+            if distribution is not None:
+                probability = distribution["A"] + 0.5 * distribution.get("C", 0.0)  # a tie is worth half
                 details["logprob"] = {"distribution": distribution, **seen}
                 details["confidence"] = abs(2 * probability - 1)
             else:
-                details["logprob"] = seen if distribution is None else {"unavailable": "no mass on A or B"}
+                details["logprob"] = seen
         return Preference(winner, Status.OK, probability, None, "", details)
 
 
@@ -187,7 +195,9 @@ class Choice:
 
 class BestOfConfig(JudgeOptions):
     template: str = Field("best_of", description="judge template: a name in judges/ or a YAML path")
-    rotations: int = Field(1, ge=1, le=26, description="ask with the order rotated this many times")
+    rotations: int = Field(
+        1, ge=1, le=26, description="ask with the order rotated this many times (at most n: no order twice)"
+    )
     reference: ReferenceUse = Field("auto", description="show the reference: auto | always | never")
 
 
@@ -211,7 +221,7 @@ class BestOfJudge(Configurable):
         seed = "\x1f".join([str(self.config.seed), as_text(item.prompt), *item.responses])
         base = list(range(n))
         random.Random(hashlib.sha256(seed.encode()).hexdigest()).shuffle(base)
-        return [base[r % n :] + base[: r % n] for r in range(self.config.rotations)]
+        return [base[r:] + base[:r] for r in range(min(self.config.rotations, n))]  # no order twice
 
     def choose_batch(self, items: Sequence[Candidates]) -> list[Choice]:
         """One Choice per item (order in == order out); all calls in one engine batch."""
@@ -221,6 +231,8 @@ class BestOfJudge(Configurable):
             if len(item.responses) < 2 or len(item.responses) > len(LETTERS):
                 continue
             reference = None if self.config.reference == "never" else (as_text(item.reference) or None)
+            if reference is None and self.config.reference == "always":
+                continue
             for order in self.orders(item):
                 labels = list(LETTERS[: len(order)])
                 messages = self.template.messages(
@@ -245,6 +257,8 @@ class BestOfJudge(Configurable):
     def _choice(self, item: Candidates, asked: list[tuple[list[int], JudgeAnswer]]) -> Choice:
         n = len(item.responses)
         if not asked:
+            if 2 <= n <= len(LETTERS):
+                return Choice(None, Status.ERROR, "reference: always: the item has no reference; give one")
             return Choice(None, Status.ERROR, f"best-of-n needs 2 to {len(LETTERS)} responses, got {n}")
         votes = [0] * n
         rounds = []

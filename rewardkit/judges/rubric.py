@@ -67,8 +67,12 @@ How a rubric's criteria become one score in [0, 1]:
 - A criterion that cannot be decided (the judge's answer unreadable after its retries, a checker error,
   a failed extraction) is never counted as unmet: with on_failure: error (default) the score takes that
   criterion's status and value None; with on_failure: skip it leaves both sums and details["skipped"]
-  lists it (the score is not ok if every criterion was skipped). Every verdict, met or not, with its
+  lists it, but the score is still not ok when every criterion that could earn credit was skipped, or
+  when gate is on and an essential criterion could not be decided. Every verdict, met or not, with its
   reason, is in details["criteria"].
+- A negative weight is for pitfalls only; a rubric whose non-pitfall criteria all weigh 0 is refused.
+- "LLM extracts, code verifies": the extracted value is what the checker reads (NONE, when the response
+  does not state it, is checked as an empty text), with the sample's reference (its answer, tests...).
 """
 
 Kind = Literal["essential", "important", "optional", "pitfall"]
@@ -95,6 +99,22 @@ class CriterionSpec(BaseModel):
     def signed_weight(self) -> float:
         w = DEFAULT_WEIGHTS[self.kind] if self.weight is None else self.weight
         return -abs(w) if self.kind == "pitfall" else w
+
+
+def _weight_problems(criteria: list[CriterionSpec]) -> list[str]:
+    problems = []
+    for i, c in enumerate(criteria):
+        if c.weight is not None and c.weight < 0 and c.kind != "pitfall":
+            problems.append(
+                f"criteria[{i}].weight: a negative weight is for pitfalls only (kind: pitfall); "
+                f"a {c.kind} criterion's weight must be >= 0"
+            )
+    positive = [c for c in criteria if c.kind != "pitfall"]
+    if positive and all(c.signed_weight == 0 for c in positive):
+        problems.append(
+            "criteria: every criterion that is not a pitfall has weight 0; nothing could be earned"
+        )
+    return problems
 
 
 class RubricSpec(BaseModel):
@@ -168,7 +188,7 @@ class Rubric:
             ]
             raise ConfigError("invalid rubric:\n  " + "\n  ".join(lines)) from None
         criteria = []
-        problems = []
+        problems = [f"{where(('criteria',))}: {p}" for p in _weight_problems(spec.criteria)]
         for i, c in enumerate(spec.criteria):
             check, extract = None, None
             if c.check is not None:
@@ -231,9 +251,9 @@ def aggregate(rubric: RubricSpec, verdicts: list[dict[str, Any]]) -> tuple[float
     else:
         total = math.fsum(v["weight"] for v in positive)
         lost = math.fsum(-v["weight"] for v in pitfalls if v["met"])
-        if total > 0:
-            value = (math.fsum(v["weight"] for v in positive if v["met"]) - lost) / total
-        else:
+        if positive:
+            value = (math.fsum(v["weight"] for v in positive if v["met"]) - lost) / total if total else 0.0
+        else:  # a rubric of pitfalls only
             value = 1.0 - lost / (math.fsum(-v["weight"] for v in pitfalls) or 1.0)
         value = min(max(value, 0.0), 1.0)
     if rubric.gate:
@@ -389,6 +409,7 @@ class RubricVerifier(Verifier):
             JudgeCall(
                 template.messages(**self._values(samples[i], rubric=r.as_text(), scale=scale)),
                 lambda text, echo: parse_score(text, scale, echo=echo),
+                template.text_hash,
             )
             for i, r in rubrics.items()
         ]
@@ -431,7 +452,7 @@ class RubricVerifier(Verifier):
                 elif c.extract:
                     extracts.append((i, k))
                 else:
-                    checks.append((i, k, samples[i]))
+                    checks.append((i, k, _check_sample(samples[i], samples[i].response)))
         self._run_extracts(samples, rubrics, verdicts, extracts, checks)
         self._run_checks(rubrics, verdicts, checks)
         self._run_per_criterion(samples, rubrics, verdicts, judged["per_criterion"])
@@ -444,7 +465,8 @@ class RubricVerifier(Verifier):
         calls = [
             JudgeCall(
                 template.messages(**self._values(samples[i], criterion=rubrics[i].criteria[k].extract)),
-                lambda text, echo: _parse_extracted(text),
+                _parse_extracted,
+                template.text_hash,
             )
             for i, k in extracts
         ]
@@ -457,11 +479,9 @@ class RubricVerifier(Verifier):
                 continue
             value = answer.parsed.value  # type: ignore[union-attr]
             v["extracted"] = value
-            if value is None:  # the judge says the response does not state it
-                v["met"], v["status"], v["reason"] = False, "ok", "the response does not state it (NONE)"
-                continue
-            s = samples[i]
-            checks.append((i, k, Sample(value, s.prompt, s.reference, None, s.group, s.id, dict(s.meta))))
+            # NONE (the response does not state it) is checked as an empty text: a must-contain check
+            # fails on it, a must-not-contain check passes
+            checks.append((i, k, _check_sample(samples[i], "" if value is None else value)))
 
     def _run_checks(self, rubrics, verdicts, checks) -> None:
         by_check: dict[int, list[tuple[int, int, Sample]]] = {}
@@ -488,6 +508,7 @@ class RubricVerifier(Verifier):
             JudgeCall(
                 template.messages(**self._values(samples[i], criterion=rubrics[i].criteria[k].spec.text)),
                 lambda text, echo: parse_met(text, echo=echo),
+                template.text_hash,
             )
             for i, k in items
         ]
@@ -510,6 +531,7 @@ class RubricVerifier(Verifier):
                 JudgeCall(
                     template.messages(**self._values(samples[i], criteria=listed)),
                     lambda text, echo, n=count: parse_criteria(text, n, echo=echo),
+                    template.text_hash,
                 )
             )
         answers = self.engine.run(calls) if calls else []
@@ -533,23 +555,25 @@ class RubricVerifier(Verifier):
         template = self.templates["criterion_score"]
         pairs, where = [], []
         contexts: dict[int, tuple[str, str]] = {}
-        for i, k in items:
-            if i not in contexts:
-                rendered = self.engine.render(
-                    template.messages(**self._values(samples[i], criterion=_SENTINEL))
-                )
-                if _SENTINEL not in rendered:
-                    raise ConfigError(f"{self.name}: template criterion_score must show {{{{ criterion }}}}")
-                before, _, after = rendered.partition(_SENTINEL)
-                contexts[i] = (before, after)
-            before, after = contexts[i]
-            tail = rubrics[i].criteria[k].spec.text + after
-            pairs += [(before, tail + "Yes"), (before, tail + "No")]
-            where.append((i, k))
         try:
-            sums = self.engine.loglikelihoods(pairs)
-        except Exception as exc:
-            for i, k in where:
+            for i, k in items:
+                if i not in contexts:
+                    messages = template.messages(**self._values(samples[i], criterion=_SENTINEL))
+                    rendered = self.engine.render(messages)
+                    if rendered.count(_SENTINEL) != 1:
+                        raise ConfigError(
+                            f"{self.name}: templates.criterion_score must show {{{{ criterion }}}} exactly "
+                            "once, unfiltered (the criteria of one response share the text before it)"
+                        )
+                    before, _, after = rendered.partition(_SENTINEL)
+                    contexts[i] = (before, after)
+                before, after = contexts[i]
+                tail = rubrics[i].criteria[k].spec.text + after
+                pairs += [(before, tail + "Yes"), (before, tail + "No")]
+                where.append((i, k))
+            sums = self.engine.loglikelihoods(pairs, template.text_hash)
+        except Exception as exc:  # a render or model failure fails these criteria, never the batch
+            for i, k in items:
                 v = verdicts[i][k]
                 v["status"], v["reason"] = "error", f"{type(exc).__name__}: {exc}"
             return
@@ -576,9 +600,19 @@ class RubricVerifier(Verifier):
             return Score(None, status, reason, details)
         if failed:
             details["skipped"] = [v["id"] for v in failed]
+            first = failed[0]
+            status = Status(
+                first.get("status") if first.get("status") in ("unparseable", "timeout") else "error"
+            )
+            declared = [v for v in verdicts if v["weight"] >= 0]
+            if declared and all(v["met"] is None for v in declared):
+                return Score(None, status, "every criterion that could earn credit was skipped", details)
             if len(failed) == len(verdicts):
-                first = failed[0]
-                return Score(None, Status(first.get("status") or "error"), "every criterion failed", details)
+                return Score(None, status, "every criterion failed", details)
+            undecided_gate = [v["id"] for v in failed if rubric.spec.gate and v["kind"] == "essential"]
+            if undecided_gate:
+                reason = f"essential criterion {undecided_gate[0]} (a gate) could not be decided: {first.get('reason')}"
+                return Score(None, status, reason, details)
         value, info = aggregate(rubric.spec, verdicts)
         details.update(info)
         reason = f"skipped {len(failed)} undecided criteria" if failed else ""
@@ -613,25 +647,38 @@ def _reason_text(text: str) -> str:
     return " ".join(lines[:-1])[:500] if len(lines) > 1 else (lines[0][:500] if lines else "")
 
 
-def _parse_extracted(text: str) -> Parsed:
-    """The value after the last "Extracted:" (NONE: the response does not state it -> value None)."""
+def _parse_extracted(text: str, echo: str = "") -> Parsed:
+    """The value after the last "Extracted:" line that is not copied from the prompt (NONE: the response
+    does not state it -> value None)."""
     from rewardkit.judges.parse import final_region
 
     region = final_region(text)
     if region is None:
         return Parsed(False, reason="no final answer after the <think> draft")
     body = text[region[0] : region[1]]
-    marker = body.lower().rfind("extracted:")
-    if marker < 0:
-        return Parsed(False, reason='no "Extracted: <value>" line in the answer')
-    start = region[0] + marker + len("extracted:")
-    line = text[start:].split("\n", 1)[0]
-    value = line.strip().strip("`*\"'").strip()
-    if not value:
-        return Parsed(False, reason='"Extracted:" is followed by nothing')
-    if value.upper().rstrip(".") == "NONE":
-        return Parsed(True, None, "NONE", (start, start + len(line)), "extracted")
-    return Parsed(True, value, value, (start, start + len(line)), "extracted")
+    echoed = {" ".join(line.split()).casefold() for line in echo.splitlines() if line.strip()}
+    lowered = body.casefold()
+    marker = lowered.rfind("extracted:")
+    while marker >= 0:
+        start = region[0] + marker + len("extracted:")
+        line = text[start:].split("\n", 1)[0]
+        whole = body[body.rfind("\n", 0, marker) + 1 : marker + len("extracted:") + len(line)]
+        value = line.strip().strip("`*\"'").strip()
+        if " ".join(whole.split()).casefold() not in echoed and "<value>" not in value:
+            if not value:
+                return Parsed(False, reason='"Extracted:" is followed by nothing')
+            if value.upper().rstrip(".") == "NONE":
+                return Parsed(True, None, "NONE", (start, start + len(line)), "extracted")
+            return Parsed(True, value, value, (start, start + len(line)), "extracted")
+        marker = lowered.rfind("extracted:", 0, marker)
+    return Parsed(False, reason='no "Extracted: <value>" line in the answer (other than the prompt\'s own)')
+
+
+def _check_sample(sample: Sample, text: str) -> Sample:
+    """What a checker reads: ``text`` as the response, and the sample's reference without its rubric."""
+    return Sample(
+        text, sample.prompt, _answer_of(sample.reference), None, sample.group, sample.id, dict(sample.meta)
+    )
 
 
 __all__ = [

@@ -17,7 +17,8 @@ as text), ``response``, ``reference`` (the reference answer or response as text)
 criterion's text), ``criteria`` (a list of ``{"index", "id", "text"}``), ``rubric`` (a rubric as text),
 ``scale`` (the :class:`~rewardkit.judges.parse.Scale`: ``scale.low``, ``scale.high``, ``scale.labels``),
 ``contrast`` (rubric writing: the judge's comparison of a pair), ``feedback`` (rubric writing: why the last
-attempt was refused), and ``extra`` (whatever the caller adds).
+attempt was refused), ``tie`` (pairwise: whether a tie is allowed), and ``extra`` (whatever the caller
+adds).
 
 The template's identity in the judge cache is the hash of its file text, so editing a template never
 reuses answers given to the old one.
@@ -55,6 +56,7 @@ TEMPLATE_NAMES = (
     "scale",
     "contrast",
     "feedback",
+    "tie",
     "extra",
 )
 

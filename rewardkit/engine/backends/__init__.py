@@ -24,6 +24,7 @@ from rewardkit.engine.backends.base import (
     LocalBackend,
     LoglikelihoodRequest,
     LoglikelihoodResult,
+    merge_top_logprobs,
 )
 from rewardkit.errors import config_error
 from rewardkit.registry import Lazy, Registry
@@ -102,5 +103,6 @@ __all__ = [
     "backend_config",
     "close_backends",
     "get_backend",
+    "merge_top_logprobs",
     "shared_backends",
 ]
