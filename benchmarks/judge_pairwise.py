@@ -28,7 +28,7 @@ P(Yes) vs P(No) after each criterion; the prompt and response are a prefix share
 response, computed once by the transformers backend), plus per criterion by generation for information.
 Tokens computed: prompt tokens + generated tokens for generation, shared context once + continuations for
 scoring. Goal: per criterion at most 1.5x all-in-one. (Answers up to 384 tokens all-in-one, 64 per
-criterion; no retries in the cost runs.)
+criterion, 128 and 32 with --quick; no retries in the cost runs.)
 
     python benchmarks/judge_pairwise.py            # 60 pairs (judge answers up to 160 tokens, 1 retry);
                                                    # rubric cost on 4 responses
@@ -223,17 +223,23 @@ def run_longer(pairs: list[dict[str, Any]]) -> dict[str, Any]:
     return {"accuracy": right / len(pairs), "right": right, "tie": ties}
 
 
-def rubric_cost(pairs: list[dict[str, Any]], responses: int) -> dict[str, Any]:
+def rubric_cost(pairs: list[dict[str, Any]], responses: int, lengths: tuple[int, int]) -> dict[str, Any]:
     from rewardkit.engine.backends import get_backend
     from rewardkit.judges.rubric import RubricVerifier
     from rewardkit.types import Sample
 
     backend = get_backend("transformers", model="smollm2")
     samples = [Sample(p["chosen"], p["prompt"]) for p in pairs[:responses]]
-    out: dict[str, Any] = {"criteria": len(RUBRIC_10), "responses": len(samples)}
+    out: dict[str, Any] = {
+        "criteria": len(RUBRIC_10),
+        "responses": len(samples),
+        "max_tokens": {"all_in_one": lengths[0], "per_criterion": lengths[1]},
+    }
     for style in ("all_in_one", "score", "per_criterion"):
+        # an all-in-one answer lists 10 verdicts; a per-criterion answer is one sentence and "Met: Yes"
+        tokens = lengths[0] if style == "all_in_one" else lengths[1]
         verifier = RubricVerifier(
-            criteria=RUBRIC_10, judging=style, cache=False, max_tokens=384, logprobs=False
+            criteria=RUBRIC_10, judging=style, cache=False, max_tokens=tokens, logprobs=False, retries=0
         )
         start = time.perf_counter()
         scores = verifier.score_batch(samples)
@@ -331,7 +337,7 @@ def main() -> None:
                 if k in m
             }
             print(f"{name:14s} accuracy {m['accuracy']:.3f}  {extra}", flush=True)
-    cost = rubric_cost(pairs, responses)
+    cost = rubric_cost(pairs, responses, (128, 32) if args.quick else (384, 64))
     print(
         f"rubric cost ({cost['criteria']} criteria x {cost['responses']} responses): all_in_one "
         f"{cost['all_in_one']['tokens_computed']} tokens {cost['all_in_one']['seconds']} s; per criterion "

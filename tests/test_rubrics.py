@@ -402,3 +402,48 @@ def test_rubric_writer_attempts_are_fresh_draws(scripted: Any) -> None:
     result = RubricWriter(**options, cache=False, attempts=3, retries=0).generate("q", reference="a")
     assert not result.ok and len(CALLS) == 3
     assert [(p.seed, p.temperature) for _, p in CALLS] == [(0, 0.0), (1, 0.7), (2, 0.7)]
+
+
+def test_templates_and_rubrics_are_checked_when_built_not_at_the_first_call(tmp_path: Path) -> None:
+    judges = tmp_path / "judges"
+    judges.mkdir()
+    (judges / "typo.yaml").write_text(
+        "output: met\nuser: |\n  {{ prompt }}\n  {{ promt }}\n", encoding="utf-8"
+    )
+    (judges / "nocrit.yaml").write_text(
+        "output: met\nuser: |\n  {{ prompt }} {{ response }}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"typo.yaml:\d+: user: unknown name\(s\) promt"):
+        RubricVerifier(
+            criteria=[{"text": "x"}], templates={"criterion": str(judges / "typo.yaml")}, cache=False
+        )
+    with pytest.raises(ConfigError, match=r"never shows \{\{ criterion \}\}"):
+        RubricVerifier(
+            criteria=[{"text": "x"}], templates={"criterion": str(judges / "nocrit.yaml")}, cache=False
+        )
+    implicit = tmp_path / "implicit.yaml"
+    implicit.write_text(
+        "aggregation: implicit\ncriteria:\n  - text: a\n  - text: b\n    check: {type: word_count, max: 3}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"implicit.yaml:5: criteria\[1\]\.check: aggregation: implicit"):
+        load_rubric(implicit)
+    overridden = RubricVerifier(rubric="helpfulness", aggregation="implicit", cache=False)
+    assert overridden.rubric.spec.gate is False  # one judgement has no essential verdicts to gate on
+
+
+def test_a_per_sample_rubric_may_name_a_library_rubric(scripted: Any) -> None:
+    options = scripted("yes", lambda user, params: "Met: Yes")
+    score = RubricVerifier(**options, cache=False).score(Sample("Paris.", "q", {"rubric": "helpfulness"}))
+    assert score.ok and len(score.details["criteria"]) == len(load_rubric("helpfulness").criteria)
+
+
+def test_refused_extractions_keep_every_attempt(scripted: Any) -> None:
+    options = scripted("never", lambda user, params: "I cannot say.")
+    criteria = [{"text": "Right.", "check": {"extract": "the answer", "type": "math"}}]
+    score = RubricVerifier(**options, criteria=criteria, retries=1, cache=False).score(
+        Sample("4", "2+2?", "4")
+    )
+    verdict = score.details["criteria"][0]
+    assert score.status is Status.UNPARSEABLE and [a["draw"] for a in verdict["attempts"]] == [0, 1]
+    assert verdict["judge_output"] == "I cannot say." and verdict["cached"] is False

@@ -25,10 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from rewardkit.engine.backends import (
-    BACKENDS,
     Backend,
     GenerationParams,
     GenerationRequest,
@@ -39,9 +38,8 @@ from rewardkit.engine.backends import (
 )
 from rewardkit.judges.cache import JudgeCache, cache_key
 from rewardkit.judges.parse import Parsed
-from rewardkit.registry import StrictConfig
 from rewardkit.types import Message
-from rewardkit.verifiers.model import check_backend_options
+from rewardkit.verifiers.model import BackendChoice, check_backend_options
 
 RETRY_RULE = """\
 How a judge call that cannot be read is retried:
@@ -70,16 +68,10 @@ _NOT_THE_ANSWER = (
 )
 
 
-class JudgeOptions(StrictConfig):
+class JudgeOptions(BackendChoice):
     """Which model judges, how it samples, how it retries, and where answers are cached."""
 
     model: str = Field("smollm2", description="judge model: alias, local folder, hub id or served name")
-    backend: str = Field(
-        "transformers", description="backend kind: transformers | vllm | openai, or a plugin's"
-    )
-    backend_options: dict[str, Any] = Field(
-        default_factory=dict, description="backend keyword options (dtype, device, base_url...)"
-    )
     max_tokens: int = Field(512, ge=1, description="new tokens per judge answer")
     temperature: float = Field(0.0, ge=0, description="0: greedy")
     top_p: float = Field(1.0, gt=0, le=1)
@@ -96,14 +88,6 @@ class JudgeOptions(StrictConfig):
     cache: bool | str = Field(
         True, description="the judge cache: true (the user cache dir), false (off), or a SQLite file path"
     )
-
-    @field_validator("backend")
-    @classmethod
-    def _known_backend(cls, kind: str) -> str:
-        kinds = BACKENDS.names()
-        if kind not in kinds:
-            raise ValueError(f"unknown backend kind; available: {', '.join(kinds)}")
-        return kind
 
 
 @dataclass
@@ -223,30 +207,36 @@ class JudgeEngine:
     def run(self, calls: Sequence[JudgeCall], first_draw: int = 0) -> list[JudgeAnswer]:
         """Every call answered (order in == order out); see :data:`RETRY_RULE`. ``first_draw`` > 0 starts
         at a later draw (a caller re-asking with new messages, e.g. the rubric writer)."""
-        answers = [JudgeAnswer(None) for _ in calls]
-        pending = list(range(len(calls)))
-        for draw in range(first_draw, first_draw + self.options.retries + 1):
-            if not pending:
-                break
-            params = self.params(draw)
-            asked = [calls[i] for i in pending]
-            found, todo = self._lookup(asked, params, draw)
-            if todo:
-                try:
-                    results: list[GenerationResult] = []
-                    for batch in self._batches(todo, params):
-                        results += self.backend.generate(
-                            [GenerationRequest(asked[k].messages) for k in batch], params
-                        )
-                except Exception as exc:
-                    self._fail(answers, pending, exc)
-                    return answers
-                self._store(found, todo, results, asked, params, draw)
-            pending = self._settle(calls, answers, pending, found, draw)
-        return answers
+        rounds = self._rounds(calls, first_draw)
+        step = next(rounds)
+        while isinstance(step, tuple):
+            requests, params = step
+            try:
+                step = rounds.send(self.backend.generate(requests, params))
+            except StopIteration as done:
+                return done.value
+            except Exception as exc:  # the backend failed: the rounds turn it into error answers
+                step = _throw(rounds, exc)
+        return step
 
     async def arun(self, calls: Sequence[JudgeCall], first_draw: int = 0) -> list[JudgeAnswer]:
         """:meth:`run` without blocking an event loop (the backend's async path)."""
+        rounds = self._rounds(calls, first_draw)
+        step = next(rounds)
+        while isinstance(step, tuple):
+            requests, params = step
+            try:
+                step = rounds.send(await self.backend.agenerate(requests, params))
+            except StopIteration as done:
+                return done.value
+            except Exception as exc:
+                step = _throw(rounds, exc)
+        return step
+
+    def _rounds(self, calls: Sequence[JudgeCall], first_draw: int) -> Any:
+        """The retry loop shared by :meth:`run` and :meth:`arun`, as a generator: it yields
+        ``(requests, params)`` for the backend, is sent the results, and returns (or, once done, yields)
+        the answers. A backend exception thrown into it fails the pending calls."""
         answers = [JudgeAnswer(None) for _ in calls]
         pending = list(range(len(calls)))
         for draw in range(first_draw, first_draw + self.options.retries + 1):
@@ -256,17 +246,18 @@ class JudgeEngine:
             asked = [calls[i] for i in pending]
             found, todo = self._lookup(asked, params, draw)
             if todo:
+                results: list[GenerationResult] = []
                 try:
-                    results: list[GenerationResult] = []
                     for batch in self._batches(todo, params):
-                        results += await self.backend.agenerate(
-                            [GenerationRequest(asked[k].messages) for k in batch], params
-                        )
+                        results += yield ([GenerationRequest(asked[k].messages) for k in batch], params)
+                        self.backend_calls += len(batch)
                 except Exception as exc:
                     self._fail(answers, pending, exc)
+                    yield answers
                     return answers
                 self._store(found, todo, results, asked, params, draw)
             pending = self._settle(calls, answers, pending, found, draw)
+        yield answers
         return answers
 
     @staticmethod
@@ -386,6 +377,14 @@ class JudgeEngine:
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+
+
+def _throw(rounds: Any, exc: Exception) -> Any:
+    """Throw a backend failure into the rounds generator; what it yields next (the answers)."""
+    try:
+        return rounds.throw(exc)
+    except StopIteration as done:
+        return done.value
 
 
 # ------------------------------------------------------------------------------------------ logprobs

@@ -101,18 +101,34 @@ class CriterionSpec(BaseModel):
         return -abs(w) if self.kind == "pitfall" else w
 
 
-def _weight_problems(criteria: list[CriterionSpec]) -> list[str]:
-    problems = []
-    for i, c in enumerate(criteria):
+def _rubric_problems(spec: RubricSpec) -> list[tuple[tuple, str]]:
+    """(field path, message) for what the schema alone cannot see."""
+    problems: list[tuple[tuple, str]] = []
+    for i, c in enumerate(spec.criteria):
         if c.weight is not None and c.weight < 0 and c.kind != "pitfall":
             problems.append(
-                f"criteria[{i}].weight: a negative weight is for pitfalls only (kind: pitfall); "
-                f"a {c.kind} criterion's weight must be >= 0"
+                (
+                    ("criteria", i, "weight"),
+                    "a negative weight is for pitfalls only (kind: pitfall); the weight of an "
+                    f"{c.kind} criterion must be >= 0",
+                )
             )
-    positive = [c for c in criteria if c.kind != "pitfall"]
+        if spec.aggregation == "implicit" and c.check is not None:
+            problems.append(
+                (
+                    ("criteria", i, "check"),
+                    "aggregation: implicit asks one judge for one score and runs no checks; use explicit "
+                    "(or all) to run checks, or leave the check out",
+                )
+            )
+    positive = [c for c in spec.criteria if c.kind != "pitfall"]
     if positive and all(c.signed_weight == 0 for c in positive):
         problems.append(
-            "criteria: every criterion that is not a pitfall has weight 0; nothing could be earned"
+            (("criteria",), "every criterion that is not a pitfall has weight 0; nothing could be earned")
+        )
+    if spec.aggregation == "implicit" and spec.gate:
+        problems.append(
+            (("gate",), "aggregation: implicit makes one judgement; gate needs per-criterion verdicts")
         )
     return problems
 
@@ -188,7 +204,7 @@ class Rubric:
             ]
             raise ConfigError("invalid rubric:\n  " + "\n  ".join(lines)) from None
         criteria = []
-        problems = [f"{where(('criteria',))}: {p}" for p in _weight_problems(spec.criteria)]
+        problems = [f"{where(loc)}: {field_path(loc)}: {msg}" for loc, msg in _rubric_problems(spec)]
         for i, c in enumerate(spec.criteria):
             check, extract = None, None
             if c.check is not None:
@@ -297,6 +313,13 @@ _OUTPUTS = {
     "likert": "score",
     "extract": "value",
 }
+_NEEDS = {
+    "criterion": "criterion",
+    "criterion_score": "criterion",
+    "criteria": "criteria",
+    "likert": "rubric",
+    "extract": "criterion",
+}
 _SENTINEL = "\x00RUBRIC-CRITERION\x00"
 
 
@@ -322,13 +345,17 @@ class RubricVerifier(Verifier):
         if cfg.rubric is not None:
             self.rubric = self._override(load_rubric(cfg.rubric))
         elif cfg.criteria is not None:
-            self.rubric = self._override(
-                Rubric.from_data({"criteria": cfg.criteria}, f"{self.name}: criteria")
-            )
+            self.rubric = self._override(Rubric.from_data({"criteria": cfg.criteria}, "inline criteria"))
         self.templates: dict[str, JudgeTemplate] = {}
         for role, default in TEMPLATE_ROLES.items():
             template = load_template(cfg.templates.get(role, default))
             template.require(f"{self.name}: templates.{role}", _OUTPUTS[role])
+            needed = _NEEDS.get(role)
+            if needed and not template.uses(needed):
+                raise ConfigError(
+                    f"{self.name}: templates.{role}: {template.path or template.name} never shows "
+                    f"{{{{ {needed} }}}}, so every criterion would get the same question; add it"
+                )
             self.templates[role] = template
         digest = "+".join(t.text_hash for t in self.templates.values())
         self.engine = JudgeEngine(cfg, digest, self.name)
@@ -340,8 +367,17 @@ class RubricVerifier(Verifier):
             for k in ("aggregation", "gate", "judging", "on_failure")
             if getattr(cfg, k) is not None
         }
+        if changes.get("aggregation") == "implicit" and "gate" not in changes:
+            changes["gate"] = False  # one holistic judgement has no essential verdicts to gate on
         if changes:
-            rubric = Rubric(rubric.spec.model_copy(update=changes), rubric.criteria, rubric.source)
+            spec = rubric.spec.model_copy(update=changes)
+            problems = _rubric_problems(spec)
+            if problems:
+                raise ConfigError(
+                    f"{self.name}: {rubric.source}: "
+                    + "; ".join(f"{field_path(loc)}: {msg}" for loc, msg in problems)
+                )
+            rubric = Rubric(spec, rubric.criteria, rubric.source)
         return rubric
 
     def rubric_of(self, sample: Sample) -> Rubric | Score:
@@ -361,6 +397,8 @@ class RubricVerifier(Verifier):
                 "no rubric: configure `rubric` or `criteria`, or put one in Sample.reference['rubric']"
             )
         try:
+            if isinstance(data, str):  # a rubric by name or path, from the library
+                return self._override(load_rubric(data))
             return self._override(Rubric.from_data(data, "Sample.reference['rubric']"))
         except ConfigError as err:
             return Score.error(str(err))
@@ -472,7 +510,7 @@ class RubricVerifier(Verifier):
         ]
         for (i, k), answer in zip(extracts, self.engine.run(calls) if calls else [], strict=True):
             v = verdicts[i][k]
-            v["judge_output"] = answer.text
+            _answer_details(v, answer)
             if not answer.ok:
                 v["status"] = "error" if answer.error else "unparseable"
                 v["reason"] = f"extraction failed: {answer.reason}"
@@ -539,7 +577,7 @@ class RubricVerifier(Verifier):
             parsed = answer.parsed if isinstance(answer.parsed, list) else [None] * len(ks)
             for k, p in zip(ks, parsed, strict=True):
                 v = verdicts[i][k]
-                v["judge_output"] = answer.text
+                _answer_details(v, answer)
                 if answer.error or p is None:
                     v["status"], v["reason"] = "error", answer.reason or "no answer"
                 elif not p.ok:
@@ -629,10 +667,16 @@ def _answer_of(reference: Any) -> Any:
     return reference
 
 
-def _judged(v: dict[str, Any], answer: Any) -> None:
-    v["judge_output"] = answer.text
-    if len(answer.attempts) > 1:
+def _answer_details(v: dict[str, Any], answer: Any) -> None:
+    """What a criterion's verdict keeps about the judge call: its raw answer, the draw, whether it came
+    from the cache, and every attempt when one was refused."""
+    v["judge_output"], v["draw"], v["cached"] = answer.text, answer.draw, answer.cached
+    if len(answer.attempts) > 1 or not answer.ok:
         v["attempts"] = answer.attempts
+
+
+def _judged(v: dict[str, Any], answer: Any) -> None:
+    _answer_details(v, answer)
     if answer.error:
         v["status"], v["reason"] = "error", answer.error
     elif not answer.ok:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
+import jinja2.meta
 import jinja2.sandbox
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -97,6 +98,14 @@ class JudgeTemplate:
     @property
     def output(self) -> str:
         return self.spec.output
+
+    def uses(self, name: str) -> bool:
+        """Whether the template shows ``name`` (e.g. a rubric role's template must show ``criterion``)."""
+        names: set[str] = set()
+        for source in (self.spec.system, self.spec.user):
+            if source:
+                names |= jinja2.meta.find_undeclared_variables(_ENV.parse(source))
+        return name in names
 
     def require(self, owner: str, output: str) -> None:
         """A ConfigError unless this template's answers are read as ``output``."""
@@ -164,7 +173,7 @@ def load_template(name_or_path: str | os.PathLike[str]) -> JudgeTemplate:
             for p in validation_problems(err, TemplateSpec)
         ]
         raise ConfigError("invalid judge template:\n  " + "\n  ".join(lines)) from None
-    _check_syntax(spec, path)
+    _check_syntax(spec, path, root)
     if spec.output == "score":
         try:
             Scale.of(spec.scale) if spec.scale is not None else None
@@ -173,16 +182,29 @@ def load_template(name_or_path: str | os.PathLike[str]) -> JudgeTemplate:
     return JudgeTemplate(spec, path, hashlib.sha256(text.encode()).hexdigest())
 
 
-def _check_syntax(spec: TemplateSpec, path: Path | None) -> None:
+def _check_syntax(spec: TemplateSpec, path: Path | None, root: Any = None) -> None:
+    """Jinja syntax and names, checked when the template loads (not at the first judge call): a syntax
+    error or a name a template cannot use is a ConfigError at the file line."""
     for field in ("system", "user"):
+        source = getattr(spec, field)
+
+        def where(lineno: int | None, field: str = field, source: str = source) -> str:
+            if path is None:
+                return f"judge template {spec.name!r}: {field}"
+            start = yaml_line(root, (field,)) if root is not None else None
+            line = start + (lineno or 1) if start is not None and "\n" in source else start
+            return f"{path}:{line}: {field}" if line else f"{path}: {field}"
+
         try:
-            _ENV.parse(getattr(spec, field))
+            tree = _ENV.parse(source)
         except jinja2.TemplateSyntaxError as err:
-            where = f"{path}: " if path else ""
+            raise ConfigError(f"{where(err.lineno)}: Jinja syntax error: {err.message}") from None
+        unknown = sorted(jinja2.meta.find_undeclared_variables(tree) - set(TEMPLATE_NAMES))
+        if unknown:
             raise ConfigError(
-                f"{where}judge template {spec.name!r}: {field}: Jinja syntax error at template line "
-                f"{err.lineno}: {err.message}"
-            ) from None
+                f"{where(None)}: unknown name(s) {', '.join(unknown)}; the names a template can use: "
+                f"{', '.join(TEMPLATE_NAMES)}"
+            )
 
 
 def as_text(value: Any) -> str:

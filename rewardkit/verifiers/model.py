@@ -20,16 +20,16 @@ from pydantic import Field, ValidationError, field_validator
 
 from rewardkit.engine.backends import BACKENDS, Backend, backend_class, get_backend
 from rewardkit.errors import ConfigError, format_problems, validation_problems
+from rewardkit.registry import StrictConfig
 from rewardkit.types import Sample, Score
 from rewardkit.verifier import Verifier, VerifierConfig
 
 PromptMode = Literal["chat", "raw", "none"]
 
 
-class ModelConfig(VerifierConfig):
-    """Which model scores, on which backend."""
+class BackendChoice(StrictConfig):
+    """The backend kind and its options, as every model verifier and judge takes them."""
 
-    model: str = Field(description="model alias, local folder or hub id")
     backend: str = Field(
         "transformers", description="backend kind: transformers | vllm | openai, or a plugin's (BACKENDS)"
     )
@@ -46,11 +46,17 @@ class ModelConfig(VerifierConfig):
         return kind
 
 
+class ModelConfig(BackendChoice, VerifierConfig):
+    """Which model scores, on which backend."""
+
+    model: str = Field(description="model alias, local folder or hub id")
+
+
 def check_backend_options(owner: str, model: str, backend: str, options: dict[str, Any]) -> None:
     """Check a model + backend kind + backend options now (the model loads later, on first use): a wrong
     key or value is a ConfigError at ``owner: backend_options.<key>``."""
     if "model" in options:
-        raise ConfigError(f"{owner}: backend_options.model: name the model with the 'model' key")
+        raise ConfigError(f"{owner}: backend_options.model: name the model with the verifier's 'model' key")
     cls = backend_class(backend)
     try:
         cls.Config(model=model, **options)
@@ -127,6 +133,7 @@ def render_conversation(backend: Backend, sample: Sample) -> str:
 
 
 __all__ = [
+    "BackendChoice",
     "ModelConfig",
     "check_backend_options",
     "ModelVerifier",
