@@ -37,6 +37,15 @@ class ConfigError(RewardkitError, ValueError):
     and what is allowed there."""
 
 
+class FieldErrors(ConfigError):
+    """A ConfigError whose problems are located by field path (relative to the config that was given), so
+    whoever read that config from a file can point at each problem's line (reward specs do)."""
+
+    def __init__(self, owner: str, problems: Sequence[Problem]) -> None:
+        self.owner, self.problems = owner, list(problems)
+        super().__init__("\n".join(f"{owner}: {p}" for p in self.problems))
+
+
 class InputError(RewardkitError, ValueError):
     """Bad input records (a file, a request, a trainer batch); the message names the record and field."""
 
@@ -179,6 +188,7 @@ def config_error(owner: str, model: type[BaseModel], err: ValidationError) -> Co
 __all__ = [
     "BackendError",
     "ConfigError",
+    "FieldErrors",
     "FieldPath",
     "InputError",
     "MissingExtraError",

@@ -54,6 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from rewardkit.assets import find_asset, read_yaml, yaml_line
 from rewardkit.errors import (
     ConfigError,
+    FieldErrors,
     FieldPath,
     MissingExtraError,
     Problem,
@@ -159,6 +160,8 @@ def _build_component(index: int, spec: ComponentSpec) -> Component:
         raise SpecError(validation_problems(err, cls.Config, where + ("config",))) from None
     try:
         verifier = cls(**spec.config)
+    except FieldErrors as err:  # problems located inside the config (e.g. inline rubric criteria)
+        raise SpecError([Problem(where + ("config", *p.loc), p.message) for p in err.problems]) from None
     except ConfigError as err:
         raise SpecError([Problem(where + ("config",), str(err))]) from None
     if spec.gate and spec.required is False:

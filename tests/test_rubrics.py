@@ -447,3 +447,34 @@ def test_refused_extractions_keep_every_attempt(scripted: Any) -> None:
     verdict = score.details["criteria"][0]
     assert score.status is Status.UNPARSEABLE and [a["draw"] for a in verdict["attempts"]] == [0, 1]
     assert verdict["judge_output"] == "I cannot say." and verdict["cached"] is False
+
+
+def test_every_problem_of_a_rubric_is_reported_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text(
+        "criteria:\n  - text: a\n    kind: essentail\n  - text: b\n    check: {type: word_count, max: ten}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_rubric(path)
+    assert "two.yaml:3: criteria[0].kind" in str(info.value)
+    assert "two.yaml:5: criteria[1].check: word_count: max" in str(info.value)
+
+
+def test_inline_criteria_in_a_spec_are_reported_at_their_lines(write_spec: Any) -> None:
+    path = write_spec(
+        "components:\n"
+        "  - name: r\n"
+        "    verifier: rubric\n"
+        "    config:\n"
+        "      criteria:\n"
+        "        - text: a\n"
+        "          kind: essentail\n"
+        "        - text: b\n"
+        "          check: {type: word_count, max: ten}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_spec(path)
+    message = str(info.value)
+    assert f"{path}:7: components[0].config.criteria[0].kind" in message
+    assert f"{path}:9: components[0].config.criteria[1].check: word_count: max" in message

@@ -42,7 +42,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rewardkit.assets import find_asset, read_yaml, yaml_line
-from rewardkit.errors import ConfigError, field_path, validation_problems
+from rewardkit.errors import ConfigError, FieldErrors, Problem, field_path, validation_problems
 from rewardkit.judges.checks import Check, CheckResult, build_check
 from rewardkit.judges.engine import JudgeCall, JudgeEngine, JudgeOptions
 from rewardkit.judges.parse import Parsed, parse_criteria, parse_met, parse_score
@@ -185,47 +185,59 @@ class Rubric:
 
     @classmethod
     def from_data(cls, data: Any, source: str = "rubric", root: Any = None) -> Rubric:
-        """Validate and build; problems are a ConfigError at ``source[:line]: field``."""
-
-        def where(loc: tuple) -> str:
-            line = yaml_line(root, loc) if root is not None else None
-            return f"{source}:{line}" if line else source
-
+        """Validate and build. Every problem is reported at once: at ``source:line: field`` when ``root``
+        (the YAML node tree) is given, else as :class:`~rewardkit.errors.FieldErrors` located by field
+        path, so a reward spec holding the criteria inline can point at each line."""
         if isinstance(data, list):
             data = {"criteria": data}
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: a rubric is a mapping with a `criteria:` list (or the list itself)")
+        located: list[tuple[tuple, str]] = []
+        spec: RubricSpec | None = None
         try:
             spec = RubricSpec(**{str(k): v for k, v in data.items()})
         except ValidationError as err:
-            lines = [
-                f"{where(p.loc)}: {field_path(p.loc)}: {p.message}"
-                for p in validation_problems(err, RubricSpec)
-            ]
-            raise ConfigError("invalid rubric:\n  " + "\n  ".join(lines)) from None
+            located += [(p.loc, p.message) for p in validation_problems(err, RubricSpec)]
+        raw = data.get("criteria")
         criteria = []
-        problems = [f"{where(loc)}: {field_path(loc)}: {msg}" for loc, msg in _rubric_problems(spec)]
-        for i, c in enumerate(spec.criteria):
-            check, extract = None, None
-            if c.check is not None:
-                options = dict(c.check)
-                extract = options.pop("extract", None)
-                if extract is not None and (not isinstance(extract, str) or not extract.strip()):
-                    problems.append(
-                        f"{where(('criteria', i, 'check'))}: criteria[{i}].check.extract: "
-                        "describe the value to extract, e.g. 'the final numeric answer'"
+        for i, item in enumerate(raw if isinstance(raw, list) else []):
+            check = item.get("check") if isinstance(item, dict) else None
+            if not isinstance(check, dict) or any(loc[:3] == ("criteria", i, "check") for loc, _ in located):
+                continue
+            options = dict(check)
+            extract = options.pop("extract", None)
+            if extract is not None and (not isinstance(extract, str) or not extract.strip()):
+                located.append(
+                    (
+                        ("criteria", i, "check", "extract"),
+                        "describe the value to extract, e.g. 'the final answer'",
                     )
-                    continue
-                try:
-                    check = build_check(options)
-                except ConfigError as err:
-                    loc = ("criteria", i, "check")
-                    problems.append(f"{where(loc)}: criteria[{i}].check: {err}")
-                    continue
-            criteria.append(Criterion(c, c.id or f"c{i + 1}", c.signed_weight, check, extract))
-        if problems:
-            raise ConfigError("invalid rubric:\n  " + "\n  ".join(problems))
-        return cls(spec, criteria, source)
+                )
+                continue
+            try:
+                built = build_check(options)
+            except ConfigError as err:
+                located.append((("criteria", i, "check"), str(err)))
+                continue
+            if spec is not None:
+                c = spec.criteria[i]
+                criteria.append((i, Criterion(c, c.id or f"c{i + 1}", c.signed_weight, built, extract)))
+        if spec is not None:
+            located += _rubric_problems(spec)
+        if located:
+            if root is None:
+                raise FieldErrors(source, [Problem(loc, msg) for loc, msg in located])
+            lines = [
+                f"{source}:{yaml_line(root, loc) or 1}: {field_path(loc)}: {msg}" for loc, msg in located
+            ]
+            raise ConfigError("invalid rubric:\n  " + "\n  ".join(lines))
+        assert spec is not None
+        checked = dict(criteria)
+        built_criteria = [
+            checked.get(i) or Criterion(c, c.id or f"c{i + 1}", c.signed_weight, None, None)
+            for i, c in enumerate(spec.criteria)
+        ]
+        return cls(spec, built_criteria, source)
 
     @property
     def name(self) -> str:
