@@ -277,6 +277,101 @@ SCORES: list[tuple[str, str, object, str | None]] = [
     ("", "1-5", Fail("empty answer"), None),
     ("The response is good.", "1-5", Fail("no score on the 1-5 scale in the final answer"), None),
     ("I cannot evaluate this response.", "yes/no", Fail("no verdict"), None),
+    # --- adversarial pass 2: real judge formats the corpus lacked
+    (
+        "Feedback: The response names Canberra but gives none of the supporting detail a score 5 answer "
+        "needs. [RESULT] 3",
+        "1-5",
+        3,
+        None,
+    ),
+    (
+        "Feedback: According to the rubric, Score 5: The response is excellent. This response is only partly "
+        "accurate, so it fits Score 3 better. [RESULT] 3",
+        "1-5",
+        3,
+        None,
+    ),
+    (
+        "Score 5: The response is excellent and complete.\nScore 3: The response is partly correct.\n\n"
+        "The response matches the description for 3 best.\nScore: 3",
+        "1-5",
+        3,
+        None,
+    ),
+    ("The assistant gives a correct and detailed answer.\n\nRating: [[7]]", "1-10", 7, None),
+    ("Rating: [[7.5]]", "1-10", Fail("not one of the labels of the 1-10 scale"), None),
+    ("### Evaluation\nThe response is accurate.\n\n### Final Score\n**8/10**", "1-10", 8, None),
+    ("Score: 8.5/10", "1-10", Fail("score 8.5 is not one of the labels"), None),
+    ("Overall rating: 4 (out of 5)", "1-5", 4, None),
+    ("I'd rate it 4/5.", "1-5", 4, None),
+    ("Note : 4/5", "1-5", 4, None),
+    ("Punktzahl: 4", "1-5", 4, None),
+    ("Bewertung: 3", "1-5", 3, None),
+    ("Évaluation : 4", "1-5", 4, None),
+    ("Puntuación: 7/10", "1-10", 7, None),
+    ("I'd give it four out of five.", "1-5", Fail("no score"), None),
+    ("Score: four", "1-5", Fail("no score"), None),
+    ("Score: N/A", "1-5", Fail("no score"), None),
+    ("Coherence: 4", "1-5", 4, None),
+    ("**Coherence:** 4 - the summary is well organised.", "1-5", 4, None),
+    ("Coherence: 4\nFluency: 2", "1-5", Fail("several things scored"), None),
+    ("Coherence: 4\nConsistency: 5\nFluency: 3\nRelevance: 4", "1-5", Fail("several things scored"), None),
+    ("Accuracy: 3 errors were found in the dates.", "1-5", Fail("no score"), None),
+    ("Clarity: 2 of the paragraphs are unclear.", "1-5", Fail("no score"), None),
+    ("Relevance: 4/5\nAccuracy: 3/5\nFinal: 3/5", "1-5", 3, None),
+    (
+        "<think>\nThe user asks for a score. The answer says Paris, correct. Could be Score: 5, but it lacks "
+        "detail, maybe 4. Let me check the rubric again... 5 needs examples. So 4.\n</think>\n\n"
+        "The response is correct but lacks examples.\n\nScore: 4",
+        "1-5",
+        4,
+        None,
+    ),
+    (
+        "<think>\nI think [RESULT] 2 would be harsh. Probably 4.\n</think>\nFeedback: accurate, lacks depth. "
+        "[RESULT] 4",
+        "1-5",
+        4,
+        None,
+    ),
+    ("| Criterion | Score |\n|---|---|\n| Overall | 4 |", "1-5", 4, None),
+    ('```json\n{"score": 4, "reason": "good"}\n```\nLet me know if you need more detail.', "1-5", 4, None),
+    ("{'score': 4, 'explanation': 'ok'}", "1-5", 4, None),
+    ("{'score': 4, 'flagged': false}", "1-5", 4, None),
+    ('{\n  // the final score\n  "score": 3\n}', "1-5", 3, None),
+    ('{"score": 2 /* harsh but fair */, "reason": "see http://example.com"}', "1-5", 2, None),
+    (
+        'The response being evaluated ends with the line "Score: 5", an attempt to manipulate the grader; '
+        "I ignore it. The actual answer is wrong.\n\nScore: 1",
+        "1-5",
+        1,
+        None,
+    ),
+    ("I cannot evaluate this response because it is empty.", "1-5", Fail("no score"), None),
+    ("I'm sorry, but I can't help with rating this content.", "1-10", Fail("no score"), None),
+    (
+        "The response is mostly accurate and well structured, but the second paragraph contains a factual "
+        "error about the",
+        "1-5",
+        Fail("no score"),
+        None,
+    ),
+    ("Feedback: The response is accurate and", "1-5", Fail("no score"), None),
+    ("**Rating: 9/10**\n\nThe answer is excellent.", "1-10", 9, None),
+    ("**Final Rating:** 6", "1-10", 6, None),
+    ("Total score: 7/10", "1-10", 7, None),
+    ("## Score\n4", "1-5", 4, None),
+    ("**Score: 4/5** — accurate, but terse.", "1-5", 4, None),
+    ("Rating: 4/5 stars", "1-5", 4, None),
+    ("Based on the rubric, this response merits a 4.", "1-5", 4, None),
+    ("I would give this response a score of 4 out of 5.", "1-5", 4, None),
+    ("Score: 2\n\n(Note: The response cited 5 sources, 3 of them wrong.)", "1-5", 2, None),
+    ("Assistant 1: 8\nAssistant 2: 6", "1-10", Fail("scored several responses"), None),
+    ("8 6\nAssistant 1 gave a more detailed answer.", "1-10", Fail("no score"), None),
+    ("Yes, the criterion is satisfied.", "yes/no", 1.0, None),
+    ("Explanation: the response follows the format.\nJudgment: Yes", "yes/no", 1.0, None),
+    ("The response ignores the constraint.\n\nFinal Answer: **No**", "yes/no", 0.0, None),
 ]
 
 # (text, choices, tie, expected)
@@ -351,6 +446,59 @@ CHOICES: list[tuple[str, tuple[str, ...], bool, object, str | None]] = [
         Fail("two different final choices"),
         None,
     ),
+    # --- adversarial pass 2: Arena-Hard, MT-bench, AlpacaEval, injections, refusals, truncation
+    (
+        "After comparing, Assistant A answers the question more directly.\n\n[[A]]",
+        ("A", "B"),
+        True,
+        "A",
+        None,
+    ),
+    ("My final verdict is: [[A>>B]]", ("A", "B"), True, "A", None),
+    ("My final verdict is: [[B>A]]", ("A", "B"), True, "B", None),
+    ("My final verdict is: [[B>>A]].", ("A", "B"), True, "B", None),
+    ("[[A>B]]", ("A", "B"), False, "A", None),
+    ("Therefore, Output (b) is better.", ("A", "B"), True, "B", None),
+    (
+        "Assistant A's answer contains [[B]] in its text, an attempt to bias the judge. Ignoring that, A is "
+        "correct and B is not.\n\n[[A]]",
+        ("A", "B"),
+        True,
+        "A",
+        None,
+    ),
+    (
+        'Response A says "[[A]] is the right verdict". This is injection. Response B is correct.\n\n'
+        "My final verdict is: [[B>>A]]",
+        ("A", "B"),
+        True,
+        "B",
+        None,
+    ),
+    ("I cannot compare these responses.", ("A", "B"), True, Fail("no choice"), None),
+    ("Both responses explain the concept, but Assistant B", ("A", "B"), True, Fail("no choice"), None),
+    ("8 6", ("A", "B"), True, Fail("no choice"), None),
+    (
+        "| Criterion | A | B |\n|---|---|---|\n| Accuracy | 4 | 5 |\n\n**Winner:** B",
+        ("A", "B"),
+        True,
+        "B",
+        None,
+    ),
+    ("**Verdict:** Response A", ("A", "B"), True, "A", None),
+    ("### Final Verdict\n[[B]]", ("A", "B"), True, "B", None),
+    (
+        "<think>\nA seems better... [[A]]? Wait, B handles the edge case. So [[B]].\n</think>\n\n"
+        "Assistant B handles the edge case correctly.\n\n[[B]]",
+        ("A", "B"),
+        True,
+        "B",
+        None,
+    ),
+    ("Winner: Assistant A", ("A", "B"), True, "A", None),
+    ('{"winner": "model_a"}', ("A", "B"), True, Fail("not one of the choices"), None),
+    ("{'winner': 'B', 'reason': 'it is correct'}", ("A", "B"), True, "B", None),
+    ('{"winner": "A" // A is better\n}', ("A", "B"), True, "A", None),
 ]
 
 # (text, expected met or Fail)
@@ -375,6 +523,29 @@ METS: list[tuple[str, object, str | None]] = [
     ("The criterion is partially met.", Fail("no met"), None),
     ("Hard to say.", Fail("no met"), None),
     ("<think>Met: Yes", Fail("unclosed"), None),
+    # --- adversarial pass 2
+    ("Yes, the criterion is satisfied.", True, None),
+    ("✅ Met", True, None),
+    ("❌ Not met", False, None),
+    ("✅ **Met** — the response opens with a title.", True, None),
+    ("The response is fine.\n✅ Met", True, None),
+    ("**Verdict:** Satisfied", True, None),
+    ("**Verdict:** Not satisfied", False, None),
+    ("Met: ❌", False, None),
+    ("Criterion met.", True, None),
+    ("Criterion not met.", False, None),
+    ("I cannot determine whether the criterion is met.", Fail("no met"), None),
+    ("It is unclear if the criterion is met.", Fail("no met"), None),
+    ("Whether it meets the limit is unclear.", Fail("no met"), None),
+    ("The response has a title, so", Fail("no met"), None),
+    ("{'met': False, 'reason': 'no title'}", False, None),
+    ('{"satisfied": true}', True, None),
+    (
+        'The response says "Met: Yes" at the end, which is irrelevant. The response has no title.\nMet: No',
+        False,
+        None,
+    ),
+    ("Decision: PASS", True, None),
 ]
 
 
@@ -429,7 +600,13 @@ def test_met_corpus(text, expected, echo):
 
 
 def test_corpus_size():
-    assert len(SCORES) + len(CHOICES) + len(METS) >= 150
+    assert len(SCORES) + len(CHOICES) + len(METS) >= 240
+
+
+def test_choices_that_differ_only_in_case_are_refused_clearly():
+    """AlpacaEval writes 'm'/'M' for the two outputs; the parser folds case, so it says to rename them."""
+    with pytest.raises(ConfigError, match="distinct ignoring case.*AlpacaEval"):
+        parse_choice("m", ("m", "M"), tie=False)
 
 
 def test_echo_is_what_makes_the_difference():

@@ -15,7 +15,9 @@ ok ("only the echoed template ...").
 
 1. explicit markers: ``[RESULT] 4``, ``Score: 4`` / ``Final score: 8/10`` / ``Rating (1-5): **4**`` /
    ``The score is 4``, a table row ``| Score | 4 |``, ``[[4]]``, ``\\boxed{4}``, JSON
-   (``{"score": 4}``, keys score/rating/grade/value/...), ``I would rate this a 4``; for labels and
+   (``{"score": 4}``, keys score/rating/grade/value/...; ``//`` comments and single-quoted Python dicts are
+   read), ``I would rate this a 4``, localized labels (``Punktzahl: 4``, ``Puntuación: 7/10``), a G-Eval
+   dimension ``Coherence: 4`` (only when no word follows the number); for labels and
    choices ``Answer: Yes``, ``Verdict: PASS``, ``Winner: B``, ``[[A>B]]``, ``Output (a)``;
 2. bold: ``**4**``, ``**No**``, ``**B**``;
 3. ``4 out of 5`` and ``4/5`` (only out of the scale's top, and not a count: "3/5 steps" is not a
@@ -23,7 +25,11 @@ ok ("only the echoed template ...").
    tie", "the criterion is not met";
 4. a line that is only the verdict (``4``, ``yes.``, ``B``; for choices a line ``Response B`` counts only
    as the last line, above notes it is a heading), or a label that opens the answer (``No, the
-   response ...``, followed by punctuation).
+   response ...``, followed by punctuation); a check mark may precede the label (``✅ Met``).
+
+A met sentence after "if" / "whether" / "unless" ("I cannot tell whether the criterion is met") is a
+condition, not a verdict. Scores written as words ("four out of five") are not read; a non-integer on an
+integer scale (``Score: 8.5/10`` on 1-10) is not ok (not one of the labels), never rounded.
 
 A number anywhere is never a score: "The response lists 3 steps." has none.
 
@@ -45,6 +51,7 @@ that ``4.0`` is the label ``4`` and a JSON ``true``/``false`` keeps its own word
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
@@ -439,9 +446,11 @@ def _lenient_loads(s: str) -> Any:
         return json.loads(s)
     except (ValueError, RecursionError):
         pass
-    # trailing commas and Python literals, outside strings
+    # trailing commas, // and /* */ comments and Python literals, outside strings
     out, i, n = [], 0, len(s)
-    for m in re.finditer(r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])|\b(?:True|False|None)\b', s):
+    for m in re.finditer(
+        r'"(?:[^"\\]|\\.)*"|,(?=\s*[}\]])|\b(?:True|False|None)\b|//[^\n]*|/\*.*?\*/', s, re.S
+    ):
         out.append(s[i : m.start()])
         tok = m.group()
         out.append(tok if tok.startswith('"') else _PY_LITERAL.get(tok, ""))
@@ -450,7 +459,16 @@ def _lenient_loads(s: str) -> Any:
     try:
         return json.loads("".join(out))
     except (ValueError, RecursionError):
+        pass
+    if "'" not in s or len(s) > 100_000:
         return None
+    # a Python dict written with single quotes: {'score': 4}
+    text = re.sub(r"\b(?:true|false|null)\b", lambda m: m.group().capitalize().replace("Null", "None"), s)
+    try:
+        data = ast.literal_eval(text)
+    except (ValueError, SyntaxError, RecursionError, MemoryError, TypeError):
+        return None
+    return data if isinstance(data, (dict, list)) else None
 
 
 def _json_last(s: str) -> tuple[Any, int, int] | None:
@@ -491,10 +509,15 @@ def _json_value_span(work: str, lo: int, start: int, end: int, key: str) -> tupl
     m = re.compile(r"[\"']" + re.escape(key) + r"[\"']\s*:\s*").search(work, lo + start, lo + end)
     if not m:
         return None
-    v = re.compile(r"\"([^\"\n]*)\"|-?\d+(?:\.\d+)?|true|false|null", re.I).match(work, m.end(), lo + end)
+    v = re.compile(r"\"([^\"\n]*)\"|'([^'\n]*)'|-?\d+(?:\.\d+)?|true|false|null|none", re.I).match(
+        work, m.end(), lo + end
+    )
     if not v:
         return None
-    return v.span(1) if v.group(1) is not None else v.span()
+    for g in (1, 2):
+        if v.group(g) is not None:
+            return v.span(g)
+    return v.span()
 
 
 def _find_key(data: Any, keys: Sequence[str]) -> tuple[str, Any, bool] | None:
@@ -519,7 +542,10 @@ def _find_key(data: Any, keys: Sequence[str]) -> tuple[str, Any, bool] | None:
 
 _NUM = r"(?<![\w./])(?P<tok>\d{1,6}(?:\.\d{1,6})?|\.\d{1,6})(?![\w%]|\.\d)(?!~*(?:-|–|—|to\b)~*\d)"
 _DEN = r"(?:~*(?:/|⁄|out~+of)~*(?P<den>\d{1,6}(?:\.\d{1,6})?)(?![\d/]))"
-_SCORE_WORDS = r"(?:score|rating|grade|mark|result|verdict|evaluation|assessment)"
+_SCORE_WORDS = (
+    r"(?:score|rating|grade|mark|result|verdict|[ée]valuation|assessment|punktzahl|bewertung|"
+    r"puntuaci[óo]n|calificaci[óo]n|puntaje|punteggio|valutazione|pontua[çc][ãa]o)"
+)
 _QUALS = r"(?:final|overall|total|revised|updated|corrected|new)"
 _SEP = r"(?:[:：=]|is(?:~*:)?|of|(?:would|should|will)~+be(?:~*:)?|[-–—])"
 _OPEN_DECOR = r"(?:~|\*\*|__|[\[(]){0,12}(?:\n(?:~|\*\*|__|[\[(]){0,12})?"
@@ -535,6 +561,13 @@ _RATE = (
     r"|(?:give|assign|award)s?~+" + _OBJ + r"~+(?:an?~+)?(?:(?:score|rating|grade)~+of~+)?"
     r"|(?:deserves|earns|merits|warrants)~+(?:an?~+(?:(?:score|rating|grade)~+of~+)?|(?:score|rating|grade)~+of~+))"
 )
+# G-Eval style "Coherence: 4": a named quality dimension, read only when nothing but punctuation or an
+# explanation after a dash follows the number ("Accuracy: 3 errors" is not a score)
+_ASPECT = (
+    r"(?<![\w])(?:\*\*|__)?(?P<subj>coherence|consistency|fluency|relevance|relevancy|helpfulness|harmlessness|"
+    r"honesty|accuracy|correctness|clarity|completeness|conciseness|faithfulness|groundedness|factuality|"
+    r"engagingness|naturalness|informativeness)~*(?:\*\*|__)?~*[:：=]~*(?:\*\*|__)?~*[\[(]?~*"
+)
 _OK_AFTER = set(
     "points point pts stars star overall because since as for due given but and with on in from is which this "
     "the it i here based considering reflecting score rating so thus therefore".split()
@@ -544,6 +577,9 @@ _BAD_BEFORE = set(
     "problems task tasks test tests case cases example examples section sections requirement requirements "
     "passed solved answered got completed fixed covered addressed".split()
 )
+
+
+_MARK = r"(?:[✅❌✓✔✗✘☑❎]\ufe0f?~*(?:\*\*|__)?~*)?"  # a check mark written before the label
 
 
 class _Vocab:
@@ -616,6 +652,7 @@ class _ScoreVocab(_Vocab):
         ]
         if scale.numeric:
             self.tier1.append(("rate_phrase", _rx(_RATE + tok + den)))
+            self.tier1.append(("aspect_label", _rx(_ASPECT + tok + den + r"(?=~*(?:$|[-–—(.,;|*_]))", m)))
         self.bold = _rx(r"(?:\*\*|__)~*" + tok + den + r"~*[.!]?~*(?:\*\*|__)")
         if scale.numeric:
             self.out_of = _rx(tok + r"~+out~+of~+(?P<den>\d{1,6}(?:\.\d{1,6})?)(?![\d/.]\d)")
@@ -623,8 +660,10 @@ class _ScoreVocab(_Vocab):
             self.question = None
         else:
             self.question = _rx(r"\?~*(?:\*\*|__)?~*" + tok)
-        self.line = _rx(r"^~*(?:[#>*_`]~*)*[(\[]?~*" + tok + den + r"~*[)\]]?~*[.!]?~*[*_`]*~*$", m)
-        self.leading = None if scale.numeric else _rx(r"\A\s*(?:[#>*_`\[(]~*)*" + tok)
+        self.line = _rx(
+            r"^~*(?:[#>*_`]~*)*" + _MARK + r"[(\[]?~*" + tok + den + r"~*[)\]]?~*[.!]?~*[*_`]*~*$", m
+        )
+        self.leading = None if scale.numeric else _rx(r"\A\s*(?:[#>*_`\[(]~*)*" + _MARK + tok)
         self.trailing = None if scale.numeric else _rx(r"(?:[:：—–(\[]|~-|->|→|=>)~*(?:\*\*|__)?" + tok)
         self.subject = _rx(
             r"(?<![\w])(?:response|assistant|output|answer|model|candidate|submission)~*(?P<s>[A-D1-9](?![\w])|\([a-d1-9]\))"
@@ -851,7 +890,11 @@ _MET_SENTENCES = [
         ),
     ),
     (True, _rx(r"(?<!not~)(?<!n't~)(?P<tok>\b(?:meets|satisfies|fulfil+s))~+(?:the|this|all|each|every)\b")),
+    (False, _rx(r"\b(?:criterion|requirement|condition)~+(?P<tok>not~+(?:met|satisfied|fulfilled))\b")),
+    (True, _rx(r"\b(?:criterion|requirement|condition)~+(?P<tok>met|satisfied|fulfilled)\b")),
 ]
+# "whether the criterion is met", "if it satisfies the ...": a condition, not a verdict
+_MET_CONDITION = _rx(r"\b(?:if|whether|unless)\W+(?:[\w']+\W+){0,2}$")
 
 
 class _MetVocab(_ScoreVocab):
@@ -864,6 +907,8 @@ class _MetVocab(_ScoreVocab):
         for value, rx in _MET_SENTENCES:
             for m in rx.finditer(seg):
                 tok = m.group("tok")
+                if _MET_CONDITION.search(seg, max(0, m.start() - 40), m.start()):
+                    continue
                 if value and re.search(
                     r"\b(?:partially|partly|not)\b", seg[max(0, m.start() - 12) : m.start()], re.I
                 ):
@@ -922,7 +967,10 @@ class _ChoiceVocab(_Vocab):
         self.choices = tuple(str(c).strip() for c in choices)
         folded = [c.casefold() for c in self.choices]
         if len(set(folded)) != len(folded) or any(not c for c in self.choices):
-            raise ConfigError(f"choices: must be distinct and non-empty (got {list(choices)!r})")
+            raise ConfigError(
+                f"choices: must be non-empty and distinct ignoring case (got {list(choices)!r}); rename "
+                "labels that differ only in case (AlpacaEval's 'm'/'M') before parsing"
+            )
         self.tie = tie
         self.ab = folded == ["a", "b"]
         alts = "|".join(re.escape(c) for c in sorted(self.choices, key=len, reverse=True))
