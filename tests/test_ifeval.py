@@ -400,3 +400,49 @@ def test_linear_counters_equal_ifevals_regexes() -> None:
     assert ifeval.count_bullets(" \n" * 200_000 + "* x") == 1
     assert ifeval.count_placeholders("[" * 200_000) == 0
     assert ifeval.titles("<<" * 200_000 + ">>") == ["<<" * 200_000 + ">>"]
+
+
+def test_words_initials_and_quotes_follow_nltks_unicode_word_class() -> None:
+    """NLTK runs its patterns on the ``regex`` engine, whose ``\\w`` holds marks (Devanagari vowel signs,
+    combining accents) and not other numbers (``½``, ``²``); verdicts checked against the official."""
+    hindi = "यह हिंदी में है।"  # vowel signs inside words: 4 words (Python's re would find 5)
+    assert count_words(hindi) == 4
+    assert count_words("Add ½ cup to 20 m² of x³.") == 7  # ½ is no word, m² is the word m
+    assert count_words("Cafe\u0301s are open.") == 3  # a combining accent stays inside its word
+    assert followed("length_constraints:number_words", hindi * 25, relation="at least", num_words=100)
+    assert not followed("length_constraints:number_words", hindi * 25, relation="less than", num_words=100)
+    assert count_sentences("Grade ½. Smith won.") == 2  # ½ is no letter, so '½.' is no initial
+    assert count_sentences("Mix ½. then stir it.") == 2
+    assert word_tokens("कि'स Cafe\u0301'x") == ["कि'स", "Cafe\u0301'x"]  # no quote opens after a mark
+
+
+def test_word_characters_equal_the_regex_engines(nltk_with_punkt) -> None:
+    regex = pytest.importorskip("regex", reason="regex (NLTK's engine) comes with nltk, the test extra")
+    import unicodedata
+
+    theirs = regex.compile(r"\w+")
+    differ = [
+        hex(code)
+        for code in range(0x110000)
+        if unicodedata.category(chr(code)) != "Cn"  # assigned in Python's Unicode version
+        and count_words(f"{chr(code)} x{chr(code)}") != len(theirs.findall(f"{chr(code)} x{chr(code)}"))
+    ]
+    assert differ == []
+
+
+def test_splitter_tokenizer_and_words_equal_nltk_on_non_latin_fuzz(nltk_with_punkt) -> None:
+    nltk, punkt = nltk_with_punkt
+    from lm_eval.tasks.ifeval import instructions_util
+
+    pieces = [
+        "Dr.", "e.g.", "U.S.", "a.", "É.", "Ω.", "ि", "\u0301", "²", "½", "٣", "ⓐ", "\u200d", "‿", "'", "’",
+        '"', "“", "”", "(", ")", "...", "…", ".", "!", "?", ";", ",", "--", "—", " ", " ", "\n", "\n\n",
+        "\xa0", "word", "Word", "WORD", "can't", "cannot", "'tis", "1.5", "हिंदी", "中文。", "Ǆ", "ǅ", "*",
+        "The", "I", "'s", "क",
+    ]  # fmt: skip
+    rng = random.Random(9)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        assert split_sentences(text) == punkt.tokenize(text), repr(text)
+        assert word_tokens(text) == nltk.word_tokenize(text), repr(text)
+        assert count_words(text) == instructions_util.count_words(text), repr(text)

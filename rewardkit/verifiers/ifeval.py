@@ -3,10 +3,11 @@
 ``Sample.reference`` is what IFEval's data holds for a prompt: ``{"instruction_id_list": [...],
 "kwargs": [{...}, ...]}`` (one dict per instruction; keys that do not apply are absent or None). Each
 instruction is judged followed or not, with the semantics of the official checker
-(google-research ``instruction_following_eval``): words are ``\\w+`` runs, sentences are Punkt's
-English sentences, ``***`` separates paragraphs for ``number_paragraphs`` and a blank line for
-``nth_paragraph_first_word``, language is langdetect's (seeded, so a verdict never changes between
-runs). The sentence splitter and word tokenizer are rewardkit's own and need no NLTK data.
+(google-research ``instruction_following_eval``): words are ``\\w+`` runs (``\\w`` as NLTK's ``regex``
+engine reads it), sentences are Punkt's English sentences, ``***`` separates paragraphs for
+``number_paragraphs`` and a blank line for ``nth_paragraph_first_word``, language is langdetect's
+(seeded, so a verdict never changes between runs). The sentence splitter and word tokenizer are
+rewardkit's own and need no NLTK data.
 
 ``mode: loose`` also accepts the response with its first line, its last line or both removed, each
 with and without ``*`` (the official loose score). An empty response follows no instruction.
@@ -22,6 +23,7 @@ import base64
 import json
 import re
 import string
+import unicodedata
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,12 +41,49 @@ RELATIONS = ("less than", "at least")
 # ----------------------------------------------------------------------------------------- counting
 
 
-_WORD = re.compile(r"\w+")
+# NLTK (3.10+) compiles its patterns with the ``regex`` engine, whose ``\w`` is Unicode's word class:
+# letters, marks (Devanagari vowel signs, accents), decimal digits, connector punctuation, the joiners
+# and the circled/squared letters, but not other numbers (``²``, ``½``). Python's ``re`` differs on
+# exactly those, so the class is built here from ``unicodedata``.
+_WORD_EXTRA = ((0x200C, 0x200D), (0x24B6, 0x24E9), (0x1F130, 0x1F149), (0x1F150, 0x1F169), (0x1F170, 0x1F189))
+
+
+def _is_word_char(ch: str) -> bool:
+    kind = unicodedata.category(ch)
+    if kind[0] in "LM" or kind in ("Nd", "Nl", "Pc"):
+        return True
+    return any(lo <= ord(ch) <= hi for lo, hi in _WORD_EXTRA)
+
+
+@cache
+def _word_class() -> str:
+    r"""The body of a ``re`` character class equal to NLTK's (the ``regex`` engine's) ``\w``."""
+    ranges: list[list[int]] = []
+    for code in range(0x110000):
+        if _is_word_char(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+    )
+
+
+_ASCII_WORD = re.compile(r"\w+")  # on ASCII text both engines agree
+
+
+@cache
+def _word_pattern() -> re.Pattern[str]:
+    return re.compile(f"[{_word_class()}]+")
 
 
 def count_words(text: str) -> int:
-    """Words as IFEval counts them: runs of word characters (``don't`` is two words)."""
-    return len(_WORD.findall(text))
+    r"""Words as IFEval counts them: runs of word characters as NLTK's ``RegexpTokenizer(r"\w+")``
+    finds them (``don't`` is two words; a Devanagari vowel sign is inside a word, ``½`` is none)."""
+    if text.isascii():
+        return len(_ASCII_WORD.findall(text))
+    return len(_word_pattern().findall(text))
 
 
 # Punkt (Kiss & Strunk 2006) with NLTK's English parameters, re-implemented: a sentence may end at
@@ -61,7 +100,6 @@ _PUNKT_TOKEN = re.compile(
 _CANDIDATE = re.compile(rf"[.?!](?=(?P<after>{_NOT_IN_WORD}|\s+(?P<next>\S+)))")
 _CLOSERS = re.compile("[\"')\\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\\s+|(?=--)|$)", re.MULTILINE)
 _NUMBER = re.compile(r"-?[.,]?\d[\d,.-]*\.?")
-_INITIAL = re.compile(r"[^\W\d]\.$")
 _ELLIPSIS = re.compile(r"\.\.+$")
 _NOT_STARTERS = frozenset(";:,.!?")
 
@@ -114,7 +152,7 @@ def _second_pass(tok: _Tok, nxt: _Tok) -> None:
     if not tok.text.endswith("."):
         return
     kind = tok.kind[:-1] if len(tok.kind) > 1 and tok.kind.endswith(".") else tok.kind
-    initial = _INITIAL.match(tok.text) is not None
+    initial = len(tok.text) == 2 and _is_word_char(tok.text[0]) and not tok.text[0].isdecimal()
     if (kind, nxt.kind_unbroken) in _PUNKT_COLLOCATIONS:
         tok.brk, tok.abbr = False, True
         return
@@ -250,8 +288,22 @@ _CLOSING = _rewrites(
 )
 
 
+def _with_nltk_words(rules: tuple[_Rewrite, ...]) -> tuple[_Rewrite, ...]:
+    """``rules`` with ``\\w`` and ``\\b`` as NLTK's ``regex`` engine reads them (see ``_word_class``)."""
+    w = f"[{_word_class()}]"
+    boundary = f"(?:(?<!{w})(?={w})|(?<={w})(?!{w}))"
+    return tuple((re.compile(p.pattern.replace(r"\b", boundary).replace(r"\w", w)), r) for p, r in rules)
+
+
+@cache
+def _unicode_opening() -> tuple[_Rewrite, ...]:
+    # only the quote rules run on the regex engine; NLTK's contraction rules use Python's re
+    return _with_nltk_words(_OPENING)
+
+
 def _words_of_sentence(sentence: str) -> list[str]:
-    for pattern, replacement in _OPENING + _PUNCT:
+    opening = _OPENING if sentence.isascii() else _unicode_opening()
+    for pattern, replacement in opening + _PUNCT:
         sentence = pattern.sub(replacement, sentence)
     sentence = f" {sentence} "
     for pattern, replacement in _CLOSING:
