@@ -51,6 +51,11 @@ class TransformersConfig(BackendConfig):
         "positions: AutoModelForTokenClassification, or a sequence classifier's head at each token)",
     )
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's own)")
+    trust_remote_code: bool = Field(
+        False,
+        description="run the modeling code a checkpoint ships in its folder (its config's auto_map), e.g. "
+        "a process reward model such as Qwen2.5-Math-PRM; only for checkpoints you trust",
+    )
 
 
 class TransformersBackend(LocalBackend):
@@ -74,15 +79,15 @@ class TransformersBackend(LocalBackend):
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
         dtype = "auto" if config.dtype == "auto" else getattr(torch, config.dtype)
+        remote = config.trust_remote_code
         try:
-            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path)
-            loader = getattr(transformers, LOADERS[config.head])
-            if config.head == "token_classifier" and any(
-                arch.endswith("ForSequenceClassification")
-                for arch in transformers.AutoConfig.from_pretrained(self.path).architectures or ()
-            ):  # a sequence classifier's head read at each token (as vLLM's token_classify task runs it)
-                loader = transformers.AutoModelForSequenceClassification
-            model, info = loader.from_pretrained(self.path, dtype=dtype, output_loading_info=True)
+            self.tokenizer = transformers.AutoTokenizer.from_pretrained(self.path, trust_remote_code=remote)
+            loader = self._loader(
+                transformers.AutoConfig.from_pretrained(self.path, trust_remote_code=remote)
+            )
+            model, info = loader.from_pretrained(
+                self.path, dtype=dtype, output_loading_info=True, trust_remote_code=remote
+            )
         except (OSError, ValueError) as exc:
             raise BackendError(f"cannot load model {config.model!r} from {self.path}: {exc}") from exc
         missing = sorted(info.get("missing_keys") or ())
@@ -101,6 +106,35 @@ class TransformersBackend(LocalBackend):
         self.max_length = min(config.max_length or window, window)
         self.encoder = PairEncoder(self.tokenizer, self.max_length)
         self.scheduler = Scheduler(f"rewardkit-{self.kind}", config.max_wait_ms)
+
+    def _loader(self, model_config: Any) -> Any:
+        """The transformers auto class that loads this checkpoint with the configured head."""
+        import transformers
+
+        head = self.config.head
+        archs = tuple(getattr(model_config, "architectures", None) or ())
+        if head != "token_classifier":
+            return getattr(transformers, LOADERS[head])
+        if any(arch.endswith("ForSequenceClassification") for arch in archs):
+            # a sequence classifier's head read at each token (as vLLM's token_classify task runs it)
+            return transformers.AutoModelForSequenceClassification
+        auto_map = getattr(model_config, "auto_map", None) or {}
+        known = any(
+            arch.endswith(("ForTokenClassification", "ForSequenceClassification"))
+            and hasattr(transformers, arch)
+            for arch in archs
+        )
+        if known or "AutoModel" not in auto_map or "AutoModelForTokenClassification" in auto_map:
+            return transformers.AutoModelForTokenClassification
+        # a custom per-token head shipped as code (Qwen2.5-Math-PRM's Qwen2ForProcessRewardModel): only
+        # AutoModel knows it; without the folder's code AutoModel would load the bare body
+        if not self.config.trust_remote_code:
+            raise BackendError(
+                f"model {self.config.model!r} ({', '.join(archs) or 'no architectures'}) is a custom "
+                f"token-classification model whose code ships with the checkpoint ({auto_map['AutoModel']}); "
+                "loading it runs that code: set backend_options.trust_remote_code: true if you trust it"
+            )
+        return transformers.AutoModel
 
     # -- planning -----------------------------------------------------------------------------------
 
@@ -283,6 +317,8 @@ class TransformersBackend(LocalBackend):
         (``score``; BERT-style token classifiers call it ``classifier``). None: run the whole model."""
         if self.config.head == "causal_lm":
             return self.model.get_output_embeddings()
+        if self.model.base_model is self.model:  # no separate body to run (a custom class): the whole model
+            return None
         names = ("score",) if self.config.head == "classifier" else ("score", "classifier")
         return next((m for m in (getattr(self.model, n, None) for n in names) if m is not None), None)
 
