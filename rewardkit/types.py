@@ -70,8 +70,8 @@ def prompt_text(prompt: str | Sequence[Message]) -> str:
 
 #: How a Score's value is made from its step values. ``min`` (the weakest step: the usual PRM outcome
 #: reward), ``product`` (all steps right), ``last`` (the final step), ``mean``, ``max``, ``sum``,
-#: ``first_error`` (1.0 when no step is below 0.5, else 0.0 — ProcessBench-style), or ``none`` (the value
-#: was not made from the steps).
+#: ``first_error`` (1.0 when no step is below the threshold, 0.5 unless given, else 0.0 — ProcessBench-style),
+#: or ``none`` (the value was not made from the steps).
 Aggregation = Literal["min", "product", "last", "mean", "max", "sum", "first_error", "none"]
 AGGREGATIONS: tuple[str, ...] = ("min", "product", "last", "mean", "max", "sum", "first_error", "none")
 
@@ -105,8 +105,9 @@ class StepScore:
         return cls(data.get("value"), tuple(span) if span else None, dict(data.get("details") or {}))
 
 
-def aggregate(values: Sequence[float], how: Aggregation) -> float:
-    """Step values -> one value, by ``how`` (see :data:`Aggregation`). ``values`` must not be empty."""
+def aggregate(values: Sequence[float], how: Aggregation, threshold: float = 0.5) -> float:
+    """Step values -> one value, by ``how`` (see :data:`Aggregation`); ``threshold`` is where ``first_error``
+    calls a step wrong (a value below it). ``values`` must not be empty."""
     if not values:
         raise ValueError("cannot aggregate no step values")
     if how == "min":
@@ -122,7 +123,7 @@ def aggregate(values: Sequence[float], how: Aggregation) -> float:
     if how == "sum":
         return math.fsum(values)
     if how == "first_error":
-        return 0.0 if any(v < 0.5 for v in values) else 1.0
+        return 0.0 if any(v < threshold for v in values) else 1.0
     raise ValueError(f"unknown aggregation {how!r}; one of {', '.join(AGGREGATIONS[:-1])}")
 
 
@@ -187,10 +188,16 @@ class Score:
 
     @classmethod
     def from_steps(
-        cls, steps: Sequence[StepScore], aggregation: Aggregation = "min", reason: str = "", **details: Any
+        cls,
+        steps: Sequence[StepScore],
+        aggregation: Aggregation = "min",
+        reason: str = "",
+        threshold: float = 0.5,
+        **details: Any,
     ) -> Score:
-        """A process reward: ``value`` aggregates the step values. A step without a value makes the whole
-        score an error (never a silently skipped step); no steps at all is unparseable."""
+        """A process reward: ``value`` aggregates the step values (``threshold``: see :func:`aggregate`). A
+        step without a value makes the whole score an error (never a silently skipped step); no steps at
+        all is unparseable."""
         if aggregation == "none":
             raise ValueError(
                 "from_steps makes the value from the steps; for a value made otherwise build "
@@ -203,7 +210,7 @@ class Score:
         if missing:
             why = reason or f"step(s) {', '.join(map(str, missing))} have no score"
             return cls(None, Status.ERROR, why, details, steps, aggregation)
-        value = aggregate([s.value for s in steps], aggregation)  # type: ignore[misc]
+        value = aggregate([s.value for s in steps], aggregation, threshold)  # type: ignore[misc]
         return cls(value, Status.OK, reason, details, steps, aggregation)
 
     @property

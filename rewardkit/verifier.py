@@ -211,6 +211,7 @@ VERIFIERS: Registry[type[Verifier]] = Registry(
         "judge": "rewardkit.judges.pointwise:JudgeVerifier",
         "rubric": "rewardkit.judges.rubric:RubricVerifier",
         "ifeval": "rewardkit.verifiers.ifeval:IFEvalVerifier",
+        "prm": "rewardkit.verifiers.prm:PRMVerifier",
     },
 )
 

@@ -258,6 +258,11 @@ def test_a_prm_checkpoint_without_its_head_is_an_error(toy_dir: Path, tmp_path: 
 
 # ----------------------------------------------------------------------------------------------- vLLM
 
+PRM_SAMPLES = [
+    ("What is 3 + 4 - 2?", "3 + 4 = 7.\n\n7 - 2 = 5.\n\nThe answer is 5."),
+    ("Double 21.", "21 * 2 = 42, so the answer is 42."),
+]
+
 DRIVER = textwrap.dedent(
     '''
     """Runs inside .venv-vllm: the toy PRM on vLLM's token_classify task, results as JSON."""
@@ -279,6 +284,18 @@ DRIVER = textwrap.dedent(
         requests = [ClassifyRequest(text, tuple(positions)) for text, positions in spec["requests"]]
         out["together"] = [r.position_logits for r in be.classify(requests)]
         out["alone"] = [be.classify([r])[0].position_logits for r in requests]
+        # the prm verifier on the same engine (same backend options: get_backend shares it)
+        from rewardkit import Sample
+        from rewardkit.verifiers.prm import PRMVerifier
+
+        prm = PRMVerifier(
+            kind="head",
+            model=spec["model"],
+            backend="vllm",
+            backend_options={"enforce_eager": True, "max_length": 2048},
+        )
+        samples = [Sample(prompt=p, response=r) for p, r in spec["samples"]]
+        out["prm"] = [s.to_dict() for s in prm.score_batch(samples)]
         be.close()
         json.dump(out, open(sys.argv[2], "w"))
 
@@ -295,7 +312,13 @@ def test_vllm_loads_the_folder_natively_and_gives_the_same_logits(backend, toy_d
     python = ensure_vllm_env()
     requests = [ClassifyRequest(t, step_offsets(t)) for t in texts]
     (tmp_path / "spec.json").write_text(
-        json.dumps({"model": str(toy_dir), "requests": [(r.text, r.positions) for r in requests]})
+        json.dumps(
+            {
+                "model": str(toy_dir),
+                "requests": [(r.text, r.positions) for r in requests],
+                "samples": PRM_SAMPLES,
+            }
+        )
     )
     (tmp_path / "driver.py").write_text(DRIVER)
     log = tmp_path / "vllm.log"
@@ -322,3 +345,14 @@ def test_vllm_loads_the_folder_natively_and_gives_the_same_logits(backend, toy_d
     print(f"vLLM vs transformers toy PRM logits: max |diff| {worst:.2e}; vLLM alone vs batched {batch:.2e}")
     assert batch < VLLM_BATCH_TOL
     assert worst < TOKEN_TOL
+    # the prm verifier (kind: head) on vLLM gives the step values it gives on transformers
+    from rewardkit import Sample, Score
+    from rewardkit.verifiers.prm import PRMVerifier
+
+    on_hf = PRMVerifier(kind="head", model=str(toy_dir), backend_options={"trust_remote_code": True})
+    want_scores = on_hf.score_batch([Sample(prompt=p, response=r) for p, r in PRM_SAMPLES])
+    for have_dict, want_score in zip(out["prm"], want_scores, strict=True):
+        have_score = Score.from_dict(have_dict)
+        assert have_score.ok and want_score.ok and have_score.details["kind"] == "head"
+        assert [s.span for s in have_score.steps] == [s.span for s in want_score.steps]
+        assert have_score.step_values == pytest.approx(want_score.step_values, abs=1e-4)

@@ -1583,6 +1583,73 @@ def explanation(text: str, parsed: Parsed) -> str:
     return body.strip()
 
 
+# ----------------------------------------------------------------------------------------- step index
+
+_BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_INDEX_WRAPPERS = re.compile(r"^\\(?:text|textbf|mathbf|mathrm|bf)\s*\{(.*)\}$", re.S)
+_INDEX = re.compile(r"^(?:(?:paragraph|step|index)[\s_#:]*)?([-\u2212]?)\s*(\d{1,6})$", re.I)
+
+
+def _boxes(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    """Every ``\\boxed{...}`` between ``lo`` and ``hi`` with balanced braces: (start, end, content)."""
+    out = []
+    for m in _BOX_OPEN.finditer(text, lo, hi):
+        depth, i = 1, m.end()
+        while i < hi and depth:
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        if depth == 0:
+            out.append((m.start(), i, text[m.end() : i - 1]))
+    return out
+
+
+def parse_index(text: str, n: int, echo: str | None = None) -> Parsed:
+    r"""The earliest wrong step a critic names (ProcessBench): the last non-empty ``\boxed{...}`` of the
+    final answer, an integer in -1..n-1 where -1 says no step is wrong.
+
+    Empty boxes are skipped (an echoed instruction ``\boxed{}``); ``\text{3}``, ``$3$``, ``paragraph 3``
+    and a unicode minus are read. Anything else is not ok, with the reason: no box, a box with words or a
+    fraction (``2.5``, ``none``), or an index out of range. ``echo`` is accepted for the judge engine's
+    interface; boxes copied from the prompt are empty ones, already skipped.
+
+    >>> parse_index("Paragraph 2 adds wrongly. \\boxed{2}", 4).value
+    2
+    >>> parse_index("All correct: \\boxed{-1}", 4).value
+    -1
+    >>> parse_index("\\boxed{two}", 4).reason
+    "the boxed answer 'two' is not a paragraph index (an integer, -1 when no paragraph is wrong)"
+    """
+    del echo
+    region = final_region(text)
+    if region is None:
+        return Parsed(False, reason=_no_region_reason(text))
+    boxes = [b for b in _boxes(text, *region) if b[2].strip()]
+    if not boxes:
+        return Parsed(False, reason="no \\boxed{index} in the final answer")
+    start, end, raw = boxes[-1]
+    body = raw.strip().strip("$").strip()
+    while (inner := _INDEX_WRAPPERS.match(body)) is not None:
+        body = inner.group(1).strip()
+    m = _INDEX.match(body)
+    if m is None:
+        return Parsed(
+            False,
+            label=raw,
+            span=(start, end),
+            reason=f"the boxed answer {raw.strip()!r} is not a paragraph index (an integer, -1 when no "
+            "paragraph is wrong)",
+        )
+    value = int(m.group(2)) * (-1 if m.group(1) else 1)
+    if not -1 <= value < n:
+        return Parsed(
+            False,
+            label=raw,
+            span=(start, end),
+            reason=f"index {value} is out of range: the solution has {n} paragraph(s), 0..{n - 1} (or -1)",
+        )
+    return Parsed(True, value, raw.strip(), (start, end), "boxed", marker=(start, end))
+
+
 __all__ = [
     "Parsed",
     "Scale",
@@ -1590,6 +1657,7 @@ __all__ = [
     "final_region",
     "parse_choice",
     "parse_criteria",
+    "parse_index",
     "parse_json",
     "parse_met",
     "parse_score",

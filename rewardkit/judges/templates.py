@@ -42,7 +42,7 @@ from rewardkit.errors import ConfigError, field_path, validation_problems
 from rewardkit.judges.parse import Scale
 from rewardkit.types import Message
 
-Output = Literal["score", "choice", "met", "criteria", "value", "json"]
+Output = Literal["score", "choice", "met", "criteria", "value", "json", "index"]
 TEMPLATE_NAMES = (
     "prompt",
     "response",
@@ -58,6 +58,7 @@ TEMPLATE_NAMES = (
     "contrast",
     "feedback",
     "tie",
+    "steps",
     "extra",
 )
 
@@ -74,7 +75,7 @@ class TemplateSpec(BaseModel):
     name: str = ""
     description: str = ""
     output: Output = Field(
-        description="how the answer is read: score | choice | met | criteria | value | json"
+        description="how the answer is read: score | choice | met | criteria | value | json | index"
     )
     scale: str | list[str] | dict[str, float] | None = Field(
         None, description="the score scale (output: score), e.g. 1-5, 1-10, 0-1, yes/no"
