@@ -162,7 +162,9 @@ class VLLMBackend(LocalBackend):
 
         # every token's row: Qwen2ForProcessRewardModel defaults to STEP pooling with Qwen's own <extra_0> id
         # (151651) built in, which returns only that token's rows; positions are read here instead
-        options: dict[str, Any] = {"pooler_config": PoolerConfig(task="token_classify", tok_pooling_type="ALL")}
+        options: dict[str, Any] = {
+            "pooler_config": PoolerConfig(task="token_classify", tok_pooling_type="ALL")
+        }
         if self.label_ids:
             arch = (AutoConfig.from_pretrained(self.path).architectures or [""])[0]
             if not arch.endswith("ForCausalLM"):
