@@ -63,7 +63,9 @@ def test_label_token_turns_equals_one_conversation_per_step(smollm2_backend: Any
             start, end = score.steps[k].span
             assert sample.response[start:end] == step
         assert score.value == pytest.approx(min(score.step_values))
-        assert score.details["first_error"] == next((k for k, v in enumerate(score.step_values) if v < 0.5), -1)
+        assert score.details["first_error"] == next(
+            (k for k, v in enumerate(score.step_values) if v < 0.5), -1
+        )
         assert score.details["kind"] == "label_token" and score.details["split"] == "paragraph"
 
 
@@ -249,7 +251,9 @@ def test_given_steps_and_markers(scripted: Any) -> None:
 
 
 def test_empty_response_is_unparseable_and_a_load_failure_is_an_error() -> None:
-    assert PRMVerifier(kind="likelihood").score(Sample(prompt="x", response="  ")).status is Status.UNPARSEABLE
+    assert (
+        PRMVerifier(kind="likelihood").score(Sample(prompt="x", response="  ")).status is Status.UNPARSEABLE
+    )
     broken = PRMVerifier(kind="likelihood", model="/nonexistent/model/folder").score(SAMPLES[0])
     assert broken.status is Status.ERROR and broken.value is None and broken.details["kind"] == "likelihood"
 
@@ -260,7 +264,10 @@ def test_empty_response_is_unparseable_and_a_load_failure_is_an_error() -> None:
         ({"kind": "head", "votes": 3}, r"votes: option\(s\) of kind 'critic', not of kind 'head'"),
         ({"kind": "likelihood", "separator": "|"}, "separator: option"),
         ({"kind": "critic", "votes": 3}, "votes > 1 need temperature > 0"),
-        ({"kind": "likelihood", "transform": "none", "aggregation": "product"}, "their product means nothing"),
+        (
+            {"kind": "likelihood", "transform": "none", "aggregation": "product"},
+            "their product means nothing",
+        ),
         ({"kind": "label_token", "good_token": "+", "bad_token": "+"}, "must differ"),
         ({"kind": "oracle"}, "kind"),
         ({"kind": "head", "split": {"how": "regex", "pattern": "[a"}}, "not a valid regular expression"),
