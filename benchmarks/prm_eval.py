@@ -6,8 +6,11 @@ branches: a chain's steps before a rated candidate, then that candidate; label =
 -1, or -1; neutral steps count as right). The items are split by problem (a problem is never on both
 sides): the threshold of every PRM is chosen on the calibration half (the threshold that maximises the
 ProcessBench F1 there) and reported on the other half. From each half the benchmark takes up to
-``--items`` items (all chains first, then branches drawn with a fixed seed, half with an error where the
-data allows).
+``--items`` items (chains for up to a quarter, then branches drawn with a fixed seed, half with an error
+where the data allows; ``--quick`` draws from the shortest items). PRM800K has no steps after an error,
+so an erroneous item's label is always its last step: the task is closer to "is the last step wrong,
+and are the earlier ones right" than to ProcessBench's, and the F1 is not comparable to published
+ProcessBench figures.
 
 PRM kinds, on the same items:
 
@@ -29,7 +32,8 @@ threshold (and at 0.5), PRMBench's step-level positive / negative F1 and their m
 non-ok scores, seconds, and best-of-N on GSM8K: ``--bon-questions`` questions with the four GPT-3
 solutions each from ``gsm8k/example_model_solutions.jsonl`` (steps = lines, labels = ``is_correct``),
 the PRM's min-aggregated score picks one; against the mean accuracy of one solution (random pick),
-majority vote over the final answers, and the oracle (pass@4).
+majority vote over the final answers, and the oracle (pass@4); each verifier's score statuses are
+reported (a non-ok score is never picked).
 
 Published scale for orientation: ProcessBench average F1 is 5-33 for 7-8B general models as critics and
 28-57 for 1.5-8B PRMs; a 135M model that was never trained for this is expected near the floor.
@@ -37,8 +41,8 @@ Published scale for orientation: ProcessBench average F1 is 5-33 for 7-8B genera
     python benchmarks/prm_eval.py            # 300 items per half, 24 critic items, 100 GSM8K questions
     python benchmarks/prm_eval.py --quick    # 5 short items per half, 2 critic items, 3 questions: < 60 s
 
-The last line printed is ``f1=<the best PRM kind's ProcessBench F1 on the report half>`` (random
-excluded); results go to ``benchmarks/results/prm_eval.json`` (``prm_eval.quick.json`` with --quick).
+The last line printed is ``f1=<the ProcessBench F1 on the report half of the kind with the best F1 on
+the calibration half>`` (among the SmolLM2 kinds: the toy head and random are reported, not ranked); results go to ``benchmarks/results/prm_eval.json`` (``prm_eval.quick.json`` with --quick).
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import json
 import random
 import sys
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -186,7 +191,9 @@ def best_of_n(verifiers: dict[str, Any], questions: int) -> dict[str, Any]:
     for row in rows:
         start = len(samples)
         for run in RUNS:
-            samples.append(Sample(prompt=row["question"], response=row[run]["solution"]))
+            solution = row[run]["solution"]
+            lines = [line for line in solution.splitlines() if line.strip()]
+            samples.append(Sample(prompt=row["question"], response=solution, steps=lines))
             correct.append(bool(row[run]["is_correct"]))
         groups.append(range(start, len(samples)))
     out: dict[str, Any] = {
@@ -205,7 +212,11 @@ def best_of_n(verifiers: dict[str, Any], questions: int) -> dict[str, Any]:
         seconds = time.perf_counter() - t
         picked = [[(scores[i].value if scores[i].ok else None, correct[i]) for i in g] for g in groups]
         result = best_of_n_accuracy(picked)
-        out[name] = {"accuracy": result["accuracy"], "seconds": round(seconds, 2)}
+        out[name] = {
+            "accuracy": result["accuracy"],
+            "statuses": dict(Counter(str(s.status) for s in scores)),  # a non-ok score is never picked
+            "seconds": round(seconds, 2),
+        }
         out["oracle"] = result["oracle"]
     return out
 
@@ -270,8 +281,10 @@ def main() -> None:
         + ", ".join(f"{k} {bon[k]['accuracy']:.3f}" for k in bon_verifiers),
         flush=True,
     )
-    ranked = [k for k in results if k != "random" and results[k]["f1"] is not None]
-    best = max(ranked, key=lambda k: results[k]["f1"]) if ranked else None
+    # the headline kind is chosen on the calibration side (not on the numbers it reports), among the real
+    # models: the toy head is noise by construction, random is the floor
+    ranked = [k for k in results if k not in ("random", "head") and results[k]["f1_calibration"] is not None]
+    best = max(ranked, key=lambda k: results[k]["f1_calibration"]) if ranked else None
     result = {
         "benchmark": NAME,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

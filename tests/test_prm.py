@@ -114,7 +114,9 @@ def test_likelihood_steps_partition_the_response_tokens(smollm2_backend: Any) ->
     assert sum(s.details["tokens"] for s in score.steps) == len(whole.tokens) - len(gaps)
     for step in score.steps:
         assert step.value == pytest.approx(math.exp(step.details["mean_logprob"]))
-    raw = PRMVerifier(kind="likelihood", transform="none", aggregation="mean").score(SAMPLES[1])
+    raw = PRMVerifier(kind="likelihood", transform="none", aggregation="mean", threshold=-2.0).score(
+        SAMPLES[1]
+    )
     assert raw.step_values == pytest.approx([s.details["mean_logprob"] for s in score.steps])
 
 
@@ -269,6 +271,7 @@ def test_empty_response_is_unparseable_and_a_load_failure_is_an_error() -> None:
             "their product means nothing",
         ),
         ({"kind": "label_token", "good_token": "+", "bad_token": "+"}, "must differ"),
+        ({"kind": "likelihood", "transform": "none"}, "set a threshold on that scale"),
         ({"kind": "oracle"}, "kind"),
         ({"kind": "head", "split": {"how": "regex", "pattern": "[a"}}, "not a valid regular expression"),
         ({"kind": "head", "aggregation": "median"}, "aggregation"),
@@ -303,3 +306,63 @@ def test_step_scores_reach_verl() -> None:
     assert isinstance(out, dict) and out["num_steps"] == 3.0 and out["status"] == "ok"
     values = json.loads(out["step_values"])
     assert len(values) == 3 and out["score"] == pytest.approx(min(values))
+
+
+# ----------------------------------------------------------------------------------- review regressions
+
+
+def test_likelihood_of_given_steps_not_in_the_response_scores_the_joined_steps() -> None:
+    """A given step that is not in the response: the steps joined by blank lines are scored instead, each
+    step after the steps before it (never against offsets of another text)."""
+    steps = ["x = 2.", "x = 3.", "y = 4"]
+    odd = PRMVerifier(kind="likelihood").score(Sample(prompt="Q", response="x = 2. so y = 4", steps=steps))
+    joined = PRMVerifier(kind="likelihood").score(Sample(prompt="Q", steps=steps))
+    assert odd.ok and [s.span for s in odd.steps] == [(0, 6), None, (10, 15)]
+    assert joined.ok and odd.step_values == pytest.approx(joined.step_values, abs=1e-6)
+
+
+def test_a_tag_that_is_also_the_step_joiner_reads_one_position_per_step() -> None:
+    prm = PRMVerifier(kind="label_token", convention="tag", tag="\n", split="lines")
+    scores = prm.score_batch([Sample(prompt="Q", response="a = 1\nb = 2"), SAMPLES[0]])
+    assert scores[0].ok and len(scores[0].steps) == 2
+    assert scores[1].ok and len(scores[1].steps) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [
+        ("\\boxed{\\text{paragraph } 3}", 3),
+        ("\\boxed{paragraph_{2}}", 2),
+        ("\\boxed{\\(2\\)}", 2),
+        ("$\\boxed{-1}$", -1),
+        ("\\boxed{- 1}", -1),
+        ("\\boxed{}\n\nThe earliest error is in paragraph 1. \\boxed{1}", 1),
+        ("<think>\\boxed{0}</think>\n\\boxed{2}", 2),
+        ("\\boxed{2.5}", None),
+        ("\\boxed{1, 2}", None),
+        ("\\boxed{4}", None),
+        ("paragraph 2 is wrong", None),
+    ],
+)
+def test_critic_index_reading(text: str, index: int | None) -> None:
+    from rewardkit.judges.parse import parse_index
+
+    parsed = parse_index(text, 4)
+    assert parsed.ok is (index is not None) and parsed.value == index
+
+
+def test_scores_whose_steps_are_not_the_items_are_misaligned() -> None:
+    from rewardkit import Score, StepScore
+    from rewardkit.prm.calibrate import evaluate_at
+    from rewardkit.prm.processbench import ProcessBenchItem
+
+    item = ProcessBenchItem(
+        id="a", generator="", problem="Q", steps=["s0", "s1"], final_answer_correct=None, label=1
+    )
+    three = Score.from_steps([StepScore(0.9), StepScore(0.2), StepScore(0.9)], "min")
+    two = Score.from_steps([StepScore(0.9), StepScore(0.2)], "min")
+    assert evaluate_at([three], [item], 0.5)["error_acc"] == 0.0  # counted wrong, not compared
+    assert evaluate_at([two], [item], 0.5)["error_acc"] == 1.0
+    from rewardkit.prm.calibrate import statuses
+
+    assert statuses([three, two], [item, item]) == {"ok": 1, "misaligned": 1}

@@ -1586,7 +1586,8 @@ def explanation(text: str, parsed: Parsed) -> str:
 # ----------------------------------------------------------------------------------------- step index
 
 _BOX_OPEN = re.compile(r"\\(?:boxed|fbox)\s*\{")
-_INDEX_WRAPPERS = re.compile(r"^\\(?:text|textbf|mathbf|mathrm|bf)\s*\{(.*)\}$", re.S)
+_INDEX_WRAPPERS = re.compile(r"\\(?:text|textbf|textrm|mathbf|mathrm|bf)\s*\{([^{}]*)\}")
+_INDEX_NOISE = re.compile(r"\\[()\[\]]|[{}$]")
 _INDEX = re.compile(r"^(?:(?:paragraph|step|index)[\s_#:]*)?([-\u2212]?)\s*(\d{1,6})$", re.I)
 
 
@@ -1627,9 +1628,10 @@ def parse_index(text: str, n: int, echo: str | None = None) -> Parsed:
     if not boxes:
         return Parsed(False, reason="no \\boxed{index} in the final answer")
     start, end, raw = boxes[-1]
-    body = raw.strip().strip("$").strip()
-    while (inner := _INDEX_WRAPPERS.match(body)) is not None:
-        body = inner.group(1).strip()
+    body = raw
+    while _INDEX_WRAPPERS.search(body):  # \text{paragraph } 3, \textbf{2}: the words and digits inside
+        body = _INDEX_WRAPPERS.sub(r"\1", body)
+    body = " ".join(_INDEX_NOISE.sub(" ", body).split())  # $2$, \(2\), paragraph_{2}
     m = _INDEX.match(body)
     if m is None:
         return Parsed(

@@ -7,7 +7,8 @@ maximises ProcessBench's F1 on the calibration side, and reports F1 (and PRMBenc
 threshold on the other side; it then writes the threshold into a reward spec's PRM
 component with a ``calibration`` record (data file and its sha256, split, F1 on each side), so the number
 travels with the spec. Items whose score is not ok count as wrong predictions on the report side and are
-left out of the choice (counted in ``statuses``).
+left out of the choice (counted in ``statuses``); so are scores whose steps are not the item's steps
+(``misaligned``: a PRM config that re-splits the text instead of taking the item's steps).
 """
 
 from __future__ import annotations
@@ -58,12 +59,31 @@ class Calibration:
         }
 
 
+def step_values_for(score: Score, item: ProcessBenchItem) -> list[float] | None:
+    """The score's step values when it is ok and has one per step of the item (None otherwise: a score
+    whose steps are not the item's, e.g. from a spec that re-splits the text, cannot be compared with
+    the item's label)."""
+    if not score.ok or not score.steps or len(score.steps) != len(item.steps):
+        return None
+    return score.step_values  # type: ignore[return-value]
+
+
+def statuses(scores: Sequence[Score], items: Sequence[ProcessBenchItem]) -> dict[str, int]:
+    """The score statuses, with ``misaligned`` for ok scores whose steps are not the item's."""
+    counts = Counter(str(s.status) for s in scores)
+    misaligned = sum(s.ok and step_values_for(s, it) is None for s, it in zip(scores, items, strict=True))
+    if misaligned:
+        counts["ok"] -= misaligned
+        counts["misaligned"] = misaligned
+    return {k: v for k, v in counts.items() if v}
+
+
 def evaluate_at(
     scores: Sequence[Score], items: Sequence[ProcessBenchItem], threshold: float
 ) -> dict[str, Any]:
     """ProcessBench's metrics (and PRMBench's step F1) of these scores at ``threshold``; a non-ok score is a
     wrong prediction."""
-    values = [s.step_values if s.ok and s.steps else None for s in scores]
+    values = [step_values_for(s, it) for s, it in zip(scores, items, strict=True)]
     predictions = [first_error_prediction(v, threshold) if v else None for v in values]  # type: ignore[arg-type]
     out = processbench_f1(predictions, [it.label for it in items])
     scored = [(v, step_labels(it.label, len(it.steps))) for v, it in zip(values, items, strict=True) if v]
@@ -88,9 +108,8 @@ def calibrate(
         )
     scores = verifier.score_batch([it.to_sample() for it in [*calib, *report]])
     calib_scores, report_scores = scores[: len(calib)], scores[len(calib) :]
-    usable = [
-        (s.step_values, it.label) for s, it in zip(calib_scores, calib, strict=True) if s.ok and s.steps
-    ]
+    pairs = [(step_values_for(s, it), it.label) for s, it in zip(calib_scores, calib, strict=True)]
+    usable = [(v, label) for v, label in pairs if v is not None]
     if usable:
         threshold, _ = calibrate_threshold([v for v, _ in usable], [lab for _, lab in usable])  # type: ignore[misc]
         source = "calibration"
@@ -105,7 +124,7 @@ def calibrate(
         source,
         evaluate_at(calib_scores, calib, threshold),
         evaluate_at(report_scores, report, threshold),
-        dict(Counter(str(s.status) for s in scores)),
+        statuses(scores, [*calib, *report]),
         scores,
     )
 
@@ -136,9 +155,7 @@ def calibrated_spec(
 ) -> tuple[dict[str, Any], Calibration]:
     """The spec's YAML data with the PRM component's ``threshold`` and ``calibration`` set from ``data``
     (ProcessBench format), and the calibration itself."""
-    source = find_asset("verifiers", spec)
-    document, _ = read_yaml(source)
-    part = _prm_component(document, source, component)
+    document, part = _spec_prm(spec, component)
     config = dict(part.get("config") or {})
     config.pop("threshold", None)
     config.pop("calibration", None)
@@ -158,6 +175,27 @@ def calibrated_spec(
     return document, result
 
 
+def _spec_prm(spec: str | Path, component: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The spec's YAML data and its prm component (a ConfigError unless there is exactly one, or the named
+    one)."""
+    source = find_asset("verifiers", spec)
+    document, _ = read_yaml(source)
+    return document, _prm_component(document, source, component)
+
+
+def evaluate_spec(spec: str | Path, data: str | Path, component: str | None = None) -> dict[str, Any]:
+    """ProcessBench's metrics (and PRMBench's step F1) of a spec's PRM component on every item of ``data``
+    at the component's own threshold, with the score statuses."""
+    _, part = _spec_prm(spec, component)
+    verifier = create_verifier("prm", **dict(part.get("config") or {}))
+    items = load_processbench(Path(data))
+    scores = verifier.score_batch([it.to_sample() for it in items])
+    threshold = verifier.config.threshold
+    out = {"threshold": threshold, **evaluate_at(scores, items, threshold)}
+    out["statuses"] = statuses(scores, items)
+    return out
+
+
 def write_spec(document: dict[str, Any], path: str | Path) -> Path:
     """Write spec data as YAML (comments of the source are not kept)."""
     path = Path(path)
@@ -167,4 +205,13 @@ def write_spec(document: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
-__all__ = ["Calibration", "calibrate", "calibrated_spec", "evaluate_at", "write_spec"]
+__all__ = [
+    "Calibration",
+    "calibrate",
+    "calibrated_spec",
+    "evaluate_at",
+    "evaluate_spec",
+    "statuses",
+    "step_values_for",
+    "write_spec",
+]

@@ -14,7 +14,8 @@ character span) plus one value made by ``aggregation``. ``kind`` picks the model
   good token; ``convention: tag`` (Math-Shepherd): one text with a step tag (``ки``) after each step.
 - ``critic`` — an LLM reads the steps in ``<paragraph_i>`` tags (ProcessBench's layout) and names the
   earliest wrong one in ``\\boxed{}`` (-1: none); a non-integer answer is unparseable after the judge
-  retries; ``votes`` > 1 samples several critiques and takes the most common index. Steps before the
+  retries; ``votes`` > 1 samples several critiques and takes the most common index (a tie goes to the
+  earliest error named: a critic split between "step 2" and "none" flags step 2). Steps before the
   index score 1.0, the rest 0.0.
 - ``likelihood`` — each step's mean token log-probability under the verifier model (cross-model entropy
   per step), as exp(mean logprob), the step's geometric-mean token probability (``transform: none``
@@ -150,8 +151,16 @@ class PRMConfig(JudgeOptions, VerifierConfig):
                 )
         if self.kind == "critic" and self.votes > 1 and self.temperature == 0:
             raise ValueError("votes > 1 need temperature > 0: greedy critiques would all be the same")
-        if self.kind == "likelihood" and self.transform == "none" and self.aggregation == "product":
-            raise ValueError("transform: none gives log-probabilities; their product means nothing (use sum)")
+        if self.kind == "likelihood" and self.transform == "none":
+            if self.aggregation == "product":
+                raise ValueError(
+                    "transform: none gives log-probabilities; their product means nothing (use sum)"
+                )
+            if "threshold" not in self.model_fields_set:
+                raise ValueError(
+                    "transform: none gives log-probabilities (below 0): set a threshold on that scale (e.g. "
+                    "threshold: -2.0, or calibrate one), the default 0.5 would call every step wrong"
+                )
         if self.kind == "label_token" and self.good_token == self.bad_token:
             raise ValueError("good_token and bad_token must differ")
         return self
@@ -219,7 +228,10 @@ class PRMVerifier(Verifier):
             except Exception as exc:  # the model cannot load or the backend failed: the batch says why
                 outcomes = [Score.from_exception(exc) for _ in jobs]
             for (i, steps), outcome in zip(jobs, outcomes, strict=True):
-                scores[i] = self._finish(steps, outcome)
+                try:
+                    scores[i] = self._finish(steps, outcome)
+                except Exception as exc:  # one sample's bad numbers are that sample's error
+                    scores[i] = Score.from_exception(exc)
         return scores  # type: ignore[return-value]
 
     def _finish(self, steps: Steps, outcome: Score | tuple[list[float], list[dict], dict]) -> Score:
@@ -231,6 +243,14 @@ class PRMVerifier(Verifier):
             outcome.details = {**common, "num_steps": len(steps), **outcome.details}
             return outcome
         values, step_details, details = outcome
+        if len(values) != len(steps):
+            return Score.error(f"the model gave {len(values)} step values for {len(steps)} steps", **common)
+        bad = [k for k, v in enumerate(values) if v is not None and not math.isfinite(v)]
+        if bad:
+            return Score.error(
+                f"non-finite value at step(s) {bad}: the model's logits overflowed (try dtype float32)",
+                **common,
+            )
         step_scores = [StepScore(v, s.span, d) for v, s, d in zip(values, steps, step_details, strict=True)]
         score = Score.from_steps(step_scores, c.aggregation, threshold=c.threshold)
         score.details.update(common, **details)
@@ -252,14 +272,14 @@ class PRMVerifier(Verifier):
             if clash:
                 out[k] = Score.error(f"{clash} contains the separator {c.separator!r}; remove it first")
                 continue
-            content = c.separator.join(s.text for s in steps) + c.separator
+            content, ends = _joined([s.text for s in steps], c.separator)
             context = self._context_messages(sample, c.system_prompt)
             try:
                 text, start = _with_content(backend, context, content, c.prompt or "chat", sample)
-            except ValueError as exc:
-                out[k] = Score.error(str(exc))
+            except Exception as exc:  # a prompt this chat template refuses: this sample's error
+                out[k] = Score.error(f"cannot render the conversation: {type(exc).__name__}: {exc}")
                 continue
-            positions = _ends(text, c.separator, start)
+            positions = [start + end for end in ends]
             todo.append(k)
             requests.append(ClassifyRequest(text, tuple(positions)))
         for k, result in zip(todo, backend.classify(requests) if requests else [], strict=True):
@@ -295,15 +315,17 @@ class PRMVerifier(Verifier):
                     clash = _holds(c.tag, sample, steps)
                     if clash:
                         raise ValueError(f"{clash} contains the step tag {c.tag!r}; remove it first")
-                    content = "\n".join(s.text + c.tag for s in steps)
+                    content, ends = _joined([s.text for s in steps], c.tag, "\n")
                     mode = c.prompt or "raw"
                     context = render_context(backend, sample, mode) if mode != "none" else ""
                     text = context + (" " if mode == "raw" and context else "") + content
-                    positions = _ends(text, c.tag, len(text) - len(content))
+                    positions = [len(text) - len(content) + end for end in ends]
                 else:
                     text, positions = self._turns(backend, sample, steps)
-            except ValueError as exc:
-                out[k] = Score.error(str(exc))
+            except Exception as exc:  # a tag in the text, a prompt the chat template refuses
+                out[k] = Score.error(
+                    str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+                )
                 continue
             todo.append(k)
             requests.append(ClassifyRequest(text, tuple(positions), (c.good_token, c.bad_token)))
@@ -405,23 +427,25 @@ class PRMVerifier(Verifier):
         backend = self.backend()
         out: list[Any] = [None] * len(samples)
         whole: list[tuple[int, LoglikelihoodRequest]] = []
+        all_spans: dict[int, list[tuple[int, int]]] = {}  # where each step is in the text scored
         for k, (sample, steps) in enumerate(zip(samples, all_steps, strict=True)):
             try:
                 context = render_context(backend, sample, c.prompt or "chat")
             except Exception as exc:
                 out[k] = Score.error(f"cannot render the prompt: {type(exc).__name__}: {exc}")
                 continue
-            response = _response_of(sample, steps)
+            response, spans = _response_of(sample, steps)
             whole.append((k, LoglikelihoodRequest(context, response)))
+            all_spans[k] = spans
         results = backend.loglikelihood([r for _, r in whole]) if whole else []
         per_step: list[tuple[int, int, LoglikelihoodRequest]] = []  # (k, step) for texts that need them
         split_results: dict[int, list[list[float] | None]] = {}
         for (k, request), result in zip(whole, results, strict=True):
-            groups = _token_groups(request.continuation, result, all_steps[k])
+            groups = _token_groups(request.continuation, result, all_spans[k])
             if groups is None:  # the tokens do not spell the text back: score each step on its own
-                for j, step in enumerate(all_steps[k]):
-                    before = request.continuation[: step.span[0]] if step.span else ""
-                    per_step.append((k, j, LoglikelihoodRequest(request.context + before, step.text)))
+                for j, (start, end) in enumerate(all_spans[k]):
+                    before, step_text = request.continuation[:start], request.continuation[start:end]
+                    per_step.append((k, j, LoglikelihoodRequest(request.context + before, step_text)))
                 split_results[k] = [None] * len(all_steps[k])
             else:
                 split_results[k] = groups
@@ -482,37 +506,42 @@ def _with_content(
     return text, start
 
 
-def _ends(text: str, marker: str, start: int) -> list[int]:
-    """The offset right after each ``marker`` in ``text`` from ``start`` on."""
-    out, at = [], text.find(marker, start)
-    while at >= 0:
-        out.append(at + len(marker))
-        at = text.find(marker, at + len(marker))
-    return out
+def _joined(texts: list[str], marker: str, between: str = "") -> tuple[str, list[int]]:
+    """Each text followed by ``marker`` (and ``between`` before the next one), and the offset right after
+    each marker: where the model reads that step."""
+    content, ends = "", []
+    for j, text in enumerate(texts):
+        content += (between if j else "") + text + marker
+        ends.append(len(content))
+    return content, ends
 
 
-def _response_of(sample: Sample, steps: list[Step]) -> str:
+def _response_of(sample: Sample, steps: list[Step]) -> tuple[str, list[tuple[int, int]]]:
+    """The text to score and each step's span in it: the response, or, when a step was not found in it
+    (given steps), the steps joined by blank lines."""
     if sample.response and all(s.span is not None for s in steps):
-        return sample.response
-    return "\n\n".join(s.text for s in steps)
+        return sample.response, [s.span for s in steps]  # type: ignore[misc]
+    text, ends = _joined([s.text for s in steps], "", "\n\n")
+    return text, [(end - len(s.text), end) for s, end in zip(steps, ends, strict=True)]
 
 
-def _token_groups(text: str, result: LoglikelihoodResult, steps: list[Step]) -> list[list[float]] | None:
+def _token_groups(
+    text: str, result: LoglikelihoodResult, spans: list[tuple[int, int]]
+) -> list[list[float]] | None:
     """The continuation's token logprobs grouped by step: each token goes to the step its characters
     overlap most; tokens between steps (separators) go to none. None when the decoded tokens do not
-    spell ``text`` back (byte-split characters) or a step has no span. The first token may carry
+    spell ``text`` back (byte-split characters). The first token may carry
     characters of the context too (a word split across the boundary is scored as the continuation's)."""
     spelled = "".join(result.tokens)
-    if result.truncated or not spelled.endswith(text) or any(s.span is None for s in steps):
+    if result.truncated or not spelled.endswith(text):
         return None
-    groups: list[list[float]] = [[] for _ in steps]
+    groups: list[list[float]] = [[] for _ in spans]
     at = len(text) - len(spelled)  # the token text before offset 0 came from the context
     for token, logprob in zip(result.tokens, result.token_logprobs, strict=True):
         a, b = at, at + len(token)
         at = b
         best, overlap = None, 0
-        for j, step in enumerate(steps):
-            s, e = step.span  # type: ignore[misc]
+        for j, (s, e) in enumerate(spans):
             o = min(b, e) - max(a, s)
             if o > overlap:
                 best, overlap = j, o
