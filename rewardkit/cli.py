@@ -195,6 +195,156 @@ def score(
 
 
 @app.command()
+def bon(
+    input: Annotated[
+        Path,
+        typer.Option("--input", "-i", help="N responses per prompt: .jsonl, .json (a list) or .parquet"),
+    ],
+    spec: Annotated[
+        str | None,
+        typer.Option("--spec", "-s", help="select with this reward spec: a name or a YAML path"),
+    ] = None,
+    verifier: Annotated[
+        str | None,
+        typer.Option("--verifier", help="select with this registered verifier (see `rewardkit verifiers`)"),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            metavar="KEY=VALUE",
+            help="config for --verifier (repeatable; a value is read as YAML: 0.5, true, a list, else text)",
+        ),
+    ] = None,
+    aggregation: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="re-aggregate step scores (a PRM) with min, product, last, mean, max, sum or first_error; "
+            "repeatable: one selection per aggregation from one scoring pass",
+        ),
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="step threshold for --aggregation first_error")] = 0.5,
+    correctness: Annotated[
+        str,
+        typer.Option(help="what decides a response is correct: a verifier name (checked first) or a spec"),
+    ] = "math",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="the picked rows (one per group and selection): .jsonl, .json or .parquet"
+        ),
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="the numbers as JSON")] = None,
+    responses_field: Annotated[
+        str | None,
+        typer.Option(help="rows hold a list of responses in this field (one row per prompt)"),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(help="force the input format: jsonl, json or parquet (default: by extension)"),
+    ] = None,
+    response_field: Annotated[str, typer.Option(help="field holding the model response")] = "response",
+    reference_field: Annotated[
+        str,
+        typer.Option(
+            help='field holding the gold answer; with the default, rows without it may use "answer", "solution" or "ground_truth"'
+        ),
+    ] = "reference",
+    prompt_field: Annotated[str, typer.Option(help="field holding the prompt")] = "prompt",
+    id_field: Annotated[str, typer.Option(help="field identifying rows")] = "id",
+    chunk_size: Annotated[int, typer.Option(min=1, help="samples per score_batch call")] = 256,
+) -> None:
+    """Best-of-N: pick one response per prompt by a scorer; report its accuracy beside majority vote,
+    oracle pass@N and the mean single response (correctness: the math verifier on the reference).
+
+    Responses compete within their `group` (else within the same prompt). The pick is the highest ok
+    value, the first in input order on a tie; a group with no ok score has no pick and counts as wrong.
+    """
+    from rewardkit.bon import best_of_n, load_responses, parse_options, picked_rows
+    from rewardkit.io import write_rows
+    from rewardkit.verifier import create_verifier
+
+    try:
+        if (spec is None) == (verifier is None):
+            raise InputError("give one scorer: --spec NAME or --verifier NAME")
+        if option and verifier is None:
+            raise InputError("--option configures --verifier; a spec carries its own config")
+        for path in (output, report):
+            if path is not None and path.resolve() == input.resolve():
+                raise InputError(f"{path}: that is the --input file; write to another file")
+        out_format = file_format(output) if output is not None else None
+        scorer = (
+            load_spec(spec) if spec is not None else create_verifier(verifier, **parse_options(option or []))
+        )
+        judge = (
+            create_verifier(correctness) if correctness in available_verifiers() else load_spec(correctness)
+        )
+        fields = cli_fields(response_field, reference_field, prompt_field, id_field)
+        records, samples = load_responses(
+            input, file_format(input, input_format), fields, responses_field, FIELDS_HINT
+        )
+        with ProgressBar() as progress:
+            result = best_of_n(
+                samples,
+                scorer,
+                correctness=judge,
+                aggregations=aggregation or (),
+                threshold=threshold,
+                chunk_size=chunk_size,
+                progress=progress,
+            )
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            write_rows(output, out_format, picked_rows(result, records))  # type: ignore[arg-type]
+        if report is not None:
+            report.parent.mkdir(parents=True, exist_ok=True)
+            report.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    n = str(result.n) if result.n is not None else f"{result.n_min}-{result.n_max}"
+    table = Table(
+        title=f"best-of-{n} on {input.name}: {result.groups} groups, {result.responses} responses",
+        caption=f"correct: {result.correctness} score >= 0.5; scorer statuses: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(result.scorer_status.items())),
+    )
+    for column in ("method", "accuracy", "correct", "notes"):
+        table.add_column(column, justify="left" if column in ("method", "notes") else "right")
+    groups = result.groups
+    for name, chosen in result.selections.items():
+        label = f"select by {result.scorer}" + ("" if name == "value" else f" ({name} of steps)")
+        notes = [f"{chosen.ties} tie(s): first wins"] if chosen.ties else []
+        if chosen.no_ok_score:
+            notes.append(f"[red]{chosen.no_ok_score} group(s) without an ok score[/red]")
+        if chosen.without_steps:
+            notes.append(f"{chosen.without_steps} ok score(s) without steps: own value")
+        table.add_row(label, f"{chosen.accuracy:.3f}", f"{chosen.correct}/{groups}", "; ".join(notes))
+    table.add_section()
+    majority_notes = [f"{result.majority_ties} tie(s): wrong"] if result.majority_ties else []
+    if result.majority_no_answer:
+        majority_notes.append(f"{result.majority_no_answer} without any answer")
+    table.add_row(
+        "majority vote",
+        f"{result.majority:.3f}",
+        f"{result.majority_correct}/{groups}",
+        "; ".join(majority_notes),
+    )
+    table.add_row(f"oracle pass@{n}", f"{result.oracle:.3f}", f"{result.oracle_correct}/{groups}", "")
+    non_ok = sum(v for k, v in result.correctness_status.items() if k != "ok")
+    table.add_row(
+        "single response (mean)",
+        f"{result.mean:.3f}",
+        "",
+        f"{non_ok} response(s) with no {result.correctness} verdict: wrong" if non_ok else "",
+    )
+    console = Console()
+    console.print(table)
+    if output is not None:
+        console.print(f"wrote {len(result.selections) * groups} picked rows to {output}")
+    if report is not None:
+        console.print(f"wrote the report to {report}")
+
+
+@app.command()
 def verifiers() -> None:
     """List the registered verifiers and their config fields."""
     console = Console()
