@@ -38,7 +38,7 @@ reported (a non-ok score is never picked).
 Published scale for orientation: ProcessBench average F1 is 5-33 for 7-8B general models as critics and
 28-57 for 1.5-8B PRMs; a 135M model that was never trained for this is expected near the floor.
 
-    python benchmarks/prm_eval.py            # 300 items per half, 24 critic items, 100 GSM8K questions
+    python benchmarks/prm_eval.py            # 80 items per half, 12 critic items, 40 GSM8K questions
     python benchmarks/prm_eval.py --quick    # 5 short items per half, 2 critic items, 3 questions: < 60 s
 
 The last line printed is ``f1=<the ProcessBench F1 on the report half of the kind with the best F1 on
@@ -52,7 +52,6 @@ import json
 import random
 import sys
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -65,12 +64,10 @@ from rewardkit import Sample, Score  # noqa: E402
 from rewardkit.prm.calibrate import calibrate, evaluate_at  # noqa: E402
 from rewardkit.prm.processbench import (  # noqa: E402
     ProcessBenchItem,
-    best_of_n_accuracy,
     prm800k_to_processbench,
     read_prm800k,
     split_by_problem,
 )
-from rewardkit.verifiers.math import extract_answer, parse_answer, verify  # noqa: E402
 from rewardkit.verifiers.prm import PRMVerifier  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,70 +151,43 @@ class RandomSteps:
         ]
 
 
-def final_number(solution: str) -> str | None:
-    for line in reversed(solution.strip().splitlines()):
-        if line.strip().startswith("A:"):
-            return line.split("A:", 1)[1].strip()
-    found = extract_answer(solution)
-    return found.text if found else None
-
-
-def majority_vote(answers: list[str | None], correct: list[bool]) -> bool:
-    """Right when the most common final answer (by math equivalence) is unique and held by a correct
-    solution; a tie between the top answers is not a majority."""
-    classes: list[tuple[Any, list[int]]] = []
-    for i, text in enumerate(answers):
-        if text is None:
-            continue
-        parsed = parse_answer(text)
-        for key, members in classes:
-            if verify(key, parsed):
-                members.append(i)
-                break
-        else:
-            classes.append((parsed, [i]))
-    if not classes:
-        return False
-    sizes = sorted((len(m) for _, m in classes), reverse=True)
-    if len(sizes) > 1 and sizes[0] == sizes[1]:
-        return False
-    winner = max(classes, key=lambda c: len(c[1]))[1]
-    return correct[winner[0]]
-
-
 def best_of_n(verifiers: dict[str, Any], questions: int) -> dict[str, Any]:
+    """Best-of-4 on GSM8K's GPT-3 solutions through :func:`rewardkit.bon.best_of_n`: each PRM's
+    min-aggregated score (and its last step) picks one of the four; correctness by the math verifier
+    against the gold answer (it agrees with the data's ``is_correct`` labels, also reported)."""
+    from rewardkit.bon import best_of_n as run_bon
+    from rewardkit.verifiers.math import MathVerifier
+
     rows = [json.loads(line) for line in GSM8K_SOLUTIONS.open(encoding="utf-8")][:questions]
-    samples, correct, groups = [], [], []
-    for row in rows:
-        start = len(samples)
+    samples, labels = [], []
+    for q, row in enumerate(rows):
+        gold = row["ground_truth"].rsplit("A:", 1)[1].strip()
         for run in RUNS:
             solution = row[run]["solution"]
             lines = [line for line in solution.splitlines() if line.strip()]
-            samples.append(Sample(prompt=row["question"], response=solution, steps=lines))
-            correct.append(bool(row[run]["is_correct"]))
-        groups.append(range(start, len(samples)))
-    out: dict[str, Any] = {
-        "questions": len(rows),
-        "n": len(RUNS),
-        "mean_single": sum(correct) / len(correct),
-        "majority_vote": sum(
-            majority_vote([final_number(samples[i].response) for i in g], [correct[i] for i in g])
-            for g in groups
-        )
-        / len(groups),
-    }
+            samples.append(Sample(solution, row["question"], reference=gold, steps=lines, group=f"q{q}"))
+            labels.append(bool(row[run]["is_correct"]))
+    correctness = MathVerifier(workers=0)
+    out: dict[str, Any] = {"questions": len(rows), "n": len(RUNS)}
     for name, verifier in verifiers.items():
         t = time.perf_counter()
-        scores = verifier.score_batch(samples)
+        report = run_bon(samples, verifier, correctness=correctness, aggregations=("min", "last"))
         seconds = time.perf_counter() - t
-        picked = [[(scores[i].value if scores[i].ok else None, correct[i]) for i in g] for g in groups]
-        result = best_of_n_accuracy(picked)
         out[name] = {
-            "accuracy": result["accuracy"],
-            "statuses": dict(Counter(str(s.status) for s in scores)),  # a non-ok score is never picked
+            "accuracy": report.selections["min"].accuracy,
+            "accuracy_last": report.selections["last"].accuracy,
+            "ties": report.selections["min"].ties,
+            "no_ok_score": report.selections["min"].no_ok_score,
+            "statuses": report.scorer_status,
             "seconds": round(seconds, 2),
         }
-        out["oracle"] = result["oracle"]
+        out.update(
+            mean_single=report.mean,
+            majority_vote=report.majority,
+            majority_ties=report.majority_ties,
+            oracle=report.oracle,
+            labels_agree=sum(c == lab for c, lab in zip(report.correct, labels, strict=True)) / len(labels),
+        )
     return out
 
 
@@ -226,22 +196,22 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="a small run (under 60 s)")
-    parser.add_argument("--items", type=int, default=None, help="items per half (default 300; 5 quick)")
-    parser.add_argument("--critic-items", type=int, default=None, help="critic items per half (24; 2 quick)")
+    parser.add_argument("--items", type=int, default=None, help="items per half (default 80; 5 quick)")
+    parser.add_argument("--critic-items", type=int, default=None, help="critic items per half (12; 2 quick)")
     parser.add_argument(
         "--critic-tokens", type=int, default=None, help="critic answer tokens (256; 24 quick)"
     )
     parser.add_argument("--critic-retries", type=int, default=None, help="critic retries (1; 0 quick)")
-    parser.add_argument("--bon-questions", type=int, default=None, help="GSM8K questions (100; 3 quick)")
+    parser.add_argument("--bon-questions", type=int, default=None, help="GSM8K questions (40; 3 quick)")
     parser.add_argument("--seed", type=int, default=0)
     add_output_option(parser, NAME)
     args = parser.parse_args()
     quick = args.quick
-    args.items = args.items or (5 if quick else 300)
-    args.critic_items = args.critic_items if args.critic_items is not None else (2 if quick else 24)
+    args.items = args.items or (5 if quick else 80)
+    args.critic_items = args.critic_items if args.critic_items is not None else (2 if quick else 12)
     args.critic_tokens = args.critic_tokens or (24 if quick else 256)
     args.critic_retries = args.critic_retries if args.critic_retries is not None else (0 if quick else 1)
-    args.bon_questions = args.bon_questions or (3 if quick else 100)
+    args.bon_questions = args.bon_questions or (3 if quick else 40)
     if args.output is None:
         from _machine import results_path
 

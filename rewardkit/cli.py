@@ -459,6 +459,121 @@ def rubric_generate(
     typer.echo(f"wrote {output} ({len(result.rubric.criteria)} criteria)")  # type: ignore[union-attr]
 
 
+prm_app = typer.Typer(
+    help="Process reward models: ProcessBench data, threshold calibration and evaluation.",
+    no_args_is_help=True,
+)
+app.add_typer(prm_app, name="prm")
+
+
+@prm_app.command("convert")
+def prm_convert(
+    input: Annotated[Path, typer.Argument(help="PRM800K stepwise rows (.jsonl): one row per rated step")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="ProcessBench items (.jsonl)")],
+    neutral: Annotated[
+        str, typer.Option(help="0-rated steps count as: correct (default) | error")
+    ] = "correct",
+    branches: Annotated[
+        bool, typer.Option(help="also make an item of every rated candidate step off the chosen path")
+    ] = True,
+) -> None:
+    """Convert PRM800K's stepwise rows into ProcessBench items (label: the first step rated -1, or -1)."""
+    from rewardkit.io import jsonl_line
+    from rewardkit.prm.processbench import prm800k_to_processbench, read_prm800k
+
+    if neutral not in ("correct", "error"):
+        raise _fail(f"--neutral: {neutral!r}; use correct or error")
+    try:
+        items, stats = prm800k_to_processbench(read_prm800k(input), neutral=neutral, branches=branches)  # type: ignore[arg-type]
+    except (RewardkitError, OSError) as err:
+        raise _fail(str(err)) from None
+    with output.open("w", encoding="utf-8") as sink:
+        for item in items:
+            sink.write(jsonl_line(item.to_dict()))
+    wrong = sum(item.label != -1 for item in items)
+    typer.echo(
+        f"wrote {output}: {len(items)} items ({wrong} with an error, {len(items) - wrong} without) from "
+        f"{stats['rows']} rows; {stats['chains']} whole solutions"
+    )
+
+
+def _pb_table(title: str, sides: dict[str, dict[str, Any]]) -> Table:
+    table = Table(title=title)
+    for column in ("side", "items", "error acc", "correct acc", "F1", "step PRMScore"):
+        table.add_column(column)
+
+    def fmt(x: Any) -> str:
+        return "-" if x is None else f"{x:.3f}"
+
+    for side, m in sides.items():
+        step = m.get("step") or {}
+        table.add_row(
+            side,
+            str(m["n"]),
+            fmt(m["error_acc"]),
+            fmt(m["correct_acc"]),
+            fmt(m["f1"]),
+            fmt(step.get("prm_score")),
+        )
+    return table
+
+
+@prm_app.command("calibrate")
+def prm_calibrate(
+    spec: Annotated[str, typer.Argument(help="a reward spec with a prm component: a name or a YAML path")],
+    data: Annotated[Path, typer.Option(help="ProcessBench-format items (.jsonl, .json or .parquet)")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="the spec with the threshold written in (YAML)")
+    ],
+    component: Annotated[
+        str | None, typer.Option(help="the prm component's name (when the spec has several)")
+    ] = None,
+    fraction: Annotated[float, typer.Option(help="share of the problems used to choose the threshold")] = 0.5,
+    seed: Annotated[int, typer.Option(help="seed of the by-problem split")] = 0,
+) -> None:
+    """Choose a PRM's threshold on one split of ProcessBench data (the F1-best), report it on the other,
+    and write the spec with `threshold` and a `calibration` record into --output."""
+    from rewardkit.prm.calibrate import calibrated_spec, write_spec
+
+    try:
+        document, result = calibrated_spec(spec, data, component, fraction, seed)
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    console = Console()
+    console.print(
+        _pb_table(
+            f"threshold {result.threshold:.4g}", {"calibration": result.calibration, "report": result.report}
+        )
+    )
+    if any(k != "ok" for k in result.statuses):
+        console.print(f"score statuses: {result.statuses} (a non-ok score is a wrong prediction)")
+    write_spec(document, output)
+    typer.echo(f"wrote {output}")
+
+
+@prm_app.command("evaluate")
+def prm_evaluate(
+    spec: Annotated[str, typer.Argument(help="a reward spec with a prm component: a name or a YAML path")],
+    data: Annotated[Path, typer.Option(help="ProcessBench-format items (.jsonl, .json or .parquet)")],
+    component: Annotated[
+        str | None, typer.Option(help="the prm component's name (when the spec has several)")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="the numbers as JSON")] = None,
+) -> None:
+    """ProcessBench's metric for a spec's PRM at its threshold: accuracy on the erroneous items (the first
+    error found), on the correct ones (none found), their F1, and PRMBench's step-level F1."""
+    from rewardkit.prm.calibrate import evaluate_spec
+
+    try:
+        result = evaluate_spec(spec, data, component)
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    Console().print(_pb_table(f"threshold {result['threshold']:.4g}", {"all": result}))
+    if report is not None:
+        report.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        typer.echo(f"wrote {report}")
+
+
 @app.command()
 def demo(
     output: Annotated[

@@ -39,14 +39,16 @@ components:
 
 @pytest.fixture(scope="module")
 def items_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 48 shortest PRM800K items (converted to ProcessBench form) as a JSONL file."""
+    """PRM800K converted to ProcessBench form: the 12 shortest items with an error and the 12 shortest
+    without, as a JSONL file."""
     source = (
         Path(__file__).resolve().parents[2] / "shared" / "data" / "prm800k" / "phase1_test_stepwise.jsonl"
     )
     if not source.is_file():
         pytest.skip(f"{source} is missing (the shared PRM800K data)")
     items, _ = prm800k_to_processbench(read_prm800k(source))
-    short = sorted(items, key=lambda it: sum(map(len, it.steps)))[:48]
+    by_length = sorted(items, key=lambda it: sum(map(len, it.steps)))
+    short = [it for it in by_length if it.label != -1][:12] + [it for it in by_length if it.label == -1][:12]
     path = tmp_path_factory.mktemp("pb") / "items.jsonl"
     path.write_text("".join(json.dumps(it.to_dict()) + "\n" for it in short), encoding="utf-8")
     return path
@@ -138,7 +140,7 @@ def test_cli_convert_calibrate_evaluate(items_file: Path, spec_file: Path, tmp_p
     result = run("prm", "evaluate", out, "--data", items_file, "--report", report)
     assert result.exit_code == 0, result.output
     numbers = json.loads(report.read_text())
-    assert numbers["threshold"] == threshold and numbers["n"] == 48 and 0 <= numbers["f1"] <= 1
+    assert numbers["threshold"] == threshold and numbers["n"] == 24 and 0 <= numbers["f1"] <= 1
 
     bad = run("prm", "calibrate", spec_file, "--data", tmp_path / "missing.jsonl", "--output", out)
     assert bad.exit_code == 2 and "missing.jsonl" in bad.output
