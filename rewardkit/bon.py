@@ -504,8 +504,10 @@ def best_of_n(
 def picked_rows(report: BonReport, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """One output row per group and selection: the picked response's record with its score
     (:func:`rewardkit.io.output_row`) and a ``bon`` object (selection, group, picked, index in the
-    group, n, value, correct, majority answer). A group without an ok score gets its first response's
-    record and score, with ``picked: false`` and status ``no_ok_score`` in ``bon``."""
+    group, n, value, correct, majority answer). ``reward``, ``status`` and ``aggregation`` are the scorer's
+    own Score; ``bon.value`` is the value this selection compared (the step scores re-aggregated by
+    ``bon.selection`` for an aggregation). A group without an ok score gets its first response's record
+    and score, with ``picked: false`` and status ``no_ok_score`` in ``bon``."""
     rows = []
     for name, selection in report.selections.items():
         for g, group in enumerate(report.members):

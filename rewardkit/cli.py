@@ -528,13 +528,18 @@ def prm_calibrate(
     component: Annotated[
         str | None, typer.Option(help="the prm component's name (when the spec has several)")
     ] = None,
-    fraction: Annotated[float, typer.Option(help="share of the problems used to choose the threshold")] = 0.5,
+    fraction: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="share of the problems used to choose the threshold")
+    ] = 0.5,
     seed: Annotated[int, typer.Option(help="seed of the by-problem split")] = 0,
 ) -> None:
     """Choose a PRM's threshold on one split of ProcessBench data (the F1-best), report it on the other,
     and write the spec with `threshold` and a `calibration` record into --output."""
     from rewardkit.prm.calibrate import calibrated_spec, write_spec
 
+    source = Path(spec)
+    if source.is_file() and source.resolve() == output.resolve():
+        raise _fail("--output is the spec itself; write the calibrated spec to another file")
     try:
         document, result = calibrated_spec(spec, data, component, fraction, seed)
     except RewardkitError as err:
@@ -545,6 +550,12 @@ def prm_calibrate(
             f"threshold {result.threshold:.4g}", {"calibration": result.calibration, "report": result.report}
         )
     )
+    for side, numbers in (("calibration", result.calibration), ("report", result.report)):
+        if numbers["f1"] is None:
+            console.print(
+                f"[yellow]warning:[/] the {side} side has no items {'with' if not numbers['n_error'] else 'without'} "
+                "an error, so its F1 is undefined; give more problems, or another --seed or --fraction"
+            )
     if any(k != "ok" for k in result.statuses):
         console.print(f"score statuses: {result.statuses} (a non-ok score is a wrong prediction)")
     write_spec(document, output)

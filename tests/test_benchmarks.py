@@ -127,3 +127,19 @@ def test_judge_pairwise_quick_runs_and_reports():
     cost = result["rubric_cost"]
     assert cost["criteria"] == 10 and cost["score"]["tokens_computed"] > 0
     assert cost["all_in_one"]["tokens_computed"] > 0
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
+def test_prm_eval_quick_runs_and_reports():
+    f1, result = run_quick("prm_eval", "f1")
+    kinds = result["kinds"]
+    assert set(kinds) == {"head", "label_token_turns", "label_token_tag", "likelihood", "critic", "random"}
+    assert result["best"] not in ("head", "random") and f1 == pytest.approx(kinds[result["best"]]["f1"])
+    best_calibration = max(v["f1_calibration"] for k, v in kinds.items() if k not in ("head", "random"))
+    assert kinds[result["best"]]["f1_calibration"] == best_calibration  # chosen on the calibration side
+    for name, kind in kinds.items():
+        assert sum(kind["statuses"].values()) == kind["items"] + kind["calibration_items"], name
+        assert kind["n"] == kind["items"]
+    assert result["data"]["conversion"]["chains"] == 78
+    bon = result["best_of_n"]
+    assert bon["n"] == 4 and bon["labels_agree"] == 1.0 and 0 <= bon["majority_vote"] <= bon["oracle"] <= 1

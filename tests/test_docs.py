@@ -501,6 +501,7 @@ BENCHMARKS = (
     "server_load",
     "ifeval_agreement",
     "judge_pairwise",
+    "prm_eval",
 )
 
 
@@ -648,6 +649,32 @@ def benchmark_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
         (page, f"| per criterion, scoring-style (`judging: score`) | {cost['score']['tokens_computed']:,} | {cost['score']['seconds']:.1f} s | **{cost['score']['tokens_vs_all_in_one']:.2f}× / {cost['score']['time_vs_all_in_one']:.2f}×** |"),
         (page, f"| per criterion, generation (`judging: per_criterion`) | {cost['per_criterion']['tokens_computed']:,} | {cost['per_criterion']['seconds']:.1f} s | {cost['per_criterion']['tokens_vs_all_in_one']:.2f}× / {cost['per_criterion']['time_vs_all_in_one']:.2f}× |"),
     ]  # fmt: skip
+    return claims + prm_claims(results)
+
+
+def _opt(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def prm_row(name: str, kind: dict, bon: dict | None) -> str:
+    """One row of the PRM table in docs/benchmarks.md, from benchmarks/results/prm_eval.json."""
+    step = kind.get("step") or {}
+    best_of = "–" if bon is None else _opt(bon["accuracy"])
+    return (
+        f"| `{name}` | {kind['items']} | {_opt(kind['f1'])} | {_opt(kind['error_acc'])} | "
+        f"{_opt(kind['correct_acc'])} | {_opt(step.get('prm_score'))} | {best_of} |"
+    )
+
+
+def prm_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
+    pe = results["prm_eval"]
+    page, bon = "docs/benchmarks.md", pe["best_of_n"]
+    claims = [(page, prm_row(name, kind, bon.get(name))) for name, kind in pe["kinds"].items()]
+    claims += [
+        (page, f"{pe['data']['calibration_items']} calibration and {pe['data']['report_items']} report items"),
+        (page, f"single solution {bon['mean_single']:.3f}, majority vote {bon['majority_vote']:.3f}, oracle {bon['oracle']:.3f}"),
+        (page, f"`f1={pe['f1']:.3f}`" if pe["f1"] is not None else "`f1=nan`"),
+    ]  # fmt: skip
     return claims
 
 
@@ -690,6 +717,7 @@ def test_benchmark_figures_match_results() -> None:
         ("ifeval_agreement", ("agreed",), 9000),
         ("judge_pairwise", ("methods", "cme", "accuracy"), 0.01),
         ("judge_pairwise", ("rubric_cost", "score", "tokens_vs_all_in_one"), 9.99),
+        ("prm_eval", ("kinds", "likelihood", "error_acc"), 0.123),
     ],
 )
 def test_benchmark_check_sees_a_changed_result(name: str, path: tuple[str, ...], value: float) -> None:

@@ -97,7 +97,7 @@ def test_calibration_picks_the_best_threshold_on_one_side_and_reports_the_other(
 
 def test_the_spec_needs_one_prm_component(items_file: Path, tmp_path: Path) -> None:
     none = tmp_path / "none.yaml"
-    none.write_text("components:\n  - verifier: math\n", encoding="utf-8")
+    none.write_text("components:\n  - {name: outcome, verifier: math}\n", encoding="utf-8")
     with pytest.raises(
         ConfigError, match="calibration needs one prm component; the spec's prm components: none"
     ):
@@ -144,3 +144,11 @@ def test_cli_convert_calibrate_evaluate(items_file: Path, spec_file: Path, tmp_p
 
     bad = run("prm", "calibrate", spec_file, "--data", tmp_path / "missing.jsonl", "--output", out)
     assert bad.exit_code == 2 and "missing.jsonl" in bad.output
+    itself = run("prm", "calibrate", spec_file, "--data", items_file, "--output", spec_file)
+    assert itself.exit_code == 2 and "--output is the spec itself" in itself.output
+    fraction = run("prm", "calibrate", spec_file, "--data", items_file, "--output", out, "--fraction", "1.5")
+    assert fraction.exit_code == 2 and "--fraction" in fraction.output
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(SPEC.replace("kind: likelihood", "kind: lable_token"), encoding="utf-8")
+    located = run("prm", "evaluate", typo, "--data", items_file)
+    assert located.exit_code == 2 and "typo.yaml:8: components[1].config.kind" in located.output

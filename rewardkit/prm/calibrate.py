@@ -34,6 +34,7 @@ from rewardkit.prm.processbench import (
     step_f1,
     step_labels,
 )
+from rewardkit.spec import load_spec
 from rewardkit.types import Score
 from rewardkit.verifier import Verifier, create_verifier
 
@@ -179,6 +180,7 @@ def _spec_prm(spec: str | Path, component: str | None) -> tuple[dict[str, Any], 
     """The spec's YAML data and its prm component (a ConfigError unless there is exactly one, or the named
     one)."""
     source = find_asset("verifiers", spec)
+    load_spec(source)  # the whole spec is valid (errors at file:line: field) before anything is scored
     document, _ = read_yaml(source)
     return document, _prm_component(document, source, component)
 

@@ -184,6 +184,14 @@ def split_steps(response: str, split: StepSplit | None = None, steps: Sequence[s
     """
     split = split or StepSplit()
     how = split.how
+    if steps is not None and (isinstance(steps, (str, bytes)) or not all(isinstance(s, str) for s in steps)):
+        got = (
+            type(steps).__name__
+            if isinstance(steps, (str, bytes))
+            else "a list with "
+            + ", ".join(sorted({type(s).__name__ for s in steps if not isinstance(s, str)}))
+        )
+        raise InputError(f"steps: Sample.steps must be a list of strings, got {got}")
     has_steps = steps is not None and any(s.strip() for s in steps)
     if how == "auto":
         how = "given" if has_steps else "paragraph"

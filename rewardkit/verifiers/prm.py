@@ -99,6 +99,17 @@ class PRMConfig(JudgeOptions, VerifierConfig):
     """Which PRM kind and model, how steps are split, and how step values become one value."""
 
     kind: Kind = Field(description="head | label_token | critic | likelihood (see the module docstring)")
+    model: str = Field(
+        "smollm2", description="the PRM, critic or scoring model: alias, folder, hub id or served name"
+    )
+    max_tokens: int = Field(512, ge=1, description="critic: new tokens per critique")
+    temperature: float = Field(
+        0.0, ge=0, description="critic: sampling temperature (0: greedy; votes need > 0)"
+    )
+    retries: int = Field(
+        2, ge=0, le=10, description="critic: extra draws for a critique with no readable index"
+    )
+    cache: bool | str = Field(True, description="critic: the judge cache (true, false, or a SQLite path)")
     split: StepSplit = Field(
         default_factory=StepSplit,
         description="how the response becomes steps: auto | paragraph | lines | markers | regex | given",
@@ -239,6 +250,9 @@ class PRMVerifier(Verifier):
         common = {"kind": c.kind, "model": c.model, "threshold": c.threshold, "split": steps.how}
         if steps.fallback:
             common["split_fallback"] = steps.fallback
+        unlocated = [j for j, s in enumerate(steps) if s.span is None]
+        if unlocated:  # given steps not found in the response: they have no span
+            common["unlocated_steps"] = unlocated
         if isinstance(outcome, Score):
             outcome.details = {**common, "num_steps": len(steps), **outcome.details}
             return outcome
@@ -271,6 +285,10 @@ class PRMVerifier(Verifier):
             clash = _holds(c.separator, sample, steps)
             if clash:
                 out[k] = Score.error(f"{clash} contains the separator {c.separator!r}; remove it first")
+                continue
+            special = _special_in(backend, steps, c.separator)
+            if special:
+                out[k] = Score.error(special)
                 continue
             content, ends = _joined([s.text for s in steps], c.separator)
             context = self._context_messages(sample, c.system_prompt)
@@ -321,6 +339,9 @@ class PRMVerifier(Verifier):
                     text = context + (" " if mode == "raw" and context else "") + content
                     positions = [len(text) - len(content) + end for end in ends]
                 else:
+                    special = _special_in(backend, steps)
+                    if special:
+                        raise ValueError(special)
                     text, positions = self._turns(backend, sample, steps)
             except Exception as exc:  # a tag in the text, a prompt the chat template refuses
                 out[k] = Score.error(
@@ -484,6 +505,18 @@ def _holds(text: str, sample: Sample, steps: list[Step]) -> str | None:
             return f"step {j}"
     if text in as_text(sample.prompt):
         return "the prompt"
+    return None
+
+
+def _special_in(backend: Backend, steps: list[Step], allowed: str = "") -> str | None:
+    """Why a step cannot be read in a chat: it holds one of the tokenizer's special tokens (a step that
+    writes ``<|im_end|>`` would close its own turn and forge the label's place). None when it is clean."""
+    tokenizer = getattr(backend, "tokenizer", None)
+    specials = [t for t in getattr(tokenizer, "all_special_tokens", None) or () if t and t != allowed]
+    for j, step in enumerate(steps):
+        found = next((t for t in specials if t in step.text), None)
+        if found:
+            return f"step {j} contains the special token {found!r} of the model's tokenizer; remove it first"
     return None
 
 
