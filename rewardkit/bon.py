@@ -51,12 +51,12 @@ import yaml
 from rewardkit.errors import ConfigError, InputError, json_kind
 from rewardkit.io import (
     DEFAULT_FIELDS,
-    MAX_PROBLEMS,
     Fields,
     ProgressCallback,
     group_chunks,
     load_samples,
     output_row,
+    raise_problems,
     read_records,
     to_sample,
 )
@@ -210,7 +210,7 @@ def load_responses(
                 group_key(sample)
             except InputError as err:
                 problems.append(f"{where}: {err}")
-        _raise_problems(path, problems, hint)
+        raise_problems(path, problems, hint)
         return records, samples
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -244,26 +244,13 @@ def load_responses(
                 samples.append(sample)
         except InputError as err:
             problems.append(f"{where}: {err}")
-    _raise_problems(path, problems, hint)
+    raise_problems(path, problems, hint)
     return records, samples
 
 
 def _with_group(fields: Fields) -> Fields:
     return Fields(
         fields.response, fields.prompt, fields.reference, fields.id, "group", fields.steps, fields.meta
-    )
-
-
-def _raise_problems(path: Path, problems: list[str], hint: str) -> None:
-    if not problems:
-        return
-    shown = problems[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
-        shown.append(f"... and {len(problems) - MAX_PROBLEMS} more")
-    raise InputError(
-        f"{len(problems)} problem(s) in {path}; nothing was scored:\n"
-        + "\n".join(shown)
-        + (f"\n{hint}" if hint else "")
     )
 
 

@@ -347,16 +347,22 @@ def load_samples(
         seen[sample.id] = where
         records.append(record if use_ids else {**record, id_field: index})
         samples.append(sample)
-    if problems:
-        shown = problems[:MAX_PROBLEMS]
-        if len(problems) > MAX_PROBLEMS:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS} more")
-        raise InputError(
-            f"{len(problems)} problem(s) in {path}; nothing was scored:\n"
-            + "\n".join(shown)
-            + (f"\n{hint}" if hint else "")
-        )
+    raise_problems(path, problems, hint)
     return records, samples
+
+
+def raise_problems(
+    path: Path | str, problems: Sequence[str], hint: str = "", what: str = "nothing was scored"
+) -> None:
+    """One InputError for every problem found in a file (the first :data:`MAX_PROBLEMS` listed, then how
+    many more), saying ``what`` happened and, with ``hint``, what to do; nothing when there are none."""
+    if not problems:
+        return
+    shown = list(problems[:MAX_PROBLEMS])
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(f"... and {len(problems) - MAX_PROBLEMS} more")
+    head = f"{len(problems)} problem(s) in {path}" + (f"; {what}" if what else "")
+    raise InputError(head + ":\n" + "\n".join(shown) + (f"\n{hint}" if hint else ""))
 
 
 # -------------------------------------------------------------------------------------- writing
@@ -554,6 +560,7 @@ __all__ = [
     "check_meta",
     "check_prompt",
     "check_steps",
+    "raise_problems",
     "checkpoint_path",
     "decode_json_columns",
     "existing_rows",

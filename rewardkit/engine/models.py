@@ -205,7 +205,7 @@ def _ensure_converted(alias: ModelAlias, *, progress: bool, prefer_installed: bo
     with _status(progress) as status, tempfile.TemporaryDirectory(prefix=".gguf-", dir=models_dir()) as work:
         if alias.sha256:
             target = target_path(alias, alias.sha256)
-            with _file_lock(target.with_name(target.name + ".lock")):
+            with file_lock(target.with_name(target.name + ".lock")):
                 if (target / MARKER).is_file():  # another process converted it while we waited
                     return target
                 gguf = fetch_gguf(alias, Path(work), status=status, prefer_installed=prefer_installed)
@@ -214,7 +214,7 @@ def _ensure_converted(alias: ModelAlias, *, progress: bool, prefer_installed: bo
         gguf = fetch_gguf(alias, Path(work), status=status, prefer_installed=prefer_installed)
         digest = _sha256(gguf)
         target = target_path(alias, digest)
-        with _file_lock(target.with_name(target.name + ".lock")):
+        with file_lock(target.with_name(target.name + ".lock")):
             if not (target / MARKER).is_file():
                 _convert(alias, gguf, digest, target, status)
         return target
@@ -426,10 +426,7 @@ def _convert(alias: ModelAlias, gguf: Path, sha256: str, target: Path, status: A
             "converted_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "convert_seconds": round(time.monotonic() - started, 1),
         }
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        if target.exists():  # a stale folder without a marker (an interrupted old layout): replace it
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        publish_folder(tmp, target, marker)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         if bars:
@@ -449,8 +446,17 @@ def _tied_keys(model: Any) -> list[str]:
 # ------------------------------------------------------------------------------------------ helpers
 
 
+def publish_folder(tmp: Path, target: Path, marker: dict[str, Any]) -> None:
+    """Finish a build made in ``tmp``: write its marker file (the folder is whole once it has one) and
+    rename it to ``target`` (a stale ``target`` without a marker, from an interrupted build, is replaced)."""
+    (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+
+
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """An exclusive flock on path (blocks while another process holds it); no-op where fcntl is missing."""
     try:
         import fcntl

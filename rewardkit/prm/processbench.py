@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from rewardkit.errors import InputError, json_kind
-from rewardkit.io import MAX_PROBLEMS, file_format, read_records
+from rewardkit.io import file_format, raise_problems, read_records
 from rewardkit.types import Sample
 
 FIELDS = ("id", "generator", "problem", "steps", "final_answer_correct", "label")
@@ -234,11 +234,7 @@ def load_processbench(path: str | Path, fmt: str | None = None) -> list[ProcessB
             continue
         seen[item.id] = where
         items.append(item)
-    if problems:
-        shown = problems[:MAX_PROBLEMS]
-        if len(problems) > MAX_PROBLEMS:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS} more")
-        raise InputError(f"{len(problems)} problem(s) in {path}:\n" + "\n".join(shown))
+    raise_problems(path, problems, what="")
     return items
 
 

@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from rewardkit.engine.models import MARKER, cache_dir, resolve_model
+from rewardkit.engine.models import MARKER, cache_dir, file_lock, publish_folder, resolve_model
 from rewardkit.errors import BackendError
 
 VERSION = "1"  # bump when the folder's layout or contents change: a new folder is built
@@ -134,7 +134,7 @@ def toy_prm(seed: int = 0, progress: bool = False) -> Path:
     if (target / MARKER).is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(target.with_name(target.name + ".lock")):
+    with file_lock(target.with_name(target.name + ".lock")):
         if not (target / MARKER).is_file():  # another process built it while we waited
             with _quiet(progress):
                 _build(source, source_sha, int(seed), target)
@@ -189,10 +189,7 @@ def _build(source: Path, source_sha: str, seed: int, target: Path) -> None:
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "build_seconds": round(time.monotonic() - started, 1),
         }
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-        if target.exists():  # a stale folder without a marker (an interrupted old build): replace it
-            shutil.rmtree(target)
-        os.replace(tmp, target)
+        publish_folder(tmp, target, marker)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -306,22 +303,6 @@ def _quiet(progress: bool) -> Iterator[None]:
         yield
     finally:
         hf_logging.enable_progress_bar()
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    """An exclusive flock on ``path`` while building (no-op where fcntl is missing)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not Linux/macOS
-        yield
-        return
-    with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 __all__ = ["ARCHITECTURE", "STEP_TOKEN", "SYSTEM_PROMPT", "VERSION", "toy_prm"]
