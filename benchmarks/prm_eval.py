@@ -38,7 +38,7 @@ reported (a non-ok score is never picked).
 Published scale for orientation: ProcessBench average F1 is 5-33 for 7-8B general models as critics and
 28-57 for 1.5-8B PRMs; a 135M model that was never trained for this is expected near the floor.
 
-    python benchmarks/prm_eval.py            # 80 items per half, 12 critic items, 40 GSM8K questions
+    python benchmarks/prm_eval.py            # 64 items per half, 8 critic items, 40 GSM8K questions
     python benchmarks/prm_eval.py --quick    # 5 short items per half, 2 critic items, 3 questions: < 60 s
 
 The last line printed is ``f1=<the ProcessBench F1 on the report half of the kind with the best F1 on
@@ -61,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import add_output_option, machine_info  # noqa: E402
 
 from rewardkit import Sample, Score  # noqa: E402
+from rewardkit.bon import best_of_n as run_bon  # noqa: E402
 from rewardkit.prm.calibrate import calibrate, evaluate_at  # noqa: E402
 from rewardkit.prm.processbench import (  # noqa: E402
     ProcessBenchItem,
@@ -68,6 +69,10 @@ from rewardkit.prm.processbench import (  # noqa: E402
     read_prm800k,
     split_by_problem,
 )
+from rewardkit.prm.steps import sample_steps  # noqa: E402
+from rewardkit.prm.toy import toy_prm  # noqa: E402
+from rewardkit.types import StepScore  # noqa: E402
+from rewardkit.verifiers.math import MathVerifier  # noqa: E402
 from rewardkit.verifiers.prm import PRMVerifier  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,8 +103,6 @@ def pick(items: list[ProcessBenchItem], n: int, seed: int, short: bool = False) 
 
 
 def kinds(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    from rewardkit.prm.toy import toy_prm
-
     return {
         "head": {"kind": "head", "model": str(toy_prm()), "backend_options": {"trust_remote_code": True}},
         "label_token_turns": {"kind": "label_token"},
@@ -141,9 +144,6 @@ class RandomSteps:
         self.seed = seed
 
     def score_batch(self, samples: list[Sample]) -> list[Score]:
-        from rewardkit.prm.steps import sample_steps
-        from rewardkit.types import StepScore
-
         rng = random.Random(self.seed)
         return [
             Score.from_steps([StepScore(rng.random(), s.span) for s in sample_steps(sample)], "min")
@@ -155,9 +155,6 @@ def best_of_n(verifiers: dict[str, Any], questions: int) -> dict[str, Any]:
     """Best-of-4 on GSM8K's GPT-3 solutions through :func:`rewardkit.bon.best_of_n`: each PRM's
     min-aggregated score (and its last step) picks one of the four; correctness by the math verifier
     against the gold answer (it agrees with the data's ``is_correct`` labels, also reported)."""
-    from rewardkit.bon import best_of_n as run_bon
-    from rewardkit.verifiers.math import MathVerifier
-
     rows = [json.loads(line) for line in GSM8K_SOLUTIONS.open(encoding="utf-8")][:questions]
     samples, labels = [], []
     for q, row in enumerate(rows):
@@ -196,10 +193,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="a small run (under 60 s)")
-    parser.add_argument("--items", type=int, default=None, help="items per half (default 80; 5 quick)")
-    parser.add_argument("--critic-items", type=int, default=None, help="critic items per half (12; 2 quick)")
+    parser.add_argument("--items", type=int, default=None, help="items per half (default 64; 5 quick)")
+    parser.add_argument("--critic-items", type=int, default=None, help="critic items per half (8; 2 quick)")
     parser.add_argument(
-        "--critic-tokens", type=int, default=None, help="critic answer tokens (256; 24 quick)"
+        "--critic-tokens", type=int, default=None, help="critic answer tokens (192; 24 quick)"
     )
     parser.add_argument("--critic-retries", type=int, default=None, help="critic retries (1; 0 quick)")
     parser.add_argument("--bon-questions", type=int, default=None, help="GSM8K questions (40; 3 quick)")
@@ -207,9 +204,9 @@ def main() -> None:
     add_output_option(parser, NAME)
     args = parser.parse_args()
     quick = args.quick
-    args.items = args.items or (5 if quick else 80)
-    args.critic_items = args.critic_items if args.critic_items is not None else (2 if quick else 12)
-    args.critic_tokens = args.critic_tokens or (24 if quick else 256)
+    args.items = args.items or (5 if quick else 64)
+    args.critic_items = args.critic_items if args.critic_items is not None else (2 if quick else 8)
+    args.critic_tokens = args.critic_tokens or (24 if quick else 192)
     args.critic_retries = args.critic_retries if args.critic_retries is not None else (0 if quick else 1)
     args.bon_questions = args.bon_questions or (3 if quick else 40)
     if args.output is None:
