@@ -48,8 +48,11 @@ def test_every_shipped_template_loads_and_renders() -> None:
             criteria=[{"index": 1, "id": "c1", "text": "T"}],
             rubric="- [essential, weight 1] T",
             scale=scale,
+            steps=["S0.", "S1."],
         )
         assert messages[-1]["role"] == "user" and messages[-1]["content"]
+        if template.uses("steps"):  # the process critic shows each step in its numbered paragraph tags
+            assert "<paragraph_1>\nS1.\n</paragraph_1>" in messages[-1]["content"]
 
 
 def test_template_errors_name_the_file_line_and_field(tmp_path: Path) -> None:
