@@ -62,26 +62,32 @@ def cli_fields(
 
 
 class ProgressBar:
-    """A rich progress bar on stderr, shown from the first report of work (a finished file shows none)."""
+    """Rich progress bars on stderr, one per phase ("scoring", "generate"...), each shown from the first
+    report of its work (a finished file shows none)."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.bar = Progress(
-            TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
             console=console or Console(stderr=True),
         )  # fmt: skip
-        self.task: TaskID | None = None
+        self.tasks: dict[str, TaskID] = {}
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.task is None:
+    def __call__(self, done: int, total: int, phase: str = "scoring") -> None:
+        if not self.tasks:
             self.bar.start()
-            self.task = self.bar.add_task("scoring", total=total)
-        self.bar.update(self.task, completed=done, total=total)
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bar.add_task(phase, total=total)
+        self.bar.update(self.tasks[phase], completed=done, total=total)
+
+    def phase(self, phase: str, done: int, total: int) -> None:
+        """The runner's ``progress(phase, done, total)`` callback."""
+        self(done, total, phase)
 
     def __enter__(self) -> ProgressBar:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.task is not None:
+        if self.tasks:
             self.bar.stop()
 
 
@@ -342,6 +348,134 @@ def bon(
         console.print(f"wrote {len(result.selections) * groups} picked rows to {output}")
     if report is not None:
         console.print(f"wrote the report to {report}")
+
+
+def metrics_table(summary: dict[str, Any], title: str) -> Table:
+    """A run summary's metrics with their 95% intervals, then its status counts."""
+    table = Table(title=title)
+    for column in ("metric", "value", "95% CI", "docs", "excluded"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, m in summary.get("metrics", {}).items():
+        ci = m.get("ci")
+        value = "-" if m.get("value") is None else f"{m['value']:.4f}"
+        table.add_row(
+            name,
+            value,
+            f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-",
+            str(m.get("n", "")),
+            str(m.get("excluded", 0)),
+        )
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.get("statuses", {}).items()))
+    table.caption = f"{summary.get('samples', 0)} samples ({statuses})" + (
+        "" if summary.get("complete") else " - INCOMPLETE: run the same command again to resume"
+    )
+    return table
+
+
+@app.command("eval")
+def eval_(
+    suite: Annotated[str, typer.Argument(help="a suite name (`rewardkit suites`) or a YAML path")],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="the model that answers (alias, folder or hub id; default: the "
+            "suite's, SmolLM2); pairwise/process suites: the judge or PRM model",
+        ),
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="transformers | vllm | openai (default: the suite's)")
+    ] = None,
+    backend_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--backend-option", help="a backend option KEY=VALUE (YAML value), e.g. threads=2; repeatable"
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=1, help="evaluate the first N rows")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="the run directory (default: runs/<suite>-<model>)")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="the data file (replaces the suite's dataset.path)")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="a folder where the suite's relative dataset.path is looked up")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="continue a run directory whose configuration changed (recorded)")
+    ] = False,
+    report: Annotated[bool, typer.Option("--report", help="also write RUN_DIR/report.html")] = False,
+) -> None:
+    """Run a benchmark suite: generate, score, measure. The run directory is the log; run the same command
+    again to resume after a crash or Ctrl-C."""
+    from rewardkit.evals.log import Run
+    from rewardkit.evals.runner import run_suite
+
+    try:
+        options = {}
+        for item in backend_option or []:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise InputError(f"--backend-option {item!r}: write KEY=VALUE, e.g. threads=2")
+            options[key.strip()] = yaml.safe_load(value)
+        with ProgressBar() as progress:
+            run_dir = run_suite(
+                suite, output, model=model, backend=backend, backend_options=options or None, limit=limit,
+                data=data, data_dir=data_dir, force=force, progress=progress.phase,
+            )  # fmt: skip
+        summary = Run(run_dir).summary or {}
+        Console().print(metrics_table(summary, f"{summary.get('suite')} - {summary.get('model') or ''}"))
+        Console().print(f"run directory: {run_dir}")
+        if report:
+            from rewardkit.evals.report import write_report
+
+            Console().print(f"report: {write_report([run_dir], run_dir / 'report.html')}")
+    except KeyboardInterrupt:
+        typer.echo("interrupted: finished samples are saved; run the same command again to resume", err=True)
+        raise typer.Exit(INTERRUPTED) from None
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+
+
+@app.command()
+def report(
+    runs: Annotated[list[Path], typer.Argument(help="run directories (and audit folders) to report on")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")] = Path(
+        "report.html"
+    ),
+    title: Annotated[str | None, typer.Option(help="the page title")] = None,
+) -> None:
+    """Write one self-contained HTML report over run directories: metrics with intervals, plots, a
+    comparison across runs and the failing samples, paged."""
+    from rewardkit.evals.report import write_report
+
+    try:
+        path = write_report(runs, output, title=title)
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    Console().print(f"report: {path}")
+
+
+@app.command()
+def suites() -> None:
+    """List the benchmark suites on the search path (add folders with $REWARDKIT_PATH)."""
+    table = Table(title="benchmark suites")
+    for column in ("suite", "task", "description", "path"):
+        table.add_column(column)
+    for name, path in list_assets("evals").items():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            ok = isinstance(data, dict)
+            task = data.get("task", "generate") if ok else ""
+            description = data.get("description", "") if ok else "[red]not a suite[/red]"
+        except yaml.YAMLError as err:
+            task, description = "", f"[red]invalid YAML: {getattr(err, 'problem', err)}[/red]"
+        table.add_row(name, task, description, str(path))
+    Console().print(table)
 
 
 @app.command()

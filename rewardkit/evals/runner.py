@@ -1,0 +1,759 @@
+"""Run a suite: load its rows, prompt, generate, score, measure; the run directory is the log.
+
+``run_suite(suite, output=RUN_DIR)`` writes, as work finishes (see docs/harness.md, "The run directory"):
+
+- ``config.json`` first: the suite (resolved), its fingerprint, the model, seeds and library versions;
+- ``generations.jsonl``: each generated response as soon as its batch is done;
+- ``samples.jsonl``: each scored sample (prompt, response, value, status, reason, details, correct, ...);
+- ``summary.json`` last: the metrics with 95% bootstrap intervals, per subset, status counts, timings.
+
+Kill it at any point and call it again with the same arguments: finished generations are not generated
+again, finished samples are not scored again, nothing is written twice, and a torn last line is dropped and
+redone. A run directory whose fingerprint (suite, model, backend, data) differs from the call's is refused
+unless ``force=True`` (the change is recorded in ``config.json``). The row limit is not part of the
+fingerprint: a larger ``limit`` extends a run, a smaller one reports on its first rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from rewardkit.errors import ConfigError, InputError
+from rewardkit.evals.metrics import compute_metrics, compute_subsets
+from rewardkit.evals.suite import Suite, find_data, load_suite
+from rewardkit.io import jsonl_line
+from rewardkit.types import Comparison, Message, Preference, Sample, Score, Status, prompt_text
+
+FORMAT = 1
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
+
+_JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+
+def load_rows(
+    suite: Suite, data: str | os.PathLike[str] | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> tuple[list[dict[str, Any]], str]:
+    """The suite's rows (filtered, limited) and where they came from. ``data`` replaces ``dataset.path``."""
+    ds = suite.dataset
+    path = Path(data) if data is not None else (find_data(ds.path, suite, data_dir) if ds.path else None)
+    if data is not None and not path.exists():  # type: ignore[union-attr]
+        raise InputError(f"--data {data}: no such file")
+    if path is not None:
+        rows, source = _local_rows(path), str(path)
+    elif ds.hf:
+        rows, source = _hub_rows(suite), f"hf:{ds.hf}" + (f"/{ds.hf_config}" if ds.hf_config else "")
+    else:
+        raise InputError(
+            f"suite {suite.name}: the data file {ds.path!r} was not found (looked in --data-dir, "
+            f"${'REWARDKIT_DATA'}, {Path(suite.source).parent if suite.source else 'the suite folder'} and "
+            "the working directory); pass --data FILE or --data-dir DIR"
+        )
+    if ds.filter:
+        rows = [row for row in rows if _filter(suite, row)]
+    return rows, source
+
+
+def _local_rows(path: Path) -> list[dict[str, Any]]:
+    try:
+        import datasets
+    except ImportError:
+        from rewardkit.errors import MissingExtraError
+
+        raise MissingExtraError("loading suite data", "eval", "datasets") from None
+    name = path.name.lower().removesuffix(".gz")
+    builder = next(
+        (
+            b
+            for ext, b in ((".jsonl", "json"), (".json", "json"), (".parquet", "parquet"), (".csv", "csv"))
+            if name.endswith(ext)
+        ),
+        None,
+    )
+    if builder is None:
+        raise InputError(f"{path}: unknown data format; use .jsonl, .json, .parquet or .csv (optionally .gz)")
+    try:
+        table = datasets.load_dataset(builder, data_files=str(path), split="train")
+    except Exception as exc:  # datasets raises many kinds for a bad file
+        raise InputError(f"{path}: cannot be read as {builder}: {exc}") from None
+    return [dict(row) for row in table]
+
+
+def _hub_rows(suite: Suite) -> list[dict[str, Any]]:
+    import datasets
+
+    ds = suite.dataset
+    try:
+        table = datasets.load_dataset(ds.hf, ds.hf_config, split=ds.split)
+    except Exception as exc:
+        raise InputError(
+            f"suite {suite.name}: cannot load the hub data set {ds.hf!r} ({exc}); with no hub access, "
+            "download it once and pass --data FILE"
+        ) from None
+    return [dict(row) for row in table]
+
+
+def _filter(suite: Suite, row: dict[str, Any]) -> bool:
+    try:
+        return bool(_JINJA.compile_expression(suite.dataset.filter)(**row))  # type: ignore[arg-type]
+    except TemplateError as exc:
+        raise ConfigError(
+            f"{suite.source or suite.name}: dataset.filter {suite.dataset.filter!r}: {exc} "
+            f"(row fields: {', '.join(row)})"
+        ) from None
+
+
+def _render(suite: Suite, where: str, template: str, row: dict[str, Any]) -> str:
+    try:
+        return _JINJA.from_string(template).render(**row)
+    except TemplateError as exc:
+        raise ConfigError(
+            f"{suite.source or suite.name}: {where}: {exc} (the row's fields: {', '.join(map(str, row))}); "
+            "fix the template or map the field"
+        ) from None
+
+
+def _field(suite: Suite, row: dict[str, Any], key: str, where: str) -> Any:
+    if key not in row:
+        raise InputError(
+            f"suite {suite.name}: dataset.{where}: the rows have no field {key!r}; fields: {', '.join(map(str, row))}"
+        )
+    return row[key]
+
+
+def reference_of(suite: Suite, row: dict[str, Any]) -> Any:
+    ds = suite.dataset
+    if ds.reference_template is not None:
+        return _render(suite, "dataset.reference_template", ds.reference_template, row)
+    if isinstance(ds.reference, list):
+        return {k: _field(suite, row, k, "reference") for k in ds.reference}
+    return _field(suite, row, ds.reference, "reference") if ds.reference else None
+
+
+def build_prompt(
+    suite: Suite, row: dict[str, Any], shots: Sequence[dict[str, Any]] = ()
+) -> str | list[Message]:
+    """The prompt for one row: chat messages (few-shot examples as earlier turns) or completion text."""
+    p = suite.prompt
+    question = _render(suite, "prompt.template", p.template, row)
+    examples = [
+        (
+            _render(suite, "prompt.template", p.template, s),
+            _render(suite, "prompt.fewshot.answer", p.fewshot.answer, s),
+        )
+        for s in shots
+    ]
+    if p.style == "completion":
+        parts = [p.system] if p.system else []
+        parts += [q + a for q, a in examples] + [question]
+        return p.fewshot.separator.join(parts)
+    messages: list[Message] = [{"role": "system", "content": p.system}] if p.system else []
+    for q, a in examples:
+        messages += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+    return [*messages, {"role": "user", "content": question}]
+
+
+# ----------------------------------------------------------------------------------------- run files
+
+
+class RunFiles:
+    """The append-only JSONL logs of one run directory (torn last lines dropped on open)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config = root / "config.json"
+        self.generations = root / "generations.jsonl"
+        self.samples = root / "samples.jsonl"
+        self.summary = root / "summary.json"
+
+    @staticmethod
+    def read(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
+        """Rows by key. A last line without its newline was cut by a kill: it is not a row (``repair``
+        truncates the file to the last full line so appends start clean)."""
+        if not path.exists():
+            return {}
+        data = path.read_bytes()
+        end = data.rfind(b"\n") + 1
+        if end < len(data) and repair:
+            with path.open("r+b") as f:
+                f.truncate(end)
+        rows: dict[str, dict[str, Any]] = {}
+        for n, line in enumerate(data[:end].splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"{path}:{n}: not a JSON row ({exc}); this run log was edited by hand"
+                ) from None
+            rows[str(row["key"])] = row
+        return rows
+
+    @staticmethod
+    def append(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+        with path.open("a", encoding="utf-8") as f:
+            f.write("".join(jsonl_line(r) for r in rows))
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomically (a reader never sees half a file)."""
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("rewardkit", "torch", "transformers", "vllm", "datasets", "sympy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def default_output(suite: Suite, model: str | None) -> Path:
+    """``runs/<suite>-<model>``: the same command run again resumes the same run."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", (model or "scorer").rstrip("/").split("/")[-1])
+    return Path("runs") / f"{suite.name}-{slug}"
+
+
+# ----------------------------------------------------------------------------------------- the runner
+
+
+class Runner:
+    """One run of a suite into a run directory (see the module docs). Use :func:`run_suite`."""
+
+    def __init__(
+        self,
+        suite: Suite,
+        output: Path,
+        *,
+        model: str | None = None,
+        backend: str | None = None,
+        backend_options: dict[str, Any] | None = None,
+        limit: int | None = None,
+        data: str | os.PathLike[str] | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.suite, self.files, self.force, self.progress = suite, RunFiles(Path(output)), force, progress
+        generating = suite.task == "generate"
+        spec = suite.model
+        self.backend_kind = backend or spec.backend
+        self.model = (model or spec.model) if generating else model
+        self.backend_options = {**spec.options, **(backend_options or {})} if generating else {}
+        rows, self.source = load_rows(suite, data, data_dir)
+        shots_n = suite.prompt.fewshot.n if generating else 0
+        self.shots: list[dict[str, Any]] = []
+        if shots_n:
+            if suite.prompt.fewshot.path:
+                self.shots = _local_rows(Path(suite.prompt.fewshot.path))[:shots_n]
+            else:  # the first rows are the examples; they are not evaluated
+                self.shots, rows = rows[:shots_n], rows[shots_n:]
+            if len(self.shots) < shots_n:
+                raise InputError(
+                    f"suite {suite.name}: {shots_n} few-shot examples asked for, {len(self.shots)} found"
+                )
+        self.limit = limit if limit is not None else suite.dataset.limit
+        self.rows = rows[: self.limit] if self.limit else rows
+        if not self.rows:
+            raise InputError(
+                f"suite {suite.name}: no rows to evaluate in {self.source} (after filter and limit)"
+            )
+        self.ids = [self._doc_id(i, row) for i, row in enumerate(self.rows)]
+        self.n = suite.generation.n if generating else 1
+
+    def _doc_id(self, index: int, row: dict[str, Any]) -> str:
+        key = self.suite.dataset.id
+        return str(_field(self.suite, row, key, "id")) if key else str(index)
+
+    # -- config and resume -------------------------------------------------------------------------
+
+    def fingerprint(self) -> dict[str, Any]:
+        suite = self.suite.with_changes(dataset={"limit": None}) if self.suite.dataset.limit else self.suite
+        return {
+            "suite_hash": suite.digest(),
+            "model": self.model,
+            "backend": self.backend_kind if self.suite.task == "generate" else None,
+            "backend_options": self.backend_options,
+            "data": self.source,
+        }
+
+    def open(self) -> None:
+        """Create the run directory, or check that it is this run's (refuse a changed config unless forced)."""
+        root, mine = self.files.root, self.fingerprint()
+        if self.files.config.exists():
+            old = json.loads(self.files.config.read_text(encoding="utf-8"))
+            theirs = {k: old.get(k) for k in mine}
+            changed = [k for k in mine if theirs[k] != mine[k]]
+            if changed and not self.force:
+                raise ConfigError(
+                    f"{root} holds a run with another configuration ({', '.join(changed)} changed: "
+                    + "; ".join(f"{k}: {theirs[k]!r} -> {mine[k]!r}" for k in changed)
+                    + "). Resume it unchanged, write to another --output, or pass --force to continue it "
+                    "anyway (the change is recorded)"
+                )
+            if changed:
+                old.setdefault("forced", []).append({"at": _now(), "from": theirs, "to": mine})
+                old.update(mine, suite_config=self._suite_config())
+            old["limit"] = self.limit
+            write_json(self.files.config, old)
+        else:
+            if root.exists() and any(root.iterdir()):
+                raise ConfigError(
+                    f"{root} is not empty and is not a rewardkit run (no config.json); choose another --output"
+                )
+            root.mkdir(parents=True, exist_ok=True)
+            gen = self.suite.generation.model_dump() if self.suite.task == "generate" else None
+            write_json(
+                self.files.config,
+                {
+                    "format": FORMAT,
+                    "suite": self.suite.name,
+                    **mine,
+                    "task": self.suite.task,
+                    "generation": gen,
+                    "seed": self.suite.generation.seed,
+                    "limit": self.limit,
+                    "suite_config": self._suite_config(),
+                    "suite_source": self.suite.source,
+                    "versions": _versions(),
+                    "created": _now(),
+                },
+            )
+        # rows written for these doc indices must be these docs (the data may have changed under the run)
+        for name, rows in (("generations", self.files.generations), ("samples", self.files.samples)):
+            for row in RunFiles.read(rows).values():
+                doc = int(row["doc"])
+                if "id" in row and doc < len(self.ids) and str(row["id"]) != self.ids[doc]:
+                    raise ConfigError(
+                        f"{rows}: doc {doc} was {row['id']!r} in this run but is {self.ids[doc]!r} in the data "
+                        f"now ({name}); the data changed: write to another --output"
+                    )
+
+    def _suite_config(self) -> dict[str, Any]:
+        return self.suite.model_dump(exclude={"source"})
+
+    # -- the work ----------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        self.open()
+        timing = {"generate_s": 0.0, "score_s": 0.0}
+        keys = [f"{d}:{s}" for d in range(len(self.rows)) for s in range(self.n)]
+        gens = RunFiles.read(self.files.generations, repair=True)
+        done = RunFiles.read(self.files.samples, repair=True)
+        todo = [k for k in keys if k not in done]
+        self._report("generate", sum(k in gens or k in done for k in keys), len(keys))
+        self._report("score", len(keys) - len(todo), len(keys))
+        interrupted = False
+        try:
+            step = self.suite.generation.batch_size * self.n
+            scorer = self._scorer() if todo else None
+            for at in range(0, len(todo), step):
+                batch = todo[at : at + step]
+                if self.suite.task == "generate":
+                    need = [k for k in batch if k not in gens]
+                    t0 = time.perf_counter()
+                    fresh = self._generate(need)
+                    timing["generate_s"] += time.perf_counter() - t0
+                    RunFiles.append(self.files.generations, fresh)
+                    gens.update((r["key"], r) for r in fresh)
+                    self._report("generate", sum(k in gens or k in done for k in keys), len(keys))
+                t0 = time.perf_counter()
+                rows = self._score(scorer, batch, gens)
+                timing["score_s"] += time.perf_counter() - t0
+                RunFiles.append(self.files.samples, rows)
+                done.update((r["key"], r) for r in rows)
+                self._report("score", sum(k in done for k in keys), len(keys))
+        except KeyboardInterrupt:
+            interrupted = True
+        rows = sorted((done[k] for k in keys if k in done), key=lambda r: (r["doc"], r["sample"]))
+        summary = self.summarize(rows, complete=len(rows) == len(keys))
+        summary["timing"] = {**timing, "total_s": time.perf_counter() - started}
+        write_json(self.files.summary, summary)
+        if interrupted:
+            raise KeyboardInterrupt
+        return summary
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None and (phase != "generate" or self.suite.task == "generate"):
+            self.progress(phase, done, total)
+
+    def _prompt(self, doc: int) -> str | list[Message]:
+        return build_prompt(self.suite, self.rows[doc], self.shots)
+
+    def _generate(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        if not keys:
+            return []
+        from rewardkit.engine.backends import GenerationParams, GenerationRequest, get_backend
+
+        g = self.suite.generation
+        backend = get_backend(self.backend_kind, model=self.model, **self.backend_options)
+        self._backend = backend
+        params = GenerationParams(
+            max_tokens=g.max_tokens, temperature=g.temperature, top_p=g.top_p, stop=tuple(g.stop), seed=g.seed
+        )
+        docs = [int(k.split(":")[0]) for k in keys]
+        results = backend.generate([GenerationRequest(self._prompt(d)) for d in docs], params)
+        return [
+            {
+                "key": k,
+                "doc": d,
+                "sample": int(k.split(":")[1]),
+                "id": self.ids[d],
+                "response": r.text,
+                "finish_reason": r.finish_reason,
+            }
+            for k, d, r in zip(keys, docs, results, strict=True)
+        ]
+
+    # -- scoring -----------------------------------------------------------------------------------
+
+    def _scorer(self) -> Any:
+        s = self.suite.scoring
+        if self.suite.task == "pairwise":
+            return None
+        if s.spec:
+            from rewardkit.spec import load_spec
+
+            return load_spec(s.spec)
+        from rewardkit.verifier import create_verifier, get_verifier_class
+
+        config = dict(s.config)
+        if self.suite.task != "generate" and self.model:  # --model names the scoring model (judge, PRM)
+            config["model"] = _model_option(get_verifier_class(s.verifier), s.verifier, self.model)  # type: ignore[arg-type]
+        return create_verifier(s.verifier, **config)  # type: ignore[arg-type]
+
+    def _comparator(self) -> Any:
+        from rewardkit.comparison import create_comparator, get_comparator_class
+
+        s = self.suite.scoring
+        config = dict(s.comparator_config)
+        if self.suite.task == "pairwise" and self.model:
+            config["model"] = _model_option(get_comparator_class(s.comparator), s.comparator, self.model)  # type: ignore[arg-type]
+        return create_comparator(s.comparator, **config)  # type: ignore[arg-type]
+
+    def _base(self, key: str) -> dict[str, Any]:
+        doc, sample = (int(x) for x in key.split(":"))
+        row = self.rows[doc]
+        subset = self.suite.dataset.subset
+        return {
+            "key": key,
+            "doc": doc,
+            "sample": sample,
+            "id": self.ids[doc],
+            "subset": None if subset is None or row.get(subset) is None else str(row.get(subset)),
+        }
+
+    def _score(
+        self, scorer: Any, keys: Sequence[str], gens: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        task = self.suite.task
+        if task == "pairwise":
+            return self._score_pairs(keys)
+        if task == "process":
+            return self._score_steps(scorer, keys)
+        samples, rows = [], []
+        for key in keys:
+            row = self._base(key)
+            doc = self.rows[row["doc"]]
+            prompt = self._prompt(row["doc"])
+            gen = gens[key]
+            reference = reference_of(self.suite, doc)
+            samples.append(Sample(gen["response"], prompt, reference, None, str(row["doc"]), row["id"]))
+            rows.append(
+                {
+                    **row,
+                    "prompt": prompt_text(prompt),
+                    "response": gen["response"],
+                    "reference": reference,
+                    "finish_reason": gen["finish_reason"],
+                    "length_chars": len(gen["response"]),
+                    "length_tokens": self._tokens(gen["response"]),
+                }
+            )
+        scores = _guarded(scorer, samples)
+        for row, score in zip(rows, scores, strict=True):
+            row.update(self._score_fields(score))
+            row["answer"] = answer_of(score, self.suite.scoring.answer)
+        if self.suite.scoring.comparator:
+            comparisons = [
+                Comparison(
+                    s.response,
+                    _field(self.suite, self.rows[r["doc"]], self.suite.dataset.baseline, "baseline"),
+                    s.prompt,
+                    s.reference,
+                    s.group,
+                    s.id,
+                )
+                for s, r in zip(samples, rows, strict=True)
+            ]
+            for row, pref in zip(rows, _compared(self._comparator(), comparisons), strict=True):
+                row["winner"] = pref.winner.value if pref.ok and pref.winner is not None else None
+                row["comparison"] = pref.to_dict()
+        return rows
+
+    def _tokens(self, text: str) -> int | None:
+        backend = getattr(self, "_backend", None)
+        try:
+            return backend.count_tokens(text) if backend is not None else None
+        except Exception:  # a remote backend has no tokenizer
+            return None
+
+    def _score_fields(self, score: Score) -> dict[str, Any]:
+        at = self.suite.scoring.correct_at
+        correct = None
+        if score.status is Status.UNPARSEABLE:
+            correct = False if at is not None else None  # no answer given is a wrong answer (and counted)
+        elif score.ok and score.value is not None and at is not None:
+            correct = score.value >= at
+        return {
+            "value": score.value,
+            "status": score.status.value,
+            "reason": score.reason,
+            "details": score.details,
+            "steps": [s.to_dict() for s in score.steps] if score.steps is not None else None,
+            "correct": correct,
+        }
+
+    def _score_pairs(self, keys: Sequence[str]) -> list[dict[str, Any]]:
+        ds, rows, comparisons = self.suite.dataset, [], []
+        for key in keys:
+            row = self._base(key)
+            doc = self.rows[row["doc"]]
+            chosen, rejected = (
+                str(_field(self.suite, doc, ds.chosen, "chosen")),
+                str(_field(self.suite, doc, ds.rejected, "rejected")),
+            )
+            prompt = str(_field(self.suite, doc, ds.prompt, "prompt")) if ds.prompt else ""
+            if ds.transcripts:
+                prompt, chosen, rejected = split_transcripts(chosen, rejected)
+            reference = reference_of(self.suite, doc)
+            comparisons.append(Comparison(chosen, rejected, prompt, reference, str(row["doc"]), row["id"]))
+            rows.append({**row, "prompt": prompt, "chosen": chosen, "rejected": rejected})
+        for row, pref in zip(rows, _compared(self._comparator(), comparisons), strict=True):
+            winner = (
+                {"A": "chosen", "B": "rejected"}.get(pref.winner.value, pref.winner.value)
+                if (pref.ok and pref.winner is not None)
+                else None
+            )
+            row.update(
+                {
+                    "value": pref.probability,
+                    "status": pref.status.value,
+                    "reason": pref.reason,
+                    "details": pref.to_dict(),
+                    "winner": winner,
+                    "correct": None if winner is None else winner == "chosen",
+                    "value_chosen": pref.details.get("score_a"),
+                    "value_rejected": pref.details.get("score_b"),
+                }
+            )
+        return rows
+
+    def _score_steps(self, scorer: Any, keys: Sequence[str]) -> list[dict[str, Any]]:
+        ds, rows, samples = self.suite.dataset, [], []
+        for key in keys:
+            row = self._base(key)
+            doc = self.rows[row["doc"]]
+            steps = _field(self.suite, doc, ds.steps, "steps")
+            label = _field(self.suite, doc, ds.label, "label")
+            if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+                raise InputError(
+                    f"suite {self.suite.name}: doc {row['id']}: {ds.steps!r} must be a list of strings"
+                )
+            prompt = str(_field(self.suite, doc, ds.prompt or "problem", "prompt"))
+            samples.append(
+                Sample(
+                    "\n\n".join(steps),
+                    prompt,
+                    reference_of(self.suite, doc),
+                    list(steps),
+                    str(row["doc"]),
+                    row["id"],
+                )
+            )
+            rows.append({**row, "prompt": prompt, "steps": list(steps), "label": int(label)})
+        for row, score in zip(rows, _guarded(scorer, samples), strict=True):
+            fields = self._score_fields(score)
+            first = score.details.get("first_error") if score.ok else None
+            prediction = None if first is None else int(first)
+            fields["correct"] = None if prediction is None else prediction == row["label"]
+            fields["step_values"] = [s.get("value") for s in fields.pop("steps") or []] or None
+            row.update(fields, prediction=prediction)
+        return rows
+
+    def summarize(self, rows: list[dict[str, Any]], complete: bool) -> dict[str, Any]:
+        metrics = self.suite.metrics
+        statuses: dict[str, int] = {}
+        finish: dict[str, int] = {}
+        for r in rows:
+            statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+            if r.get("finish_reason"):
+                finish[r["finish_reason"]] = finish.get(r["finish_reason"], 0) + 1
+        return {
+            "format": FORMAT,
+            "suite": self.suite.name,
+            "task": self.suite.task,
+            "model": self.model,
+            "complete": complete,
+            "docs": len({r["doc"] for r in rows}),
+            "samples": len(rows),
+            "statuses": statuses,
+            "finish_reasons": finish,
+            "metrics": compute_metrics(rows, metrics, seed=self.suite.generation.seed),
+            "subsets": compute_subsets(rows, metrics, seed=self.suite.generation.seed)
+            if self.suite.dataset.subset
+            else {},
+        }
+
+
+def _model_option(cls: Any, name: str | None, model: str) -> str:
+    """``--model`` for a scorer: only one that takes a ``model`` option can be given one."""
+    if "model" not in getattr(cls.Config, "model_fields", {}):
+        raise ConfigError(
+            f"--model {model}: the scorer {name!r} of this suite takes no model; set the model in the suite's "
+            "scoring config instead"
+        )
+    return model
+
+
+def _guarded(scorer: Any, samples: list[Sample]) -> list[Score]:
+    """The scorer's scores; a scorer that raises gives every sample an ``error`` score (kept visible)."""
+    from rewardkit.verifier import checked_scores
+
+    try:
+        return checked_scores(scorer.score_batch(samples), len(samples))
+    except Exception as exc:
+        return [Score.from_exception(exc) for _ in samples]
+
+
+def _compared(comparator: Any, comparisons: list[Comparison]) -> list[Preference]:
+    try:
+        return comparator.compare_batch(comparisons)
+    except Exception as exc:
+        return [Preference.failed(Status.ERROR, f"{type(exc).__name__}: {exc}") for _ in comparisons]
+
+
+def answer_of(score: Score, path: str | None = None) -> str | None:
+    """The extracted final answer in a score's details, normalised for voting (maj@k): ``path`` (dotted),
+    else the first ``extracted`` found, a spec's components included."""
+    found: Any = None
+    if path:
+        found = score.details
+        for part in path.split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+    else:
+        stack: list[Any] = [score.details]
+        while stack and found is None:
+            item = stack.pop(0)
+            if isinstance(item, dict):
+                found = item.get("extracted")
+                stack.extend(v for v in item.values() if isinstance(v, dict))
+    return None if found is None else normalize_answer(str(found))
+
+
+def normalize_answer(text: str) -> str:
+    """Light canonical form for votes: no spaces, ``$``, ``\\!`` or trailing period; ``1,000`` -> ``1000``;
+    ``18.0`` -> ``18``. (Correctness never depends on this: each sample's ``correct`` comes from its scorer.)"""
+    t = text.strip().strip("$").replace("\\!", "").replace(" ", "").rstrip(".")
+    if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        t = t.replace(",", "")
+    if re.fullmatch(r"[-+]?\d+\.\d+", t):
+        t = t.rstrip("0").rstrip(".")
+    return t
+
+
+def split_transcripts(chosen: str, rejected: str) -> tuple[str, str, str]:
+    """hh-rlhf rows: the prompt (the shared transcript up to and including the last ``Assistant:`` turn
+    marker both share) and the two final answers."""
+    marker = "\n\nAssistant:"
+    shared = 0
+    while shared < min(len(chosen), len(rejected)) and chosen[shared] == rejected[shared]:
+        shared += 1
+    cut = chosen.rfind(marker, 0, shared + 1)
+    if cut < 0:
+        return "", chosen, rejected
+    cut += len(marker)
+    return chosen[:cut], chosen[cut:].strip(), rejected[cut:].strip()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_suite(
+    suite: Suite | str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
+    *,
+    model: str | None = None,
+    backend: str | None = None,
+    backend_options: dict[str, Any] | None = None,
+    limit: int | None = None,
+    data: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Run (or resume) ``suite`` into ``output`` (default :func:`default_output`); returns the run dir.
+
+    ``model``/``backend``/``backend_options`` choose the model that answers (generate suites; default the
+    suite's ``model:``, SmolLM2 on transformers); for pairwise and process suites ``model`` names the
+    judge / PRM model. ``progress(phase, done, total)`` is told about each finished batch.
+    """
+    if not isinstance(suite, Suite):
+        suite = load_suite(suite)
+    out = (
+        Path(output)
+        if output is not None
+        else default_output(suite, model or (suite.model.model if suite.task == "generate" else None))
+    )
+    Runner(
+        suite,
+        out,
+        model=model,
+        backend=backend,
+        backend_options=backend_options,
+        limit=limit,
+        data=data,
+        data_dir=data_dir,
+        force=force,
+        progress=progress,
+    ).run()
+    return out
+
+
+__all__ = [
+    "FORMAT",
+    "RunFiles",
+    "Runner",
+    "answer_of",
+    "build_prompt",
+    "default_output",
+    "load_rows",
+    "normalize_answer",
+    "reference_of",
+    "run_suite",
+    "split_transcripts",
+    "write_json",
+]
