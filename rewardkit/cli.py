@@ -448,16 +448,76 @@ def report(
         "report.html"
     ),
     title: Annotated[str | None, typer.Option(help="the page title")] = None,
+    max_samples: Annotated[
+        int,
+        typer.Option(
+            "--max-samples", min=0, help="failing samples embedded per run (the rest stay in samples.jsonl)"
+        ),
+    ] = 5000,
 ) -> None:
     """Write one self-contained HTML report over run directories: metrics with intervals, plots, a
     comparison across runs and the failing samples, paged."""
     from rewardkit.evals.report import write_report
 
     try:
-        path = write_report(runs, output, title=title)
+        path = write_report(runs, output, title=title, max_samples=max_samples)
     except RewardkitError as err:
         raise _fail(str(err)) from None
     Console().print(f"report: {path}")
+
+
+@app.command()
+def audit(
+    spec: SpecOption,
+    input: Annotated[
+        Path, typer.Option("--input", "-i", help="rollouts: .jsonl, .json (a list) or .parquet")
+    ],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write DIR/audit.json")] = None,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            help="a judge model for the pairwise position-bias check (the `judge` comparator), e.g. smollm2"
+        ),
+    ] = None,
+    judge_backend: Annotated[
+        str, typer.Option(help="the judge's backend: transformers | vllm | openai")
+    ] = "transformers",
+    checks: Annotated[
+        str | None,
+        typer.Option(
+            help="comma-separated: statuses, length, compression, perturbations, position, or one perturbation"
+        ),
+    ] = None,
+    resamples: Annotated[int, typer.Option(min=0, help="bootstrap resamples for the 95% intervals")] = 1000,
+    seed: Annotated[int, typer.Option(help="the bootstrap seed")] = 0,
+    max_pairs: Annotated[int, typer.Option(min=1, help="pairs the position check judges")] = 100,
+    input_format: Annotated[
+        str | None, typer.Option(help="force the input format: jsonl, json or parquet")
+    ] = None,
+    response_field: Annotated[str, typer.Option(help="field holding the model response")] = "response",
+    reference_field: Annotated[str, typer.Option(help="field holding the gold answer")] = "reference",
+    prompt_field: Annotated[str, typer.Option(help="field holding the prompt")] = "prompt",
+    id_field: Annotated[str, typer.Option(help="field identifying rows")] = "id",
+) -> None:
+    """Does a reward track what it should? Correlation with length, format perturbations, position bias
+    (pairwise judges), score compression and statuses, each with a bootstrap 95% interval."""
+    from rewardkit.comparison import create_comparator
+    from rewardkit.evals.audit import AUDIT_FILE, audit_file, findings_table
+
+    fields = cli_fields(response_field, reference_field, prompt_field, id_field)
+    try:
+        comparator = create_comparator("judge", model=judge, backend=judge_backend) if judge else None
+        with ProgressBar() as progress:
+            result = audit_file(
+                load_spec(spec), input, fields=fields, input_format=input_format, output=output, hint=FIELDS_HINT,
+                comparator=comparator, checks=checks, resamples=resamples, seed=seed, max_pairs=max_pairs,
+                progress=progress,
+            )  # fmt: skip
+    except RewardkitError as err:
+        raise _fail(str(err)) from None
+    Console().print(findings_table(result))
+    if output is not None:
+        Console().print(f"wrote {output / AUDIT_FILE}")
 
 
 @app.command()
