@@ -557,7 +557,7 @@ class WinRate(MeanMetric):
     ``losses``, ``ties`` (inconsistent included) and ``inconsistent`` count rows."""
 
     name = "win_rate"
-    tasks = ("pairwise",)
+    tasks = ("pairwise", "generate")  # generate: against dataset.baseline by scoring.comparator
     fields = ("winner",)
     notes = ("wins", "losses", "ties", "inconsistent")
 

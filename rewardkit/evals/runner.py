@@ -423,6 +423,7 @@ class Runner:
                 "id": self.ids[d],
                 "response": r.text,
                 "finish_reason": r.finish_reason,
+                "length_tokens": self._tokens(r.text),
             }
             for k, d, r in zip(keys, docs, results, strict=True)
         ]
@@ -489,7 +490,7 @@ class Runner:
                     "reference": reference,
                     "finish_reason": gen["finish_reason"],
                     "length_chars": len(gen["response"]),
-                    "length_tokens": self._tokens(gen["response"]),
+                    "length_tokens": gen.get("length_tokens"),
                 }
             )
         scores = _guarded(scorer, samples)

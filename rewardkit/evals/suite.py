@@ -45,7 +45,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from rewardkit.assets import find_asset, read_yaml, yaml_line
 from rewardkit.errors import ConfigError, field_path, validation_problems
@@ -189,11 +189,16 @@ class Suite(_Strict):
     metrics: list[str | dict[str, Any]] = Field(default_factory=lambda: ["accuracy"], min_length=1)
     source: str | None = None
 
-    @model_validator(mode="after")
-    def _task_needs(self) -> Suite:
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, metrics: list[Any], info: ValidationInfo) -> list[Any]:
         from rewardkit.evals.metrics import check_task
 
-        check_task(self.metrics, self.task)  # unknown metrics, bad params, a metric of another task
+        check_task(metrics, info.data.get("task", "generate"))  # unknown, bad params, another task's
+        return metrics
+
+    @model_validator(mode="after")
+    def _task_needs(self) -> Suite:
         s = self.scoring
         if self.task == "pairwise" and not s.comparator:
             raise ValueError(
