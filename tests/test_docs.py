@@ -436,7 +436,7 @@ def test_readme_front_door() -> None:
     lines = first.code.splitlines()
     assert first.lang == "bash" and len(lines) == 2, first.code
     assert lines[0] == (
-        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[models]" && rewardkit demo'
+        'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[eval]" && rewardkit eval gsm8k-sample --report'
     )
     assert lines[1] == (
         'python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]" && python -m pytest -q'
