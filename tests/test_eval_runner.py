@@ -37,7 +37,7 @@ scoring:
 metrics: {metrics}
 """
 CONTRACT = {"key", "doc", "sample", "id", "subset", "prompt", "value", "status", "reason", "details", "correct",
-            "response", "reference", "finish_reason", "answer", "length_chars", "length_tokens", "steps"}  # fmt: skip
+            "response", "reference", "finish_reason", "answer", "length_chars", "length_tokens", "steps", "row_hash"}  # fmt: skip
 
 
 @pytest.fixture
@@ -139,6 +139,25 @@ def test_a_changed_config_is_refused_unless_forced(tiny: Path, tmp_path: Path) -
     config = Run(out).config
     assert config["forced"][0]["from"]["suite_hash"] != config["suite_hash"]
     assert len(keys(out / "samples.jsonl")) == 1  # the finished row was kept, not redone
+    # the data under the run changed: its finished rows would be stale, so it is refused even with --force
+    data = tmp_path / "rows.jsonl"
+    lines = data.read_text().splitlines(keepends=True)
+    data.write_text(lines[0].replace("16 eggs", "17 eggs") + "".join(lines[1:]))
+    with pytest.raises(
+        ConfigError, match=r"doc 0 \('0'\) of this run is not the same row .*the data changed"
+    ):
+        run_suite(changed, out, limit=1, force=True)
+    # a reward spec named by the suite is part of the configuration by its content
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("components:\n  - {name: c, verifier: math}\n")
+    by_spec = tmp_path / "by-spec.yaml"
+    by_spec.write_text(
+        tiny.read_text().replace("  verifier: math\n  config: {mode: flexible}\n", f"  spec: {spec}\n")
+    )
+    run_suite(by_spec, tmp_path / "spec-run", limit=1)
+    spec.write_text("components:\n  - {name: c, verifier: math, config: {mode: boxed}}\n")
+    with pytest.raises(ConfigError, match="files changed"):
+        run_suite(by_spec, tmp_path / "spec-run", limit=1)
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "file.txt").write_text("x")
     with pytest.raises(ConfigError, match="not empty and is not a rewardkit run"):

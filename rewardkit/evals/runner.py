@@ -16,6 +16,7 @@ fingerprint: a larger ``limit`` extends a run, a smaller one reports on its firs
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -280,6 +281,7 @@ class Runner:
                 f"suite {suite.name}: no rows to evaluate in {self.source} (after filter and limit)"
             )
         self.ids = [self._doc_id(i, row) for i, row in enumerate(self.rows)]
+        self.hashes = [row_hash(row) for row in self.rows]
         self.n = suite.generation.n if generating else 1
 
     def _doc_id(self, index: int, row: dict[str, Any]) -> str:
@@ -296,7 +298,19 @@ class Runner:
             "backend": self.backend_kind if self.suite.task == "generate" else None,
             "backend_options": self.backend_options,
             "data": self.source,
+            "files": self._file_hashes(),
         }
+
+    def _file_hashes(self) -> dict[str, str]:
+        """The content hashes of files the suite names beside the data: a reward spec, a few-shot file."""
+        files: dict[str, str] = {}
+        if self.suite.scoring.spec:
+            from rewardkit.assets import find_asset
+
+            files["scoring.spec"] = _sha256(find_asset("verifiers", self.suite.scoring.spec))
+        if self.suite.prompt.fewshot.n and self.suite.prompt.fewshot.path:
+            files["prompt.fewshot.path"] = _sha256(Path(self.suite.prompt.fewshot.path))
+        return files
 
     def open(self) -> None:
         """Create the run directory, or check that it is this run's (refuse a changed config unless forced)."""
@@ -344,9 +358,11 @@ class Runner:
         for name, rows in (("generations", self.files.generations), ("samples", self.files.samples)):
             for row in RunFiles.read(rows).values():
                 doc = int(row["doc"])
-                if "id" in row and doc < len(self.ids) and str(row["id"]) != self.ids[doc]:
+                if doc >= len(self.ids):
+                    continue
+                if str(row.get("id")) != self.ids[doc] or row.get("row_hash") != self.hashes[doc]:
                     raise ConfigError(
-                        f"{rows}: doc {doc} was {row['id']!r} in this run but is {self.ids[doc]!r} in the data "
+                        f"{rows}: doc {doc} ({row.get('id')!r}) of this run is not the same row in {self.source} "
                         f"now ({name}); the data changed: write to another --output"
                     )
 
@@ -421,6 +437,7 @@ class Runner:
                 "doc": d,
                 "sample": int(k.split(":")[1]),
                 "id": self.ids[d],
+                "row_hash": self.hashes[d],
                 "response": r.text,
                 "finish_reason": r.finish_reason,
                 "length_tokens": self._tokens(r.text),
@@ -463,6 +480,7 @@ class Runner:
             "doc": doc,
             "sample": sample,
             "id": self.ids[doc],
+            "row_hash": self.hashes[doc],
             "subset": None if subset is None or row.get(subset) is None else str(row.get(subset)),
         }
 
@@ -699,6 +717,15 @@ def split_transcripts(chosen: str, rejected: str) -> tuple[str, str, str]:
     return chosen[:cut], chosen[cut:].strip(), rejected[cut:].strip()
 
 
+def row_hash(row: dict[str, Any]) -> str:
+    """A short content hash of a data row (a resumed run checks its rows are still the same)."""
+    return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -754,6 +781,7 @@ __all__ = [
     "load_rows",
     "normalize_answer",
     "reference_of",
+    "row_hash",
     "run_suite",
     "split_transcripts",
     "write_json",
