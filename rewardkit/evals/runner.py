@@ -731,43 +731,21 @@ def _now() -> str:
 
 
 def run_suite(
-    suite: Suite | str | os.PathLike[str],
-    output: str | os.PathLike[str] | None = None,
-    *,
-    model: str | None = None,
-    backend: str | None = None,
-    backend_options: dict[str, Any] | None = None,
-    limit: int | None = None,
-    data: str | os.PathLike[str] | None = None,
-    data_dir: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    progress: Progress | None = None,
+    suite: Suite | str | os.PathLike[str], output: str | os.PathLike[str] | None = None, **options: Any
 ) -> Path:
     """Run (or resume) ``suite`` into ``output`` (default :func:`default_output`); returns the run dir.
 
-    ``model``/``backend``/``backend_options`` choose the model that answers (generate suites; default the
-    suite's ``model:``, SmolLM2 on transformers); for pairwise and process suites ``model`` names the
-    judge / PRM model. ``progress(phase, done, total)`` is told about each finished batch.
+    ``options`` are :class:`Runner`'s: ``model``/``backend``/``backend_options`` choose the model that
+    answers (generate suites; default the suite's ``model:``, SmolLM2 on transformers; for pairwise and
+    process suites ``model`` names the judge / PRM model), ``limit``, ``data`` (a file replacing
+    ``dataset.path``), ``data_dir``, ``force`` (continue a run whose configuration changed) and
+    ``progress(phase, done, total)``, told about each finished batch.
     """
     if not isinstance(suite, Suite):
         suite = load_suite(suite)
-    out = (
-        Path(output)
-        if output is not None
-        else default_output(suite, model or (suite.model.model if suite.task == "generate" else None))
-    )
-    Runner(
-        suite,
-        out,
-        model=model,
-        backend=backend,
-        backend_options=backend_options,
-        limit=limit,
-        data=data,
-        data_dir=data_dir,
-        force=force,
-        progress=progress,
-    ).run()
+    model = options.get("model") or (suite.model.model if suite.task == "generate" else None)
+    out = Path(output) if output is not None else default_output(suite, model)
+    Runner(suite, out, **options).run()
     return out
 
 
