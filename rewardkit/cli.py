@@ -526,14 +526,15 @@ def suites() -> None:
     table = Table(title="benchmark suites")
     for column in ("suite", "task", "description", "path"):
         table.add_column(column)
+    from rewardkit.evals.suite import load_suite
+
     for name, path in list_assets("evals").items():
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            ok = isinstance(data, dict)
-            task = data.get("task", "generate") if ok else ""
-            description = data.get("description", "") if ok else "[red]not a suite[/red]"
-        except yaml.YAMLError as err:
-            task, description = "", f"[red]invalid YAML: {getattr(err, 'problem', err)}[/red]"
+            suite = load_suite(path)
+            task, description = suite.task, suite.description
+        except RewardkitError as err:  # listed with its first problem, so a broken suite is seen
+            lines = str(err).splitlines()
+            task, description = "", f"[red]invalid: {lines[min(1, len(lines) - 1)].strip()}[/red]"
         table.add_row(name, task, description, str(path))
     Console().print(table)
 

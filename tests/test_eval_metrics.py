@@ -473,7 +473,7 @@ def test_metrics_of_another_task() -> None:
     out = value(rows, "win_rate")
     assert (
         out["value"] is None
-        and out["reason"] == "the rows have no 'winner' field (a metric of pairwise runs)"
+        and out["reason"] == "the rows have no 'winner' field (a metric of pairwise/generate runs)"
     )
     assert [m.label for m in check_task(["accuracy", "pass@2"], "generate")] == ["accuracy", "pass@2"]
     with pytest.raises(

@@ -131,9 +131,11 @@ def test_a_run_writes_its_log_and_resumes_without_repeating(
 def test_a_changed_config_is_refused_unless_forced(tiny: Path, tmp_path: Path) -> None:
     out = run_suite(tiny, tmp_path / "run", limit=1)
     changed = write_suite(tmp_path, tokens=12, name="changed.yaml")
-    with pytest.raises(ConfigError, match=r"another configuration \(suite_hash changed.*--force"):
+    with pytest.raises(
+        ConfigError, match=r"another configuration \(generation.max_tokens: 16 -> 12\).*--force"
+    ):
         run_suite(changed, out, limit=1)
-    with pytest.raises(ConfigError, match=r"model changed: model: 'smollm2' -> 'gemma3-270m'"):
+    with pytest.raises(ConfigError, match=r"configuration \(model: 'smollm2' -> 'gemma3-270m'\)"):
         run_suite(tiny, out, limit=1, model="gemma3-270m")
     run_suite(changed, out, limit=1, force=True)
     config = Run(out).config
@@ -156,8 +158,11 @@ def test_a_changed_config_is_refused_unless_forced(tiny: Path, tmp_path: Path) -
     )
     run_suite(by_spec, tmp_path / "spec-run", limit=1)
     spec.write_text("components:\n  - {name: c, verifier: math, config: {mode: boxed}}\n")
-    with pytest.raises(ConfigError, match="files changed"):
+    with pytest.raises(ConfigError, match=r"files: \{'scoring.spec': '[0-9a-f]+'\} -> \{'scoring.spec'"):
         run_suite(by_spec, tmp_path / "spec-run", limit=1)
+    # options that only change speed are not configuration: the run resumes
+    run_suite(tiny, out.parent / "speed", limit=1)
+    run_suite(tiny, out.parent / "speed", limit=1, backend_options={"threads": 2, "token_budget": 2048})
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "file.txt").write_text("x")
     with pytest.raises(ConfigError, match="not empty and is not a rewardkit run"):
@@ -220,16 +225,30 @@ def test_sampling_runs_measure_pass_and_majority(tmp_path: Path, shared_data: Pa
     lines = (shared_data / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:2]
     (tmp_path / "rows.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     suite = write_suite(tmp_path, n=3, t=0.8, tokens=12, metrics="[pass@1, pass@3, maj@3, best_of_3]")
+    text = suite.read_text().replace(
+        "metrics:",
+        "  selector: {verifier: length, config: {unit: chars, max_length: 60, buffer: 50}}\nmetrics:",
+    )
+    suite.write_text(text)
     out = run_suite(suite, tmp_path / "run")
     rows, summary = Run(out).rows(), Run(out).summary
     assert [r["key"] for r in rows] == [f"{d}:{s}" for d in range(2) for s in range(3)]
-    assert len({r["response"] for r in rows}) > 2  # sampled, not three copies of one answer
+    for d in range(2):  # each sample is its own draw (per-sample seeds), not three copies of one answer
+        assert len({r["response"] for r in rows if r["doc"] == d}) == 3
     for k in (1, 3):
         expected = (
             sum(pass_at_k(3, sum(bool(r["correct"]) for r in rows if r["doc"] == d), k) for d in range(2)) / 2
         )
         assert summary["metrics"][f"pass@{k}"]["value"] == pytest.approx(expected)
     assert set(summary["metrics"]) == {"pass@1", "pass@3", "maj@3", "best_of_3"}
+    # best-of-3 picks by the selector's value (a length penalty here), not by correctness
+    assert all(r["select_status"] == "ok" and r["select_value"] <= 0 for r in rows)
+    picks = []
+    for d in range(2):
+        doc = [r for r in rows if r["doc"] == d]
+        best = max(range(3), key=lambda i: (doc[i]["select_value"], -i))
+        picks.append(float(bool(doc[best]["correct"])))
+    assert summary["metrics"]["best_of_3"]["value"] == pytest.approx(sum(picks) / 2)
 
 
 class Explodes(Verifier):
@@ -305,3 +324,61 @@ def test_pairwise_suite_and_win_rate(tmp_path: Path, shared_data: Path) -> None:
     assert all(r["winner"] in ("A", "B", "tie") for r in rows) and all(r["correct"] is None for r in rows)
     score = {"A": 1.0, "B": 0.0, "tie": 0.5}
     assert summary["metrics"]["win_rate"]["value"] == pytest.approx(sum(score[r["winner"]] for r in rows) / 2)
+
+
+def test_a_run_that_failed_before_its_first_row_starts_again(tiny: Path, tmp_path: Path) -> None:
+    """A suite fixed after a failed start is not refused as "another configuration"."""
+    out = tmp_path / "run"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(tiny.read_text().replace("verifier: math", "verifier: test_explodes_at_build"))
+    with pytest.raises(ConfigError, match="test_explodes_at_build"):
+        run_suite(broken, out, limit=1)  # refused at load: nothing written
+    assert not out.exists()
+    config = tmp_path / "config.yaml"
+    config.write_text(tiny.read_text().replace("max_tokens: 16", "max_tokens: 8"))
+    (out).mkdir()
+    (out / "config.json").write_text(json.dumps({"format": 1, "suite_hash": "stale", "model": "other"}))
+    run_suite(tiny, out, limit=1)  # no rows yet: the stale header is replaced
+    assert Run(out).config["model"] == "smollm2" and Run(out).summary["complete"]
+
+
+def test_one_writer_per_run_directory(tiny: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    out = tmp_path / "run"
+    out.mkdir()
+    with (out / ".lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(ConfigError, match="another process is writing this run"):
+            run_suite(tiny, out, limit=1)
+
+
+class Unreadable(Verifier):
+    name = "test_unreadable"
+
+    def score_batch(self, samples: Any) -> list[Score]:
+        return [Score.unparseable("no verdict") if int(s.id) % 2 else Score(1.0) for s in samples]
+
+
+def test_unparseable_is_wrong_for_answer_readers_and_undecided_for_judges(
+    tiny: Path, tmp_path: Path, registered: Any
+) -> None:
+    from rewardkit.evals.runner import judged_by_model
+    from rewardkit.judges.pointwise import JudgeVerifier
+    from rewardkit.verifiers.math import MathVerifier
+
+    assert judged_by_model(JudgeVerifier()) and not judged_by_model(MathVerifier())
+    registered(Unreadable)
+    base = (
+        tiny.read_text()
+        .replace("verifier: math", "verifier: test_unreadable")
+        .replace("  config: {mode: flexible}\n", "")
+    )
+    for policy, expected in (("wrong", False), ("undecided", None)):
+        path = tmp_path / f"{policy}.yaml"
+        path.write_text(base.replace("metrics:", f"  unparseable: {policy}\nmetrics:"))
+        out = run_suite(path, tmp_path / policy, limit=2)
+        rows = Run(out).rows()
+        assert [r["status"] for r in rows] == ["ok", "unparseable"] and rows[1]["correct"] is expected
+        accuracy = Run(out).summary["metrics"]["accuracy"]
+        assert (accuracy["value"], accuracy["excluded"]) == ((0.5, 0) if policy == "wrong" else (1.0, 1))

@@ -171,6 +171,8 @@ def test_digest_follows_what_decides_results(tmp_path: Path) -> None:
         ("\\frac{1}{2}", "\\frac{1}{2}"),
         ("2.50", "2.5"),
         ("x = 3.", "x=3"),
+        ("1 2", "1 2"),
+        ("( 1 ,  2 )", "(1,2)"),
     ],
 )
 def test_answers_normalise_for_votes(raw: str, voted: str) -> None:

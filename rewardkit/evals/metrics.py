@@ -370,7 +370,8 @@ class MajAtK(SampleCountMetric):
     """``maj@k`` (param ``k``): a vote over the extracted ``answer`` of each doc's first ``k`` samples
     (by sample index). Answers are compared by :meth:`answer_key` (the string, stripped; override it in
     a subclass for another equality). The doc scores 1 when the answer with the most votes is correct,
-    taking ``correct`` from the first voting row with that answer; 0 when it is wrong, when two or more
+    taking ``correct`` from most of the voting rows with that answer (they agree unless a scorer is
+    inconsistent); 0 when it is wrong, when two or more
     answers tie for the most votes (no majority: counted in ``ties``), or when no row has an answer
     (``no_votes``). Rows with a null ``answer`` do not vote (counted in ``no_answer``); rows with a
     null ``correct`` are left out (counted) and do not vote; a doc whose first ``k`` rows are all left
@@ -412,8 +413,9 @@ class MajAtK(SampleCountMetric):
         if rest and rest[0][1] == most:
             notes["ties"] += 1
             return DocResult(0.0, excluded, notes)
-        winner = next(r for r in voters if self.answer_key(r["answer"]) == top)
-        return DocResult(1.0 if winner["correct"] else 0.0, excluded, notes)
+        group = [r for r in voters if self.answer_key(r["answer"]) == top]
+        right = sum(bool(r["correct"]) for r in group)  # one voted answer is judged by most of its rows
+        return DocResult(1.0 if 2 * right > len(group) else 0.0, excluded, notes)
 
 
 # ---------------------------------------------------------------------------------------- best-of-n
@@ -425,7 +427,8 @@ class BestOfNConfig(StrictConfig):
 
 class BestOfN(SampleCountMetric):
     """``best_of_n`` (param ``n``, default: all samples): among each doc's first ``n`` samples pick the
-    one with the highest ``value`` (a null value is never picked; a tie goes to the first,
+    one with the highest ``select_value`` (the suite's ``scoring.selector``) or, without a selector, ``value``
+    (a null value is never picked; a tie goes to the first,
     :func:`rewardkit.bon.pick`); the doc scores 1 when the picked row's ``correct`` is true. A doc where
     no row has a value picks nothing and scores 0 (counted in ``no_pick``, as :mod:`rewardkit.bon`
     does); a doc whose pick is undecided (``correct`` null) or with fewer than ``n`` samples is left
@@ -449,7 +452,10 @@ class BestOfN(SampleCountMetric):
         if len(doc) < n:
             return DocResult(None, {"fewer than n samples": len(doc)})
         first = doc[:n]
-        values = [r.get("value") if (r.get("status") or "ok") == "ok" else None for r in first]
+        if any("select_value" in r for r in first):  # the suite's selector scored the samples
+            values = [r.get("select_value") for r in first]
+        else:
+            values = [r.get("value") if (r.get("status") or "ok") == "ok" else None for r in first]
         notes = Counter(no_value=sum(v is None for v in values))
         best, _ = pick(values)
         if best is None:

@@ -28,19 +28,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 
 from rewardkit.errors import ConfigError, InputError
 from rewardkit.evals.metrics import compute_metrics, compute_subsets
-from rewardkit.evals.suite import Suite, find_data, load_suite
+from rewardkit.evals.suite import JINJA, Suite, find_data, load_suite
 from rewardkit.io import jsonl_line
 from rewardkit.types import Comparison, Message, Preference, Sample, Score, Status, prompt_text
 
 FORMAT = 1
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
-
-_JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
 
 
 # ------------------------------------------------------------------------------------------------ data
@@ -110,7 +107,7 @@ def _hub_rows(suite: Suite) -> list[dict[str, Any]]:
 
 def _filter(suite: Suite, row: dict[str, Any]) -> bool:
     try:
-        return bool(_JINJA.compile_expression(suite.dataset.filter)(**row))  # type: ignore[arg-type]
+        return bool(JINJA.compile_expression(suite.dataset.filter)(**row))  # type: ignore[arg-type]
     except TemplateError as exc:
         raise ConfigError(
             f"{suite.source or suite.name}: dataset.filter {suite.dataset.filter!r}: {exc} "
@@ -120,7 +117,7 @@ def _filter(suite: Suite, row: dict[str, Any]) -> bool:
 
 def _render(suite: Suite, where: str, template: str, row: dict[str, Any]) -> str:
     try:
-        return _JINJA.from_string(template).render(**row)
+        return JINJA.from_string(template).render(**row)
     except TemplateError as exc:
         raise ConfigError(
             f"{suite.source or suite.name}: {where}: {exc} (the row's fields: {', '.join(map(str, row))}); "
@@ -259,20 +256,32 @@ class Runner:
         self.suite, self.files, self.force, self.progress = suite, RunFiles(Path(output)), force, progress
         generating = suite.task == "generate"
         spec = suite.model
-        self.backend_kind = backend or spec.backend
-        self.model = (model or spec.model) if generating else model
-        self.backend_options = {**spec.options, **(backend_options or {})} if generating else {}
+        if generating:
+            self.backend_kind = backend or spec.backend
+            self.model = model or spec.model
+            self.backend_options = {**spec.options, **(backend_options or {})}
+        else:  # pairwise / process: these name the judge's / PRM's model (see _scorer_options)
+            self.backend_kind, self.model, self.backend_options = backend, model, dict(backend_options or {})
+        self.scorer_options = {} if generating else self._scorer_options()
         rows, self.source = load_rows(suite, data, data_dir)
         shots_n = suite.prompt.fewshot.n if generating else 0
         self.shots: list[dict[str, Any]] = []
+        self.fewshot_file: Path | None = None
         if shots_n:
             if suite.prompt.fewshot.path:
-                self.shots = _local_rows(Path(suite.prompt.fewshot.path))[:shots_n]
+                self.fewshot_file = find_data(suite.prompt.fewshot.path, suite, data_dir)
+                if self.fewshot_file is None:
+                    raise InputError(
+                        f"{suite.source or suite.name}: prompt.fewshot.path {suite.prompt.fewshot.path!r} was not "
+                        "found (looked in --data-dir, $REWARDKIT_DATA, the suite folder and the working directory)"
+                    )
+                self.shots = _local_rows(self.fewshot_file)[:shots_n]
             else:  # the first rows are the examples; they are not evaluated
                 self.shots, rows = rows[:shots_n], rows[shots_n:]
             if len(self.shots) < shots_n:
                 raise InputError(
-                    f"suite {suite.name}: {shots_n} few-shot examples asked for, {len(self.shots)} found"
+                    f"{suite.source or suite.name}: prompt.fewshot.n: {shots_n} few-shot examples asked for, "
+                    f"{len(self.shots)} found"
                 )
         self.limit = limit if limit is not None else suite.dataset.limit
         self.rows = rows[: self.limit] if self.limit else rows
@@ -290,14 +299,56 @@ class Runner:
 
     # -- config and resume -------------------------------------------------------------------------
 
+    def _scorer_options(self) -> dict[str, Any]:
+        """``--model/--backend/--backend-option`` for a pairwise or process suite: its scorer's options."""
+        s = self.suite.scoring
+        given = {
+            k: v
+            for k, v in (
+                ("model", self.model),
+                ("backend", self.backend_kind),
+                ("backend_options", self.backend_options),
+            )
+            if v
+        }
+        if not given:
+            return {}
+        if s.spec:
+            raise ConfigError(
+                f"--{'/--'.join(k.replace('_options', '-option') for k in given)}: the suite scores with the reward "
+                f"spec {s.spec!r}, which names its own models; set them in the spec"
+            )
+        if self.suite.task == "pairwise":
+            from rewardkit.comparison import get_comparator_class
+
+            cls, name = get_comparator_class(s.comparator), s.comparator  # type: ignore[arg-type]
+        else:
+            from rewardkit.verifier import get_verifier_class
+
+            cls, name = get_verifier_class(s.verifier), s.verifier  # type: ignore[arg-type]
+        fields = getattr(cls.Config, "model_fields", {})
+        missing = [k for k in given if k not in fields]
+        if missing:
+            raise ConfigError(
+                f"{', '.join('--' + k.replace('_options', '-option') for k in missing)}: the scorer {name!r} of this "
+                "suite takes no such option; set its models in the suite's scoring config"
+            )
+        if "backend_options" in given:
+            config = s.comparator_config if self.suite.task == "pairwise" else s.config
+            given["backend_options"] = {**(config.get("backend_options") or {}), **given["backend_options"]}
+        return given
+
     def fingerprint(self) -> dict[str, Any]:
-        suite = self.suite.with_changes(dataset={"limit": None}) if self.suite.dataset.limit else self.suite
+        """What decides the results: the suite (but the row limit and the batch size), the model and its
+        backend (but options that only change speed), the scorer's options and named files. The data file's
+        path is not in it: each finished row carries its data row's hash, checked on resume."""
+        suite = self.suite.with_changes(dataset={"limit": None}, generation={"batch_size": 1})
+        speed = {"threads", "token_budget", "max_wait_ms", "timeout", "concurrency", "max_retries"}
         return {
             "suite_hash": suite.digest(),
             "model": self.model,
-            "backend": self.backend_kind if self.suite.task == "generate" else None,
-            "backend_options": self.backend_options,
-            "data": self.source,
+            "backend": self.backend_kind,
+            "backend_options": {k: v for k, v in self.backend_options.items() if k not in speed},
             "files": self._file_hashes(),
         }
 
@@ -308,31 +359,37 @@ class Runner:
             from rewardkit.assets import find_asset
 
             files["scoring.spec"] = _sha256(find_asset("verifiers", self.suite.scoring.spec))
-        if self.suite.prompt.fewshot.n and self.suite.prompt.fewshot.path:
-            files["prompt.fewshot.path"] = _sha256(Path(self.suite.prompt.fewshot.path))
+        if self.fewshot_file is not None:
+            files["prompt.fewshot.path"] = _sha256(self.fewshot_file)
+        elif self.shots:  # the first rows of the data are the examples
+            files["prompt.fewshot.rows"] = row_hash({"shots": self.shots})
         return files
 
     def open(self) -> None:
         """Create the run directory, or check that it is this run's (refuse a changed config unless forced)."""
         root, mine = self.files.root, self.fingerprint()
-        if self.files.config.exists():
+        started = any(RunFiles.read(p) for p in (self.files.generations, self.files.samples))
+        if self.files.config.exists() and started:
             old = json.loads(self.files.config.read_text(encoding="utf-8"))
             theirs = {k: old.get(k) for k in mine}
             changed = [k for k in mine if theirs[k] != mine[k]]
             if changed and not self.force:
+                what = [
+                    *suite_changes(old.get("suite_config") or {}, self._suite_config()),
+                    *(f"{k}: {theirs[k]!r} -> {mine[k]!r}" for k in changed if k != "suite_hash"),
+                ]
                 raise ConfigError(
-                    f"{root} holds a run with another configuration ({', '.join(changed)} changed: "
-                    + "; ".join(f"{k}: {theirs[k]!r} -> {mine[k]!r}" for k in changed)
-                    + "). Resume it unchanged, write to another --output, or pass --force to continue it "
-                    "anyway (the change is recorded)"
+                    f"{root} holds a run with another configuration ({'; '.join(what) or 'the suite changed'}). "
+                    "Resume it unchanged, write to another --output, or pass --force to continue it anyway "
+                    "(the change is recorded)"
                 )
             if changed:
                 old.setdefault("forced", []).append({"at": _now(), "from": theirs, "to": mine})
                 old.update(mine, suite_config=self._suite_config())
             old["limit"] = self.limit
             write_json(self.files.config, old)
-        else:
-            if root.exists() and any(root.iterdir()):
+        else:  # new, or a run that stopped before its first row (a fixed suite may start it afresh)
+            if any(p.name != ".lock" for p in root.iterdir()) and not self.files.config.exists():
                 raise ConfigError(
                     f"{root} is not empty and is not a rewardkit run (no config.json); choose another --output"
                 )
@@ -348,6 +405,7 @@ class Runner:
                     "generation": gen,
                     "seed": self.suite.generation.seed,
                     "limit": self.limit,
+                    "data": self.source,
                     "suite_config": self._suite_config(),
                     "suite_source": self.suite.source,
                     "versions": _versions(),
@@ -372,6 +430,22 @@ class Runner:
     # -- the work ----------------------------------------------------------------------------------
 
     def run(self) -> dict[str, Any]:
+        """Run under an exclusive lock on the run directory (a second writer fails at once)."""
+        self.files.root.mkdir(parents=True, exist_ok=True)
+        with (self.files.root / ".lock").open("a") as lock:
+            try:
+                import fcntl
+
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except ImportError:  # pragma: no cover - not Linux/macOS: no lock
+                pass
+            except OSError:
+                raise ConfigError(
+                    f"{self.files.root}: another process is writing this run; wait for it, or write to another --output"
+                ) from None
+            return self._run()
+
+    def _run(self) -> dict[str, Any]:
         started = time.perf_counter()
         self.open()
         timing = {"generate_s": 0.0, "score_s": 0.0}
@@ -406,10 +480,19 @@ class Runner:
         rows = sorted((done[k] for k in keys if k in done), key=lambda r: (r["doc"], r["sample"]))
         summary = self.summarize(rows, complete=len(rows) == len(keys))
         summary["timing"] = {**timing, "total_s": time.perf_counter() - started}
+        summary["timing_all_calls"] = self._all_timing(summary["timing"])
         write_json(self.files.summary, summary)
         if interrupted:
             raise KeyboardInterrupt
         return summary
+
+    def _all_timing(self, now: dict[str, float]) -> dict[str, float]:
+        """This call's timing added to the earlier calls' (a resumed run)."""
+        before: dict[str, float] = {}
+        if self.files.summary.exists():
+            old = json.loads(self.files.summary.read_text(encoding="utf-8"))
+            before = old.get("timing_all_calls") or old.get("timing") or {}
+        return {k: float(before.get(k, 0.0)) + v for k, v in now.items()}
 
     def _report(self, phase: str, done: int, total: int) -> None:
         if self.progress is not None and (phase != "generate" or self.suite.task == "generate"):
@@ -426,11 +509,20 @@ class Runner:
         g = self.suite.generation
         backend = get_backend(self.backend_kind, model=self.model, **self.backend_options)
         self._backend = backend
-        params = GenerationParams(
-            max_tokens=g.max_tokens, temperature=g.temperature, top_p=g.top_p, stop=tuple(g.stop), seed=g.seed
-        )
+        # one call per sample index, seeded seed + index: each sample of a prompt is its own draw on every
+        # backend (vLLM and servers seed each request: n requests with one seed would be n copies)
+        by_index: dict[int, list[str]] = {}
+        for k in keys:
+            by_index.setdefault(int(k.split(":")[1]), []).append(k)
+        results: dict[str, Any] = {}
+        for index, group in by_index.items():
+            params = GenerationParams(
+                max_tokens=g.max_tokens, temperature=g.temperature, top_p=g.top_p, stop=tuple(g.stop),
+                seed=g.seed + index,
+            )  # fmt: skip
+            prompts = [GenerationRequest(self._prompt(int(k.split(":")[0]))) for k in group]
+            results.update(zip(group, backend.generate(prompts, params), strict=True))
         docs = [int(k.split(":")[0]) for k in keys]
-        results = backend.generate([GenerationRequest(self._prompt(d)) for d in docs], params)
         return [
             {
                 "key": k,
@@ -442,7 +534,7 @@ class Runner:
                 "finish_reason": r.finish_reason,
                 "length_tokens": self._tokens(r.text),
             }
-            for k, d, r in zip(keys, docs, results, strict=True)
+            for k, d, r in ((k, d, results[k]) for k, d in zip(keys, docs, strict=True))
         ]
 
     # -- scoring -----------------------------------------------------------------------------------
@@ -451,25 +543,21 @@ class Runner:
         s = self.suite.scoring
         if self.suite.task == "pairwise":
             return None
-        if s.spec:
-            from rewardkit.spec import load_spec
-
-            return load_spec(s.spec)
-        from rewardkit.verifier import create_verifier, get_verifier_class
-
-        config = dict(s.config)
-        if self.suite.task != "generate" and self.model:  # --model names the scoring model (judge, PRM)
-            config["model"] = _model_option(get_verifier_class(s.verifier), s.verifier, self.model)  # type: ignore[arg-type]
-        return create_verifier(s.verifier, **config)  # type: ignore[arg-type]
+        scorer = build_scorer(s.spec, s.verifier, {**s.config, **self.scorer_options})
+        if s.unparseable is not None:
+            self.unparseable_wrong = s.unparseable == "wrong"
+        else:  # a math/code reader found no answer: wrong; a judge / rubric / PRM could not be read: undecided
+            self.unparseable_wrong = not (judged_by_model(scorer))
+        if s.selector is not None:
+            self.selector = build_scorer(s.selector.spec, s.selector.verifier, s.selector.config)
+        return scorer
 
     def _comparator(self) -> Any:
-        from rewardkit.comparison import create_comparator, get_comparator_class
+        from rewardkit.comparison import create_comparator
 
         s = self.suite.scoring
-        config = dict(s.comparator_config)
-        if self.suite.task == "pairwise" and self.model:
-            config["model"] = _model_option(get_comparator_class(s.comparator), s.comparator, self.model)  # type: ignore[arg-type]
-        return create_comparator(s.comparator, **config)  # type: ignore[arg-type]
+        options = self.scorer_options if self.suite.task == "pairwise" else {}
+        return create_comparator(s.comparator, **{**s.comparator_config, **options})  # type: ignore[arg-type]
 
     def _base(self, key: str) -> dict[str, Any]:
         doc, sample = (int(x) for x in key.split(":"))
@@ -515,6 +603,10 @@ class Runner:
         for row, score in zip(rows, scores, strict=True):
             row.update(self._score_fields(score))
             row["answer"] = answer_of(score, self.suite.scoring.answer)
+        if getattr(self, "selector", None) is not None:  # best-of-n picks by this score, not by correctness
+            for row, score in zip(rows, _guarded(self.selector, samples), strict=True):
+                row["select_value"] = score.value if score.ok else None
+                row["select_status"] = score.status.value
         if self.suite.scoring.comparator:
             comparisons = [
                 Comparison(
@@ -542,8 +634,8 @@ class Runner:
     def _score_fields(self, score: Score) -> dict[str, Any]:
         at = self.suite.scoring.correct_at
         correct = None
-        if score.status is Status.UNPARSEABLE:
-            correct = False if at is not None else None  # no answer given is a wrong answer (and counted)
+        if score.status is Status.UNPARSEABLE:  # no answer given is wrong; an unreadable judge is undecided
+            correct = False if at is not None and getattr(self, "unparseable_wrong", True) else None
         elif score.ok and score.value is not None and at is not None:
             correct = score.value >= at
         return {
@@ -647,14 +739,39 @@ class Runner:
         }
 
 
-def _model_option(cls: Any, name: str | None, model: str) -> str:
-    """``--model`` for a scorer: only one that takes a ``model`` option can be given one."""
-    if "model" not in getattr(cls.Config, "model_fields", {}):
-        raise ConfigError(
-            f"--model {model}: the scorer {name!r} of this suite takes no model; set the model in the suite's "
-            "scoring config instead"
-        )
-    return model
+#: Verifiers whose ``unparseable`` means the scoring model's own answer could not be read (not the response's).
+MODEL_JUDGED = frozenset({"judge", "rubric", "prm"})
+
+
+def build_scorer(spec: str | None, verifier: str | None, config: dict[str, Any]) -> Any:
+    """A reward spec (``config``: per-component overrides) or a registered verifier built from ``config``."""
+    if spec:
+        from rewardkit.spec import load_spec
+
+        return load_spec(spec, **config)
+    from rewardkit.verifier import create_verifier
+
+    return create_verifier(verifier, **config)  # type: ignore[arg-type]
+
+
+def judged_by_model(scorer: Any) -> bool:
+    """Whether a scorer (a verifier, or a spec's components) is an LLM judge, a rubric or a PRM."""
+    components = getattr(scorer, "components", None)
+    if components is not None:
+        return any(judged_by_model(c.verifier) for c in components)
+    return getattr(scorer, "name", "") in MODEL_JUDGED
+
+
+def suite_changes(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """The suite fields that differ, as ``generation.max_tokens: 16 -> 12``."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += suite_changes(a, b, f"{prefix}{key}.")
+        elif a != b and key not in ("limit", "batch_size", "name", "description"):
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return out
 
 
 def _guarded(scorer: Any, samples: list[Sample]) -> list[Score]:
@@ -693,9 +810,12 @@ def answer_of(score: Score, path: str | None = None) -> str | None:
 
 
 def normalize_answer(text: str) -> str:
-    """Light canonical form for votes: no spaces, ``$``, ``\\!`` or trailing period; ``1,000`` -> ``1000``;
+    """Light canonical form for votes: no ``$``, ``\\!`` or trailing period, no spaces around operators and
+    one between words (``x = 3`` -> ``x=3``, ``1 2`` stays ``1 2``); ``1,000`` -> ``1000``;
     ``18.0`` -> ``18``. (Correctness never depends on this: each sample's ``correct`` comes from its scorer.)"""
-    t = text.strip().strip("$").replace("\\!", "").replace(" ", "").rstrip(".")
+    t = text.strip().strip("$").replace("\\!", "").rstrip(".").strip()
+    t = re.sub(r"\s*([=+\-*/^,(){}\[\]<>])\s*", r"\1", t)  # no spaces around operators ...
+    t = re.sub(r"\s+", " ", t)  # ... and one between words ("1 2" stays apart from "12")
     if re.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?", t):
         t = t.replace(",", "")
     if re.fullmatch(r"[-+]?\d+\.\d+", t):

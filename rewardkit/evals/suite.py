@@ -45,6 +45,8 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2.sandbox import SandboxedEnvironment
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -56,14 +58,35 @@ from pydantic import (
 )
 
 from rewardkit.assets import find_asset, read_yaml, yaml_line
-from rewardkit.errors import ConfigError, field_path, validation_problems
+from rewardkit.errors import ConfigError, FieldPath, Problem, field_path, validation_problems
 
 DATA_ENV = "REWARDKIT_DATA"
+#: The one Jinja environment of suites: sandboxed, and an undefined field is an error, not "".
+JINJA = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
 Task = Literal["generate", "pairwise", "process"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _template(text: str | None) -> str | None:
+    """A Jinja template that parses (its errors say the template line)."""
+    if text is not None:
+        try:
+            JINJA.parse(text)
+        except TemplateSyntaxError as err:
+            raise ValueError(f"Jinja syntax error on template line {err.lineno}: {err.message}") from None
+    return text
+
+
+def _expression(text: str | None) -> str | None:
+    if text is not None:
+        try:
+            JINJA.compile_expression(text)
+        except TemplateSyntaxError as err:
+            raise ValueError(f"not a Jinja expression: {err.message}") from None
+    return text
 
 
 class DatasetSpec(_Strict):
@@ -98,6 +121,9 @@ class DatasetSpec(_Strict):
         None, description="generate: a field with a baseline response to compare against (win rate)"
     )
 
+    _templates = field_validator("reference_template")(_template)
+    _filter = field_validator("filter")(_expression)
+
     @model_validator(mode="after")
     def _a_source(self) -> DatasetSpec:
         if not self.path and not self.hf:
@@ -115,6 +141,7 @@ class FewShot(_Strict):
     path: str | None = None
     answer: str = Field("", description="Jinja template of an example's answer (over its row's fields)")
     separator: str = Field("\n\n", description="completion style: text between examples")
+    _templates = field_validator("answer")(_template)
 
     @model_validator(mode="after")
     def _answer_given(self) -> FewShot:
@@ -128,6 +155,7 @@ class PromptSpec(_Strict):
     system: str | None = None
     template: str = Field("{{ question }}", description="Jinja over the row's fields")
     fewshot: FewShot = FewShot()
+    _templates = field_validator("template", "system")(_template)
 
 
 class GenerationSpec(_Strict):
@@ -157,6 +185,21 @@ class ModelSpec(_Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="backend options (dtype, threads...)")
 
 
+class Selector(_Strict):
+    """A second scorer whose value picks the best of n samples (``best_of_n``): a reward model, a PRM, a
+    judge... (correctness still comes from the suite's scorer)."""
+
+    spec: str | None = None
+    verifier: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one(self) -> Selector:
+        if (self.spec is None) == (self.verifier is None):
+            raise ValueError("give exactly one of `spec` or `verifier`")
+        return self
+
+
 class ScoringSpec(_Strict):
     spec: str | None = Field(None, description="a reward spec name or path")
     verifier: str | None = Field(
@@ -168,6 +211,12 @@ class ScoringSpec(_Strict):
     config: dict[str, Any] = Field(default_factory=dict, description="the verifier's keyword config")
     comparator_config: dict[str, Any] = Field(default_factory=dict, description="the comparator's config")
     correct_at: float | None = Field(0.5, description="value >= correct_at is correct; null: not decided")
+    unparseable: Literal["wrong", "undecided"] | None = Field(
+        None,
+        description="what an unparseable score means for correctness: wrong (no answer found) or undecided "
+        "(left out and counted); default: undecided for judge, rubric and prm scorers, else wrong",
+    )
+    selector: Selector | None = Field(None, description="the scorer best_of_n picks by (default: the value)")
     answer: str | None = Field(
         None,
         description="dotted path in a score's details to the extracted answer (maj@k); default: the first "
@@ -256,16 +305,50 @@ def load_suite(name_or_path: str | os.PathLike[str]) -> Suite:
     data.setdefault("name", path.stem)
     data["source"] = str(path)
     try:
-        return Suite(**{str(k): v for k, v in data.items()})
+        suite = Suite(**{str(k): v for k, v in data.items()})
+        problems = scorer_problems(suite)
     except ValidationError as err:
+        problems = validation_problems(err, Suite)
+    if problems:
         lines = [
             f"{path}:{yaml_line(root, p.loc) or 1}: {field_path(p.loc) or '(suite)'}: {p.message}"
-            for p in validation_problems(err, Suite)
+            for p in problems
         ]
         raise ConfigError(
             f"invalid suite {path}:\n  " + "\n  ".join(lines) + "\nFix these fields (the format is in "
             "`help(rewardkit.evals.suite)` and docs/harness.md)."
         ) from None
+    return suite
+
+
+def scorer_problems(suite: Suite) -> list[Problem]:
+    """The scorers' names and configs checked against their registered classes (without building them:
+    no model loads), so a bad key is reported at the suite's line."""
+    from rewardkit.comparison import get_comparator_class
+    from rewardkit.verifier import get_verifier_class
+
+    s, problems = suite.scoring, []
+    checks: list[tuple[FieldPath, Any, str | None, dict[str, Any]]] = [
+        (("scoring",), get_verifier_class, s.verifier, s.config),
+        (("scoring",), get_comparator_class, s.comparator, s.comparator_config),
+    ]
+    if s.selector is not None:
+        checks.append((("scoring", "selector"), get_verifier_class, s.selector.verifier, s.selector.config))
+    for where, lookup, name, config in checks:
+        if name is None:
+            continue
+        key = "comparator" if lookup is get_comparator_class else "verifier"
+        try:
+            cls = lookup(name)
+        except ConfigError as err:
+            problems.append(Problem((*where, key), str(err)))
+            continue
+        try:
+            cls.Config(**config)
+        except ValidationError as err:
+            prefix = (*where, "comparator_config" if key == "comparator" else "config")
+            problems += validation_problems(err, cls.Config, prefix=prefix)
+    return problems
 
 
 def find_data(path: str, suite: Suite, data_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -298,6 +381,7 @@ __all__ = [
     "ModelSpec",
     "PromptSpec",
     "ScoringSpec",
+    "Selector",
     "Suite",
     "find_data",
     "load_suite",
