@@ -808,3 +808,28 @@ def test_backend_is_registered() -> None:
 
     assert backend_class("openai") is OpenAIBackend
     assert Path(sys.modules[OpenAIBackend.__module__].__file__).name == "openai_http.py"
+
+
+@pytest.mark.vllm
+@pytest.mark.timeout(1800)
+def test_eval_suite_through_the_server_matches_transformers(vllm_server, model_path, tmp_path) -> None:
+    """The benchmark harness generates through an OpenAI-compatible server (vLLM) like through
+    transformers: the same greedy answers, the same scores, in the same run-directory format."""
+    from rewardkit.evals import Run, load_suite, run_suite
+
+    suite = load_suite("gsm8k-sample").with_changes(generation={"max_tokens": 24})
+    served = run_suite(
+        suite,
+        tmp_path / "served",
+        limit=3,
+        backend="openai",
+        model=SERVED,
+        backend_options={"base_url": vllm_server},
+    )
+    local = run_suite(suite, tmp_path / "local", limit=3, model=model_path)
+    a, b = Run(served).rows(), Run(local).rows()
+    assert [r["response"] for r in a] == [r["response"] for r in b]
+    assert [(r["value"], r["status"], r["correct"]) for r in a] == [
+        (r["value"], r["status"], r["correct"]) for r in b
+    ]
+    assert Run(served).config["backend"] == "openai" and Run(served).summary["complete"]
