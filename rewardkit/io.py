@@ -390,6 +390,14 @@ def decode_json_columns(path: Path, records: list[Any]) -> None:
                 record[key] = json.loads(record[key])
 
 
+def write_atomic(path: Path, text: str) -> Path:
+    """Write a text file so that a reader never sees half of it (a temporary file, then a rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def write_rows(path: Path, fmt: str, rows: list[dict[str, Any]]) -> None:
     """Write rows atomically. In parquet, ``details`` (and any mixed-type column) is stored as JSON text."""
     tmp = path.with_name(path.name + ".tmp")
@@ -438,9 +446,10 @@ def checkpoint_path(output: Path) -> Path:
     return output if file_format(output) == "jsonl" else output.with_name(output.name + ".partial.jsonl")
 
 
-def read_checkpoint(path: Path) -> list[dict[str, Any]]:
-    """Rows of a JSONL checkpoint. A torn last line (a crash mid-write) is cut off the file; a bad line
-    before the end is an InputError (the file is not a checkpoint)."""
+def read_checkpoint(path: Path, repair: bool = True) -> list[dict[str, Any]]:
+    """Rows of a JSONL checkpoint. A torn last line (a crash mid-write) is not a row, and with ``repair``
+    it is cut off the file (a reader beside a running writer passes ``repair=False``); a bad line before
+    the end is an InputError (the file is not a checkpoint)."""
     if not path.exists():
         return []
     lines = path.read_bytes().split(b"\n")  # the last item is what follows the final newline
@@ -455,11 +464,12 @@ def read_checkpoint(path: Path) -> list[dict[str, Any]]:
                         f"{path}:{number}: not valid JSON, so this file cannot be resumed; "
                         "move it away or write to another output file"
                     ) from None
-                with path.open("r+b") as f:  # torn final line: drop it, it will be scored again
-                    f.truncate(offset)
+                if repair:  # torn final line: drop it, it will be scored again
+                    with path.open("r+b") as f:
+                        f.truncate(offset)
                 return rows
         offset += len(line) + 1
-    if lines[-1].strip():  # complete last row without its newline
+    if lines[-1].strip() and repair:  # complete last row without its newline
         with path.open("ab") as f:
             f.write(b"\n")
     return rows
@@ -573,5 +583,6 @@ __all__ = [
     "read_records",
     "score_file",
     "to_sample",
+    "write_atomic",
     "write_rows",
 ]

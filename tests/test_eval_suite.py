@@ -185,3 +185,8 @@ def test_hh_rlhf_transcripts_split_at_the_last_shared_assistant_turn() -> None:
     prompt, a, b = split_transcripts(chosen, rejected)
     assert prompt.endswith("Human: help me\n\nAssistant:") and (a, b) == ("Sure, here is how.", "No.")
     assert split_transcripts("just text", "other") == ("", "just text", "other")
+
+
+def test_digest_ignores_the_row_limit_and_batch_size(tmp_path: Path) -> None:
+    suite = load_suite(write(tmp_path, GOOD))
+    assert suite.digest() == suite.with_changes(dataset={"limit": 7}, generation={"batch_size": 3}).digest()

@@ -38,7 +38,8 @@ import numpy as np
 
 from rewardkit.comparison import Comparator
 from rewardkit.errors import ConfigError, InputError
-from rewardkit.io import DEFAULT_FIELDS, Fields, ProgressCallback, file_format, load_samples
+from rewardkit.evals.metrics import percentile_interval, resample_sums
+from rewardkit.io import DEFAULT_FIELDS, Fields, ProgressCallback, file_format, load_samples, write_atomic
 from rewardkit.types import Comparison, Preference, Sample, Score, Status
 from rewardkit.verifier import Verifier, checked_scores
 
@@ -237,11 +238,8 @@ def _rng(seed: int, name: str) -> np.random.Generator:
 
 
 def _ci(stats: np.ndarray) -> list[float] | None:
-    stats = stats[~np.isnan(stats)]
-    if stats.size == 0:
-        return None
-    lo, hi = np.percentile(stats, [100 * (1 - LEVEL) / 2, 100 * (1 + LEVEL) / 2])
-    return [float(lo), float(hi)]
+    interval = percentile_interval(stats, 1 - LEVEL)
+    return list(interval) if interval is not None else None
 
 
 def bootstrap_mean_ci(
@@ -251,12 +249,7 @@ def bootstrap_mean_ci(
     x = np.asarray(values, dtype=float)
     if x.size < 2 or resamples < 1:
         return None
-    out = np.empty(resamples)
-    step = max(1, 2_000_000 // x.size)
-    for i in range(0, resamples, step):
-        k = min(step, resamples - i)
-        out[i : i + k] = x[rng.integers(0, x.size, size=(k, x.size))].mean(axis=1)
-    return _ci(out)
+    return _ci(resample_sums(x[:, None], resamples, rng)[:, 0] / x.size)
 
 
 def _ranks(u: np.ndarray, idx: np.ndarray, levels: int) -> np.ndarray:
@@ -372,11 +365,7 @@ class AuditResult:
         """Write ``audit.json`` into ``directory`` (made if missing); returns its path."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        path = out / AUDIT_FILE
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
-        return path
+        return write_atomic(out / AUDIT_FILE, json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
 
     @classmethod
     def read(cls, path: str | Path) -> AuditResult:

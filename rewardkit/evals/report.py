@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from rewardkit.errors import InputError, MissingExtraError
+from rewardkit.io import write_atomic
 
 RUN_FILES = ("config.json", "summary.json", "samples.jsonl")
 AUDIT_FILE = "audit.json"
@@ -800,10 +801,7 @@ def write_report(
     )
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(out)
-    return out
+    return write_atomic(out, page)
 
 
 __all__ = ["write_report"]

@@ -33,7 +33,7 @@ from jinja2 import TemplateError
 from rewardkit.errors import ConfigError, InputError
 from rewardkit.evals.metrics import compute_metrics, compute_subsets
 from rewardkit.evals.suite import JINJA, Suite, find_data, load_suite
-from rewardkit.io import jsonl_line
+from rewardkit.io import jsonl_line, read_checkpoint, write_atomic
 from rewardkit.types import Comparison, Message, Preference, Sample, Score, Status, prompt_text
 
 FORMAT = 1
@@ -180,27 +180,9 @@ class RunFiles:
 
     @staticmethod
     def read(path: Path, repair: bool = False) -> dict[str, dict[str, Any]]:
-        """Rows by key. A last line without its newline was cut by a kill: it is not a row (``repair``
-        truncates the file to the last full line so appends start clean)."""
-        if not path.exists():
-            return {}
-        data = path.read_bytes()
-        end = data.rfind(b"\n") + 1
-        if end < len(data) and repair:
-            with path.open("r+b") as f:
-                f.truncate(end)
-        rows: dict[str, dict[str, Any]] = {}
-        for n, line in enumerate(data[:end].splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"{path}:{n}: not a JSON row ({exc}); this run log was edited by hand"
-                ) from None
-            rows[str(row["key"])] = row
-        return rows
+        """Rows by key (:func:`rewardkit.io.read_checkpoint`: a torn last line is not a row; ``repair``
+        cuts it off the file so appends start clean)."""
+        return {str(row["key"]): row for row in read_checkpoint(path, repair=repair)}
 
     @staticmethod
     def append(path: Path, rows: Sequence[dict[str, Any]]) -> None:
@@ -212,9 +194,7 @@ class RunFiles:
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Atomically (a reader never sees half a file)."""
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def _versions() -> dict[str, str]:
@@ -342,10 +322,9 @@ class Runner:
         """What decides the results: the suite (but the row limit and the batch size), the model and its
         backend (but options that only change speed), the scorer's options and named files. The data file's
         path is not in it: each finished row carries its data row's hash, checked on resume."""
-        suite = self.suite.with_changes(dataset={"limit": None}, generation={"batch_size": 1})
         speed = {"threads", "token_budget", "max_wait_ms", "timeout", "concurrency", "max_retries"}
         return {
-            "suite_hash": suite.digest(),
+            "suite_hash": self.suite.digest(),
             "model": self.model,
             "backend": self.backend_kind,
             "backend_options": {k: v for k, v in self.backend_options.items() if k not in speed},

@@ -270,8 +270,17 @@ class Suite(_Strict):
         return self
 
     def digest(self) -> str:
-        """A hash of everything that decides the run's results (not the name, description or source)."""
-        body = self.model_dump(exclude={"name", "description", "source"})
+        """A hash of everything that decides the run's results: not the name, description or source, nor
+        the row limit (a run may be extended) or the batch size (how work is chunked)."""
+        body = self.model_dump(
+            exclude={
+                "name": True,
+                "description": True,
+                "source": True,
+                "dataset": {"limit"},
+                "generation": {"batch_size"},
+            }
+        )
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
     def with_changes(self, **changes: Any) -> Suite:
