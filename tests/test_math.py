@@ -492,8 +492,10 @@ STATUSES = [
     ("We get 4 in the end", "4", {"mode": "flexible"}, Status.OK, 1.0, ""),
     # a missing gold is an error that says what to do
     (r"\boxed{4}", None, {}, Status.ERROR, None, "reference"),
-    # a parser failure is an error with the exception
-    (r"\boxed{\frac{1}{}}+}", r"\sqrt{2}", {}, Status.ERROR, None, "cannot read"),
+    # an answer that is not readable math is the response's failure: unparseable, with the exception
+    (r"\boxed{\frac{1}{}}+}", r"\sqrt{2}", {}, Status.UNPARSEABLE, None, "cannot read"),
+    # a gold answer that is not readable math is the verifier's input failing: an error
+    (r"\boxed{2}", "1+", {}, Status.ERROR, None, "cannot read"),
 ]
 
 
@@ -570,7 +572,7 @@ def test_hostile_inputs_end_within_the_deadline_and_the_pool_keeps_serving():
     start = time.monotonic()
     scores = verifier.score_batch(samples)
     elapsed = time.monotonic() - start
-    assert all(s.status in (Status.TIMEOUT, Status.ERROR) for s in scores), [
+    assert all(s.status in (Status.TIMEOUT, Status.ERROR, Status.UNPARSEABLE) for s in scores), [
         (s.status, s.reason) for s in scores
     ]
     assert any(s.status is Status.TIMEOUT for s in scores)

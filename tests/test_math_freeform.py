@@ -310,9 +310,9 @@ def test_hedges_stated_values_and_times(gold, response, same):
     assert accepted(gold, response) is same
 
 
-def test_deep_nesting_is_an_error_not_a_hang():
+def test_deep_nesting_is_unparseable_not_a_hang():
     score = MATH.score(Sample(response="$" + "(" * 5000 + "$", reference="1"))
-    assert score.status == "error" and "nest" in score.reason
+    assert score.status == "unparseable" and "nest" in score.reason
 
 
 # What a code review turned up: each would have been a wrong verdict, an error or a stall.

@@ -1373,9 +1373,20 @@ class MathVerifier(CPUVerifier):
         try:
             return _verdict(verify(gold, pred, self.config.rel_tol), details)
         except MathParseError as exc:
+            if _reads(gold) and not _reads(pred):  # the response's answer is what cannot be read
+                return Score.unparseable(f"the extracted answer is not readable math: {exc}", **details)
             return Score.error(str(exc), **details)
         except RecursionError:
             return Score.error("answer nests too deeply to parse (RecursionError)", **details)
+
+
+def _reads(answer: Answer) -> bool:
+    """Whether an answer's text reads as one sympy expression (which side a parse failure was on)."""
+    try:
+        _to_sympy(answer.text)
+        return True
+    except (MathParseError, RecursionError):
+        return False
 
 
 def _verdict(correct: bool, details: dict[str, Any]) -> Score:
