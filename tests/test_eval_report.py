@@ -256,6 +256,75 @@ def make_audit(path: Path, n: int = 200) -> dict[str, Any]:
     return audit
 
 
+def make_trial_run(
+    path: Path,
+    *,
+    n: int = 16,
+    subsets: tuple[str, ...] = (),
+    statuses: tuple[str, ...] = ("ok",),
+    right: int | None = 7,
+) -> list[dict[str, Any]]:
+    """A run shaped like the new-user trial's: one sample a doc, most answers wrong, 10 of 16 responses
+    cut at max_tokens, the runner's newer fields (row_hash, select_value/status, winner vs a baseline,
+    timing_all_calls); every subset's accuracy 0 with a zero-width CI."""
+    path.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for d in range(n):
+        status = statuses[d % len(statuses)]
+        value = (1.0 if d == right else 0.0) if status == "ok" else None
+        response = "To solve this problem, we need to break it down step by step. " * (4 + d % 6)
+        response += f"FINAL-{d}: {d * 3}"
+        rows.append(
+            {
+                "key": f"{d}:0",
+                "doc": d,
+                "sample": 0,
+                "id": f"gsm-{d}",
+                "row_hash": f"{d:064x}",
+                "subset": subsets[d % len(subsets)] if subsets else None,
+                "prompt": f"Question {d}",
+                "value": value,
+                "status": status,
+                "reason": "answer differs from gold" if status == "ok" else f"{status}: no final answer",
+                "details": {"extracted": f"x{d * 3}"},
+                "correct": value == 1.0 if status == "ok" else None,
+                "response": response,
+                "reference": f"gold-{d * 2}",
+                "finish_reason": "length" if d < 10 else "stop",
+                "answer": f"ans{d * 3}" if d % 2 else None,
+                "length_chars": len(response),
+                "length_tokens": 120,
+                "steps": None,
+                "select_value": 0.25,
+                "select_status": "ok",
+                "winner": ("A", "B", "tie", "inconsistent")[d % 4],
+                "comparison": {"winner": ("A", "B", "tie", "inconsistent")[d % 4]},
+            }
+        )
+    (path / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    config = {"format": 1, "suite": "gsm8k-sample", "task": "generate", "model": "smollm2"}
+    config["generation"] = {"n": 1, "max_tokens": 192}
+    (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    zero = {"accuracy": {"value": 0.0, "ci": [0.0, 0.0], "n": 3, "excluded": 0}}
+    summary = {
+        "format": 1,
+        "suite": "gsm8k-sample",
+        "task": "generate",
+        "model": "smollm2",
+        "complete": True,
+        "docs": n,
+        "samples": n,
+        "statuses": dict(Counter(r["status"] for r in rows)),
+        "finish_reasons": dict(Counter(r["finish_reason"] for r in rows)),
+        "metrics": {"accuracy": {"value": 1 / n, "ci": [0.0, 3 / n], "n": n, "excluded": 0}},
+        "subsets": {name: {"docs": 3, "metrics": zero} for name in subsets},
+        "timing": {"generate_s": 1.25, "score_s": 0.5, "total_s": 1.75},
+        "timing_all_calls": {"generate_s": 138.1, "score_s": 1.5, "total_s": 139.6},
+    }
+    (path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return rows
+
+
 def embedded(page: str) -> dict[str, Any]:
     """The failing samples the page embeds (its <script type="application/json"> payload)."""
     match = re.search(r'<script type="application/json" id="samples-data">(.*?)</script>', page, re.S)
@@ -303,6 +372,40 @@ def test_report_shows_summary_plots_statuses_and_failing_samples(tmp_path: Path)
     assert "<script>window.__pwned" not in page and "<img src=x" not in page
     hostile = next(r for r in run["rows"] if r["key"] == "0:3")
     assert hostile["response"].startswith(HOSTILE) and hostile["details"] == {"html": HOSTILE}
+
+
+def test_trial_run_truncation_timing_all_ok_and_newer_row_fields(tmp_path: Path) -> None:
+    rows = make_trial_run(tmp_path / "trial", right=None)
+    page = write_report([tmp_path / "trial"], tmp_path / "r.html").read_text(encoding="utf-8")
+    summary = page[page.index('<section id="summary">') : page.index('<section id="plots"')]
+    # the cut responses are a warning in the summary, not only in the run's finish reasons
+    assert "10 of 16 responses were cut at max_tokens (192)" in summary and 'class="warn-cut"' in summary
+    # a run with every sample ok: one line instead of a one-colour bar
+    statuses = page[page.index('<figure id="plot-statuses">') :]
+    statuses = statuses[: statuses.index("</figure>")]
+    assert "all 16 samples ok" in statuses and "<img" not in statuses
+    # a resumed run's timing: all calls, not only the last
+    run = page[page.index("<h2>Run trial</h2>") :]
+    assert "138.1 s" in run and "139.6 s" in run and "1.8 s" not in run and "(all calls" in run
+    # constant values: no "r=nan", the reason instead
+    lengths = page[page.index('<figure id="plot-lengths">') :]
+    assert "r undefined (constant value)" in lengths[: lengths.index("</figure>")] and "r=nan" not in page
+    # newer row fields: row_hash left out of the page, the selector and the comparison kept; the answer
+    # the scorer read is `answer`, else details["extracted"]
+    shown = {r["key"]: r for r in embedded(page)["runs"][0]["rows"]}
+    assert set(shown) == {r["key"] for r in failing(rows)}
+    assert all("row_hash" not in r for r in shown.values())
+    assert shown["1:0"]["extracted"] == "ans3" and shown["2:0"]["extracted"] == "x6"
+    assert shown["4:0"]["winner"] == "A" and shown["4:0"]["select_value"] == 0.25
+    assert shown["5:0"]["select_status"] == "ok" and shown["5:0"]["comparison"] == {"winner": "B"}
+    # no cut responses: no warning; without timing_all_calls the last call's timing
+    (tmp_path / "plain").mkdir()
+    make_run(tmp_path / "plain", docs=10, samples=1)
+    data = json.loads((tmp_path / "plain" / "summary.json").read_text())
+    data["finish_reasons"] = {"stop": 10}
+    (tmp_path / "plain" / "summary.json").write_text(json.dumps(data))
+    page = write_report([tmp_path / "plain"], tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "cut at max_tokens" not in page and "12.5 s" in page and "(all calls" not in page
 
 
 def test_long_text_is_cut_with_a_marker(tmp_path: Path) -> None:
@@ -476,6 +579,105 @@ def _colours(png: bytes) -> tuple[int, float]:
     return len(np.unique(pixels, axis=0)), non_white
 
 
+def _pixels(png: bytes) -> Any:
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _near(pixels: Any, colour: str, tol: int = 40) -> Any:
+    """Mask of the pixels within ``tol`` (per channel) of a #rrggbb colour."""
+    import numpy as np
+
+    rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return (np.abs(pixels - rgb) <= tol).all(axis=2)
+
+
+def _clusters(rows: Any) -> list[tuple[int, int]]:
+    """Runs of consecutive true entries (first, last index) of a 1-d mask."""
+    out: list[tuple[int, int]] = []
+    for i in [int(i) for i in rows.nonzero()[0]]:
+        if out and i <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
+def _check_trial_page(page: Any) -> None:
+    """The new-user trial's report: truncation warning on top, outcome badges, reference, extracted answer
+    and the end of each response in the table, plots that use the page's width, visible scatter points."""
+    warning = page.locator("#summary .warn-cut")
+    assert warning.is_visible() and "10 of 16 responses were cut at max_tokens (192)" in warning.inner_text()
+    assert warning.bounding_box()["y"] < page.locator("#plots").bounding_box()["y"]
+    assert page.locator("#plot-statuses .all-ok").inner_text() == "Status shares: all 16 samples ok"
+
+    heads = page.locator("#samples-table thead th").all_inner_texts()
+    assert heads == [
+        "run",
+        "key",
+        "id",
+        "outcome",
+        "value",
+        "reference",
+        "extracted",
+        "vs baseline",
+        "reason",
+        "response (end)",
+    ], heads
+    assert not page.locator("#filter-subset-label").is_visible()  # no row has a subset
+    row = page.locator('#samples-table tr.sample-row[data-key="0:0"]')
+    cells = dict(zip(heads, row.locator("td").all_inner_texts(), strict=True))
+    assert cells["outcome"] == "wrong" and cells["reference"] == "gold-0" and cells["extracted"] == "x0"
+    assert cells["vs baseline"] == "model wins" and cells["run"] == "gsm8k-sample-smollm2"
+    badge = row.locator('td[data-col="outcome"] .status')
+    assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(139, 30, 63)"  # not ok's green
+    other = page.locator('#samples-table tr.sample-row[data-key="1:0"] td').all_inner_texts()
+    assert other[heads.index("extracted")] == "ans3" and other[heads.index("vs baseline")] == "baseline wins"
+    # the run name is shown whole (wrapped, not cut) and the response's END is what the cell shows
+    run_cell = row.locator('td[data-col="run"] .clip')
+    assert run_cell.evaluate("e => e.scrollWidth <= e.clientWidth && e.scrollHeight <= e.clientHeight")
+    seen = row.locator('td[data-col="response (end)"] .clip-end').evaluate(
+        """e => { const box = e.getBoundingClientRect(), t = e.firstChild, r = document.createRange();
+                 r.setStart(t, t.length - 1); r.setEnd(t, t.length); const last = r.getBoundingClientRect();
+                 r.setStart(t, 0); r.setEnd(t, 1); const first = r.getBoundingClientRect();
+                 return [t.textContent.slice(-10), last.bottom <= box.bottom + 1 && last.top >= box.top,
+                         first.top < box.top]; }"""
+    )
+    assert seen == ["FINAL-0: 0", True, True], seen  # last character inside the box, the start scrolled off
+
+    # plots share the width: each image fills its cell, two cells side by side on a 1280 px page
+    grid = page.locator("#plots .plot-grid").bounding_box()
+    figures = [page.locator(f"#{i}").bounding_box() for i in ("plot-statuses", "plot-scores", "plot-lengths")]
+    assert figures[0]["y"] < figures[1]["y"]  # the one-line status note takes a row of its own
+    assert abs(figures[1]["y"] - figures[2]["y"]) < 2
+    assert figures[1]["width"] + figures[2]["width"] > 0.9 * grid["width"]
+    for plot in ("plot-scores", "plot-lengths"):
+        width = page.locator(f"#{plot} img").bounding_box()["width"]
+        assert width > 0.45 * grid["width"], (plot, width, grid)
+    # the scatter's points are visible (not 7 px dots at 35% opacity)
+    pixels = _pixels(page.locator("#plot-lengths img").screenshot())
+    blue = (pixels[:, :, 2] - pixels[:, :, 0] > 60) & (pixels.max(axis=2) - pixels.min(axis=2) > 60)
+    print(f"scatter: {int(blue.sum())} run-coloured pixels")
+    assert blue.sum() > 150, int(blue.sum())  # 7 px dots at 35% opacity give none
+
+
+def _check_subset_plot(page: Any) -> None:
+    """Zero accuracy with a zero-width CI still shows a marker for each subset and run; the legend is
+    below the axes; the x axis is [0, 1]."""
+    figure = page.locator("#plot-subsets")
+    assert "x axis fixed to [0, 1] for accuracy" in figure.locator("figcaption").inner_text()
+    pixels = _pixels(figure.locator("img").screenshot())
+    dark = (pixels.max(axis=2) < 90).mean(axis=1)
+    spine = max(i for i, share in enumerate(dark) if share > 0.4)  # the x axis line (the axes' bottom)
+    for colour in ("#1f77b4", "#d62728"):
+        blobs = _clusters(_near(pixels, colour).any(axis=1))
+        print(f"subset plot {colour}: {len(blobs)} clusters, spine at {spine}: {blobs}")
+        assert len(blobs) >= 6, (colour, blobs)  # 5 subsets + the legend's marker
+        assert blobs[-1][0] > spine, (colour, blobs, spine)  # the legend is under the axes, not on the data
+
+
 def test_report_in_a_real_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -486,6 +688,12 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
     big = tmp_path / "big"
     make_run(big, docs=4000, samples=4, shuffle=False)
     big_out = write_report([big], tmp_path / "big.html", max_samples=3000)
+    make_trial_run(tmp_path / "trial" / "gsm8k-sample-smollm2")
+    trial = write_report([tmp_path / "trial" / "gsm8k-sample-smollm2"], tmp_path / "trial.html")
+    math = ("Algebra", "Intermediate Algebra", "Counting & Probability", "Precalculus", "Geometry")
+    make_trial_run(tmp_path / "math-a", n=15, subsets=math)
+    make_trial_run(tmp_path / "math-b", n=15, subsets=math, statuses=("ok", "unparseable", "error"))
+    maths = write_report([tmp_path / "math-a", tmp_path / "math-b"], tmp_path / "math.html")
     with sync_playwright() as p:
         browser = _launch(p)
         try:
@@ -560,6 +768,17 @@ def test_report_in_a_real_browser(tmp_path: Path) -> None:
             page.wait_for_load_state("load")
             assert "page 1 of 60 (3000 samples)" in page.locator("#page-info").inner_text()
             assert "are left out" in page.locator("#samples").inner_text()
+
+            # the new-user trial's findings
+            page.goto(trial.resolve().as_uri())
+            page.wait_for_load_state("load")
+            _check_trial_page(page)
+            page.goto(maths.resolve().as_uri())
+            page.wait_for_load_state("load")
+            _check_subset_plot(page)
+            outcomes = page.locator('#samples-table td[data-col="outcome"]').all_inner_texts()
+            assert {"wrong", "unparseable", "error"} <= set(outcomes) and "ok" not in outcomes
+            assert page.locator('#samples-table thead th[data-col="subset"]').count() == 1
             assert not errors, errors
             assert not requests, requests
         finally:

@@ -4,12 +4,15 @@
 streams ``samples.jsonl`` once for the plots and the failing samples. The page needs no network: CSS and
 JS are inline, plots are base64 PNGs (matplotlib, Agg). It shows, in order:
 
-- an overview of every run (suite, task, model, complete or not, status counts, first metric);
+- an overview of every run (suite, task, model, complete or not, status counts, first metric), with a
+  warning when responses were cut at ``max_tokens``;
 - a comparison table when several runs are given (each metric side by side, differences to the first run);
-- plots: score distribution, per-subset bars, reward vs response length, status shares;
+- plots: status shares (a one-line note when every sample is ok), score distribution, per-subset points
+  with CI lines, reward vs response length;
 - per run: metrics with 95% CIs, subsets, statuses, finish reasons, timing and the config;
 - a "Reward audit" section for each directory with an ``audit.json``;
-- the failing samples (``correct`` is false or ``status`` is not ok), paged and filtered in the browser.
+- the failing samples (``correct`` is false or ``status`` is not ok), paged and filtered in the browser,
+  with the reference, the extracted answer and the end of each response.
 
 At most ``max_samples`` failing samples per run are embedded (the first by ``(doc, sample)``); the page says
 how many were left out. Long text fields are cut in the middle with a visible marker. A torn last line of
@@ -64,6 +67,7 @@ class _RunData:
     duplicates: int = 0
     torn: str | None = None  # the note about a skipped torn last line
     statuses: Counter = field(default_factory=Counter)
+    finish: Counter = field(default_factory=Counter)  # finish_reason counts from samples.jsonl
     values: list[float] = field(default_factory=list)  # ok values, for the histogram
     scatter: dict[str, tuple[list[int], list[float]]] = field(
         default_factory=dict
@@ -174,7 +178,7 @@ def _failing(row: dict[str, Any]) -> bool:
 
 def _page_row(row: dict[str, Any], limit: int) -> dict[str, Any]:
     """The fields of one failing sample the browser shows (text cut at ``limit`` characters)."""
-    skip = {"prompt", "length_tokens", "step_values"}
+    skip = {"prompt", "length_tokens", "step_values", "row_hash"}
     out: dict[str, Any] = {}
     for key, value in row.items():
         if key in skip:
@@ -188,6 +192,10 @@ def _page_row(row: dict[str, Any], limit: int) -> dict[str, Any]:
             out[key] = _compact(value, limit)
     if isinstance(row.get("step_values"), list):
         out["step_values"] = row["step_values"][:50]
+    if "response" in row:  # generate rows: the answer the scorer read (for the table's "extracted" column)
+        details = row.get("details") if isinstance(row.get("details"), dict) else {}
+        extracted = row.get("answer") if row.get("answer") is not None else details.get("extracted")
+        out["extracted"] = _compact(extracted, 300)
     return out
 
 
@@ -237,6 +245,8 @@ def _read_samples(run: _RunData, max_samples: int, max_chars: int) -> None:
         run.rows += 1
         status = str(row.get("status", "(missing)"))
         run.statuses[status] += 1
+        if isinstance(row.get("finish_reason"), str):
+            run.finish[row["finish_reason"]] += 1
         value = _number(row.get("value"))
         if status == "ok" and value is not None:
             run.values.append(value)
@@ -341,7 +351,7 @@ def _plot_scores(runs: list[_RunData]) -> dict[str, Any] | None:
     if lo == hi:
         lo, hi = lo - 0.5, hi + 0.5
     bins = np.linspace(lo, hi, 31)
-    fig, ax = plt.subplots(figsize=(7.5, 3.4))
+    fig, ax = plt.subplots(figsize=(7.5, 3.6), layout="constrained")
     for i, run in with_values:
         missing = run.rows - len(run.values)
         ax.hist(
@@ -355,7 +365,7 @@ def _plot_scores(runs: list[_RunData]) -> dict[str, Any] | None:
         )
     ax.set_xlabel("value (ok samples)")
     ax.set_ylabel("samples")
-    ax.legend(fontsize=8)
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False, ncol=1)
     ax.set_title("Score distribution")
     note = "Only ok samples have a value; the status plot and tables count the others."
     return {"id": "plot-scores", "title": "Score distribution", "src": _png(fig), "note": note}
@@ -371,6 +381,13 @@ def _subset_metric_names(runs: list[_RunData]) -> list[str]:
     return names[:3]
 
 
+def _subset_label(name: str, width: int = 22) -> str:
+    """A subset name wrapped onto lines of at most ``width`` characters (long names are not clipped)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(name, width, break_long_words=True)) or name
+
+
 def _plot_subsets(runs: list[_RunData]) -> dict[str, Any] | None:
     names = _subset_metric_names(runs)
     if not names:
@@ -384,11 +401,19 @@ def _plot_subsets(runs: list[_RunData]) -> dict[str, Any] | None:
     import numpy as np
 
     plt = _pyplot()
-    height = max(2.6, 0.28 * len(shown) * max(1, len(runs)) ** 0.5 + 1.2)
-    fig, axes = plt.subplots(1, len(names), figsize=(min(4.2 * len(names) + 1.5, 14), height), squeeze=False)
-    width = 0.8 / max(1, len(runs))
+    height = max(2.6, 0.26 * len(shown) * max(1, len(runs)) ** 0.5 + 1.4)
+    fig, axes = plt.subplots(
+        1,
+        len(names),
+        figsize=(min(3.6 * len(names) + 2.4, 14), height),
+        squeeze=False,
+        layout="constrained",
+    )
+    step = 0.7 / max(1, len(runs))
+    unit: list[str] = []  # metrics drawn on a fixed 0..1 axis
     y = np.arange(len(shown))
     for ax, name in zip(axes[0], names, strict=True):
+        seen: list[float] = []
         for i, run in enumerate(runs):
             entries = (run.summary or {}).get("subsets") or {}
             vals, errs = [], [[], []]
@@ -396,31 +421,54 @@ def _plot_subsets(runs: list[_RunData]) -> dict[str, Any] | None:
                 metric = ((entries.get(subset) or {}).get("metrics") or {}).get(name) or {}
                 value, ci = _number(metric.get("value")), metric.get("ci")
                 vals.append(value if value is not None else np.nan)
-                ok_ci = value is not None and isinstance(ci, list) and len(ci) == 2 and None not in ci
+                ok_ci = (
+                    value is not None
+                    and isinstance(ci, list)
+                    and len(ci) == 2
+                    and all(_number(c) is not None for c in ci)
+                )
                 errs[0].append(max(0.0, value - ci[0]) if ok_ci else 0.0)
                 errs[1].append(max(0.0, ci[1] - value) if ok_ci else 0.0)
-            ax.barh(
-                y + i * width - 0.4 + width / 2,
+                seen += [value] if value is not None else []
+                seen += [float(c) for c in ci] if ok_ci else []
+            # a marker at the value, a line for the CI: a zero-width CI (or a value of 0) still shows
+            ax.errorbar(
                 vals,
-                height=width,
+                y + i * step - 0.35 + step / 2,
                 xerr=errs,
+                fmt="o",
+                markersize=5,
                 color=_color(i),
                 label=run.label,
-                error_kw={"elinewidth": 0.8, "capsize": 2},
+                elinewidth=1.2,
+                capsize=3,
             )
+        if seen and min(seen) >= 0.0 and max(seen) <= 1.0:  # accuracy, pass@k, ...: the full scale
+            ax.set_xlim(-0.03, 1.03)
+            unit.append(name)
         ax.set_yticks(y)
-        ax.set_yticklabels(shown if ax is axes[0][0] else [""] * len(shown), fontsize=8)
-        ax.invert_yaxis()
+        ax.set_yticklabels(
+            [_subset_label(s) for s in shown] if ax is axes[0][0] else [""] * len(shown), fontsize=8
+        )
+        ax.set_ylim(len(shown) - 0.5, -0.5)
         ax.set_title(name, fontsize=10)
         ax.grid(axis="x", alpha=0.3)
-    if len(runs) > 1:
-        axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle("Per-subset metrics (bars: 95% CI)", fontsize=11)
+    if len(runs) > 1:  # below the plots, never over the data
+        fig.legend(
+            *axes[0][0].get_legend_handles_labels(),
+            loc="outside lower center",
+            ncol=min(len(runs), 3),
+            fontsize=8,
+            frameon=False,
+        )
+    fig.suptitle("Per-subset metrics (points: value; lines: 95% CI)", fontsize=11)
     note = f"{len(subsets)} subsets" + (
         f"; the first {SUBSET_BARS} are plotted, every subset is in the tables below"
         if len(subsets) > SUBSET_BARS
         else ""
     )
+    if unit:
+        note += f"; x axis fixed to [0, 1] for {', '.join(unit)} (values in [0, 1])"
     return {"id": "plot-subsets", "title": "Per-subset metrics", "src": _png(fig), "note": note}
 
 
@@ -431,32 +479,47 @@ def _plot_lengths(runs: list[_RunData]) -> dict[str, Any] | None:
 
     plt = _pyplot()
     rng = np.random.default_rng(0)
-    fig, ax = plt.subplots(figsize=(7.5, 3.6))
-    notes = []
+    fig, ax = plt.subplots(figsize=(7.5, 3.8), layout="constrained")
+    notes: list[str] = []
+    correlations: list[str] = []
     markers = {"response": "o", "chosen": "o", "rejected": "x"}
     for i, run in enumerate(runs):
         for series, (lengths, values) in run.scatter.items():
             x, y = np.asarray(lengths, dtype=float), np.asarray(values, dtype=float)
-            r = float(np.corrcoef(x, y)[0, 1]) if len(x) > 2 and x.std() > 0 and y.std() > 0 else float("nan")
+            if len(x) < 3:
+                r_text = "r undefined (fewer than 3 points)"
+            elif x.std() == 0 or y.std() == 0:
+                r_text = "r undefined (constant " + ("length" if x.std() == 0 else "value") + ")"
+            else:
+                r_text = f"Pearson r={float(np.corrcoef(x, y)[0, 1]):.2f}"
             if len(x) > SCATTER_POINTS:
                 pick = rng.choice(len(x), SCATTER_POINTS, replace=False)
                 notes.append(f"{run.label} {series}: {SCATTER_POINTS} of {len(x)} points drawn at random")
                 x, y = x[pick], y[pick]
             name = run.label if series == "response" else f"{run.label} {series}"
+            correlations.append(f"{name}: {r_text}")
             ax.scatter(
                 x,
                 y,
-                s=7 if series != "rejected" else 12,
-                alpha=0.35,
+                s=36 if series != "rejected" else 42,
+                alpha=0.75 if len(x) < 500 else 0.4,
                 marker=markers.get(series, "o"),
                 color=_color(i),
-                label=f"{name} (Pearson r={r:.2f}, n={len(values)})",
+                linewidths=0.9 if series == "rejected" else 0.4,
+                **({} if series == "rejected" else {"edgecolors": "white"}),
+                label=f"{name} ({r_text}, n={len(values)})",
             )
     ax.set_xlabel("response length (characters)")
     ax.set_ylabel("value")
     ax.set_title("Reward vs response length")
-    ax.legend(fontsize=8, markerscale=2)
-    note = "ok samples only (pairwise runs: each side's value against its length). " + "; ".join(notes)
+    ax.margins(y=0.08)
+    fig.legend(loc="outside lower center", fontsize=8, markerscale=1.5, frameon=False, ncol=1)
+    note = (
+        "ok samples only (pairwise runs: each side's value against its length). "
+        + "; ".join(correlations)
+        + "."
+        + "".join(f" {n}." for n in notes)
+    )
     return {"id": "plot-lengths", "title": "Reward vs response length", "src": _png(fig), "note": note}
 
 
@@ -472,9 +535,16 @@ def _plot_statuses(runs: list[_RunData]) -> dict[str, Any] | None:
     counts = [(r, c) for r, c in counts if sum(c.values())]
     if not counts:
         return None
+    if all(set(c) == {"ok"} for _, c in counts):  # nothing to see in a plot: one line says it
+        text = "; ".join(
+            f"{r.label}: all {c['ok']} samples ok" if len(counts) > 1 else f"all {c['ok']} samples ok"
+            for r, c in counts
+        )
+        note = "No sample is unparseable, timed out or failed with an error."
+        return {"id": "plot-statuses", "title": "Status shares", "src": None, "text": text, "note": note}
     plt = _pyplot()
     names = list(STATUSES) + sorted({k for _, c in counts for k in c} - set(STATUSES))
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(counts) + 1.4))
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(counts) + 1.4), layout="constrained")
     for y, (_run, count) in enumerate(counts):
         total = sum(count.values())
         # a rare status is drawn at least MIN_SHARE wide so that one error in 100k samples still shows
@@ -495,12 +565,11 @@ def _plot_statuses(runs: list[_RunData]) -> dict[str, Any] | None:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of samples")
-    ax.legend(
+    fig.legend(
         handles=handles,
         ncol=len(names),
         fontsize=8,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.35),
+        loc="outside lower center",
         frameon=False,
     )
     ax.set_title("Status shares")
@@ -641,7 +710,9 @@ def _run_view(run: _RunData, index: int, max_samples: int) -> dict[str, Any]:
         ("limit", config.get("limit")),
         ("created", config.get("created")),
     ]
-    timing = summary.get("timing") or {}
+    # a resumed run: timing_all_calls adds up every call; timing is only the last call's
+    all_calls = isinstance(summary.get("timing_all_calls"), dict) and bool(summary["timing_all_calls"])
+    timing = (summary.get("timing_all_calls") if all_calls else summary.get("timing")) or {}
     return {
         "label": run.label,
         "path": str(run.path),
@@ -666,6 +737,8 @@ def _run_view(run: _RunData, index: int, max_samples: int) -> dict[str, Any]:
             key=lambda kv: -kv[1] if isinstance(kv[1], (int, float)) else 0,
         ),
         "timing": [(k, f"{v:.1f} s" if isinstance(v, (int, float)) else str(v)) for k, v in timing.items()],
+        "timing_all_calls": all_calls,
+        "truncation": _truncation(run),
         "config_json": json.dumps(config, indent=2, ensure_ascii=False, default=str) if config else "",
         "notes": notes,
         "failing_total": run.failing_total,
@@ -674,6 +747,24 @@ def _run_view(run: _RunData, index: int, max_samples: int) -> dict[str, Any]:
         "max_samples": max_samples,
         "audit": _audit_view(run.audit) if run.audit is not None else None,
     }
+
+
+def _truncation(run: _RunData) -> str | None:
+    """'N of M responses were cut at max_tokens (K)' when any response hit the token limit, else None."""
+    found = (run.summary or {}).get("finish_reasons")
+    if isinstance(found, dict) and run.summary is not None:
+        counts = Counter({str(k): int(v) for k, v in found.items() if _number(v) is not None})
+    else:
+        counts = run.finish
+    cut, total = counts.get("length", 0), sum(counts.values())
+    if not cut:
+        return None
+    limit = ((run.config or {}).get("generation") or {}).get("max_tokens")
+    where = f"max_tokens ({limit})" if limit is not None else "max_tokens"
+    return (
+        f"{cut} of {total} responses were cut at {where} (finish_reason length): their final answers may "
+        "be missing; raise generation.max_tokens in the suite to let them finish"
+    )
 
 
 def _audit_view(audit: dict[str, Any]) -> dict[str, Any]:
