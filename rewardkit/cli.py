@@ -18,7 +18,9 @@ exits 130 with the finished chunks saved. Reading, writing and resumable scoring
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,7 +28,15 @@ from typing import Annotated, Any
 import typer
 import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from rewardkit.assets import find_asset, list_assets
@@ -67,7 +77,8 @@ class ProgressBar:
 
     def __init__(self, console: Console | None = None) -> None:
         self.bar = Progress(
-            TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn("{task.description:>9}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=console or Console(stderr=True),
         )  # fmt: skip
         self.tasks: dict[str, TaskID] = {}
@@ -366,8 +377,11 @@ def metrics_table(summary: dict[str, Any], title: str) -> Table:
             str(m.get("excluded", 0)),
         )
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(summary.get("statuses", {}).items()))
-    table.caption = f"{summary.get('samples', 0)} samples ({statuses})" + (
-        "" if summary.get("complete") else " - INCOMPLETE: run the same command again to resume"
+    cut = (summary.get("finish_reasons") or {}).get("length", 0)
+    table.caption = (
+        f"{summary.get('samples', 0)} samples ({statuses})"
+        + (f"; {cut} responses cut at max_tokens" if cut else "")
+        + ("" if summary.get("complete") else " - INCOMPLETE: run the same command again to resume")
     )
     return table
 
@@ -436,7 +450,10 @@ def eval_(
             Console().print(f"report: {write_report([run_dir], run_dir / 'report.html')}")
     except KeyboardInterrupt:
         typer.echo("interrupted: finished samples are saved; run the same command again to resume", err=True)
-        raise typer.Exit(INTERRUPTED) from None
+        # a model's native threads may still be mid-batch; leave without joining them (the log is on disk)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(INTERRUPTED)
     except RewardkitError as err:
         raise _fail(str(err)) from None
 
