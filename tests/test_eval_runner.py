@@ -382,3 +382,24 @@ def test_unparseable_is_wrong_for_answer_readers_and_undecided_for_judges(
         assert [r["status"] for r in rows] == ["ok", "unparseable"] and rows[1]["correct"] is expected
         accuracy = Run(out).summary["metrics"]["accuracy"]
         assert (accuracy["value"], accuracy["excluded"]) == ((0.5, 0) if policy == "wrong" else (1.0, 1))
+
+
+def test_ctrl_c_saves_and_exits_130(tiny: Path, tmp_path: Path) -> None:
+    """SIGINT to a real `rewardkit eval`: exit 130 (no native abort), an incomplete summary, resumable."""
+    out = tmp_path / "run"
+    suite = write_suite(tmp_path, tokens=24, name="int.yaml")
+    cmd = [sys.executable, "-m", "rewardkit", "eval", str(suite), "-n", "6", "-o", str(out)]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if (out / "samples.jsonl").exists() and (out / "samples.jsonl").read_text().count("\n") >= 1:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err.decode()
+    assert b"run the same command again to resume" in err and b"terminate called" not in err
+    summary = Run(out).summary
+    assert summary is not None and not summary["complete"] and 1 <= summary["samples"] < 6
+    run_suite(suite, out, limit=6)
+    assert Run(out).summary["complete"] and max(Counter(keys(out / "samples.jsonl")).values()) == 1
