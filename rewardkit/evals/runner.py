@@ -322,7 +322,15 @@ class Runner:
         """What decides the results: the suite (but the row limit and the batch size), the model and its
         backend (but options that only change speed), the scorer's options and named files. The data file's
         path is not in it: each finished row carries its data row's hash, checked on resume."""
-        speed = {"threads", "token_budget", "max_wait_ms", "timeout", "concurrency", "max_retries"}
+        speed = {
+            "threads",
+            "token_budget",
+            "generate_token_budget",
+            "max_wait_ms",
+            "timeout",
+            "concurrency",
+            "max_retries",
+        }
         return {
             "suite_hash": self.suite.digest(),
             "model": self.model,

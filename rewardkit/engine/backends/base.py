@@ -340,7 +340,12 @@ class LocalBackend(Backend):
             )
             for r in requests
         ]
-        return ("generate", params), items, self._plan_flat, lambda batch: self._run_generate(batch, params)
+        return (
+            ("generate", params),
+            items,
+            lambda encoded: self._plan_generate(encoded, params),
+            lambda batch: self._run_generate(batch, params),
+        )
 
     def _classify_job(self, requests: Sequence[ClassifyRequest]) -> tuple[Any, list[Any], Any, Any]:
         head = getattr(self.config, "head", "causal_lm")
@@ -371,6 +376,9 @@ class LocalBackend(Backend):
         return [list(range(len(items)))]
 
     _plan_loglikelihood = _plan_flat
+
+    def _plan_generate(self, items: list[Any], params: GenerationParams) -> list[list[int]]:
+        return self._plan_flat(items)
 
     def _run_loglikelihood(self, items: list[Any]) -> list[LoglikelihoodResult]:
         raise NotImplementedError

@@ -51,6 +51,12 @@ class TransformersConfig(BackendConfig):
         "positions: AutoModelForTokenClassification, or a sequence classifier's head at each token)",
     )
     threads: int | None = Field(None, ge=1, description="torch CPU threads (default: torch's own)")
+    generate_token_budget: int = Field(
+        16384,
+        ge=16,
+        description="generation: padded tokens (prompt + max_tokens, times rows) per micro-batch; halved on "
+        "out-of-memory like token_budget",
+    )
     trust_remote_code: bool = Field(
         False,
         description="run the modeling code a checkpoint ships in its folder (its config's auto_map), e.g. "
@@ -140,6 +146,13 @@ class TransformersBackend(LocalBackend):
 
     def _plan_flat(self, items: list[Sequence[int]]) -> list[list[int]]:
         return pack_by_budget([len(x) for x in items], self.config.token_budget)
+
+    def _plan_generate(self, items: list[Sequence[int]], params: GenerationParams) -> list[list[int]]:
+        """Generation micro-batches by ``generate_token_budget`` counting each row's prompt plus its new
+        tokens, with loose padding: decoding dominates, and one left-padded batch decodes all its rows at
+        once (on 16 GSM8K prompts, 128 tokens, CPU: 3 micro-batches of the scoring plan 45.9 s, one 21.7 s)."""
+        lengths = [len(x) + params.max_tokens for x in items]
+        return pack_by_budget(lengths, self.config.generate_token_budget, max_pad_fraction=0.5)
 
     def _plan_loglikelihood(self, items: list[EncodedPair]) -> list[list[int]]:
         """Families (same context) stay together where sharing is on; families and loose pairs are packed
