@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rewardkit.errors import ConfigError, InputError, MissingExtraError
+from rewardkit.errors import BackendError, ConfigError, InputError, MissingExtraError
 
 try:  # lm-eval fills a registry with its built-ins only when it is empty: load them before adding ours
     import lm_eval.api.metrics  # noqa: F401
@@ -44,10 +44,10 @@ try:  # lm-eval fills a registry with its built-ins only when it is empty: load 
     import lm_eval.models  # noqa: F401
     from lm_eval.api.filter import Filter
     from lm_eval.api.model import LM
-    from lm_eval.api.registry import register_filter, register_metric, register_model
+    from lm_eval.api.registry import register_aggregation, register_filter, register_metric, register_model
     from lm_eval.models.utils import normalize_gen_kwargs
 except ImportError as err:  # pragma: no cover - the test and bench extras install lm-eval
-    raise MissingExtraError("the lm-eval bridge (rewardkit.evals.lmeval)", "bench", err.name) from None
+    raise MissingExtraError("the lm-eval bridge (rewardkit.evals.lmeval)", "lmeval", err.name) from None
 
 from rewardkit.engine.backends import (
     Backend,
@@ -76,7 +76,7 @@ def task_dir() -> Path:
 def gsm8k_task(data: str | Path, *, task: str = GSM8K_TASK) -> dict[str, Any]:
     """The shipped GSM8K task as an lm-eval config dict reading ``data`` (a JSONL file with
     ``question`` and ``answer``); pass it in ``tasks=[...]`` to ``lm_eval.simple_evaluate``."""
-    from lm_eval.tasks._yaml_loader import load_yaml
+    from lm_eval.tasks._yaml_loader import load_yaml  # lm-eval's loader for !function tags (lm-eval pinned)
 
     path = Path(data).expanduser().resolve()
     if not path.is_file():
@@ -184,7 +184,27 @@ def _scorer(verifier: str | None, spec: str | None, config_json: str) -> Any:
     return create_verifier(verifier, **config)
 
 
-@register_metric(metric="rewardkit_score", higher_is_better=True, aggregation="mean")
+def _whole(results: list[Any], requests: Sequence[Any]) -> list[Any]:
+    """The results, unless a continuation was cut to fit the model's window (its sum would cover a part
+    only: a wrong number, so an error that says so)."""
+    cut = [i for i, r in enumerate(results) if r.truncated]
+    if cut:
+        raise BackendError(
+            f"{len(cut)} of {len(requests)} loglikelihood requests do not fit the model's window (the first: "
+            f"#{cut[0]}); their sums would cover part of the text only. Use a model with a longer context or "
+            "shorter requests"
+        )
+    return results
+
+
+@register_aggregation("rewardkit_ok_mean")
+def ok_mean(items: Sequence[float]) -> float:
+    """The mean of the values that are numbers (a non-ok score is NaN: left out, not a middle value)."""
+    values = [float(x) for x in items if x == x]
+    return math.fsum(values) / len(values) if values else float("nan")
+
+
+@register_metric(metric="rewardkit_score", higher_is_better=True, aggregation="rewardkit_ok_mean")
 def rewardkit_score(
     references: Sequence[Any],
     predictions: Sequence[Any],
@@ -194,8 +214,9 @@ def rewardkit_score(
 ) -> dict[str, float]:
     """lm-eval metric: any rewardkit verifier or reward spec scores the prediction (the sample's
     response) against the gold (its reference; the prompt is empty: lm-eval metrics see no prompt).
-    Returns ``rewardkit_score`` (the value; 0.0 when not ok) and ``rewardkit_score_nonok`` (1.0 when the
-    status is unparseable, timeout or error)."""
+    Returns ``rewardkit_score`` (the value; NaN when not ok, which the ``rewardkit_ok_mean`` aggregation
+    leaves out: a reward may be negative, so 0 would be a middle value, not a floor) and
+    ``rewardkit_score_nonok`` (1.0 when the status is unparseable, timeout or error)."""
     scorer = _scorer(verifier, spec, json.dumps(config or {}, sort_keys=True))
     prediction = _one(predictions, "prediction")
     sample = Sample(
@@ -205,7 +226,10 @@ def rewardkit_score(
     )
     score = scorer.score(sample)
     ok = score.ok and score.value is not None and math.isfinite(score.value)
-    return {"rewardkit_score": float(score.value) if ok else 0.0, "rewardkit_score_nonok": float(not ok)}
+    return {
+        "rewardkit_score": float(score.value) if ok else float("nan"),
+        "rewardkit_score_nonok": float(not ok),
+    }
 
 
 # ------------------------------------------------------------------------------------------ filters
@@ -306,7 +330,7 @@ class RewardkitLM(LM):
             if n:
                 context, continuation = context[:-n], context[-n:] + continuation
             pairs.append(LoglikelihoodRequest(context=context, continuation=continuation))
-        results = self.backend.loglikelihood(pairs)
+        results = _whole(self.backend.loglikelihood(pairs), requests)
         out = []
         for req, result in zip(requests, results, strict=True):
             answer = (result.sum, bool(result.greedy))
@@ -326,7 +350,7 @@ class RewardkitLM(LM):
             for start, end in self.rolling_windows(text):
                 windows.append(LoglikelihoodRequest(context=text[:start], continuation=text[start:end]))
                 owner.append(i)
-        results = self.backend.loglikelihood(windows) if windows else []
+        results = _whole(self.backend.loglikelihood(windows), windows) if windows else []
         totals = [0.0] * len(requests)
         for i, result in zip(owner, results, strict=True):
             totals[i] += result.sum
