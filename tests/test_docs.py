@@ -502,6 +502,7 @@ BENCHMARKS = (
     "ifeval_agreement",
     "judge_pairwise",
     "prm_eval",
+    "harness_vs_lmeval",
 )
 
 
@@ -649,7 +650,7 @@ def benchmark_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
         (page, f"| per criterion, scoring-style (`judging: score`) | {cost['score']['tokens_computed']:,} | {cost['score']['seconds']:.1f} s | **{cost['score']['tokens_vs_all_in_one']:.2f}× / {cost['score']['time_vs_all_in_one']:.2f}×** |"),
         (page, f"| per criterion, generation (`judging: per_criterion`) | {cost['per_criterion']['tokens_computed']:,} | {cost['per_criterion']['seconds']:.1f} s | {cost['per_criterion']['tokens_vs_all_in_one']:.2f}× / {cost['per_criterion']['time_vs_all_in_one']:.2f}× |"),
     ]  # fmt: skip
-    return claims + prm_claims(results)
+    return claims + prm_claims(results) + harness_claims(results)
 
 
 def _opt(x: float | None) -> str:
@@ -676,6 +677,20 @@ def prm_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
         (page, f"`f1={pe['f1']:.3f}`" if pe["f1"] is not None else "`f1=nan`"),
     ]  # fmt: skip
     return claims
+
+
+def harness_claims(results: dict[str, dict]) -> list[tuple[str, str]]:
+    hv = results["harness_vs_lmeval"]
+    acc, sec = hv["accuracy"], hv["seconds"]
+    page = "docs/benchmarks.md"
+    return [
+        (page, f"`ratio={hv['ratio']:.3f}`"),
+        (page, f"| rewardkit harness (`rewardkit eval gsm8k`) | {acc['rewardkit_eval']:.3f} | {sec['rewardkit']:.1f} s |"),
+        (page, f"| lm-eval `hf`, strict-match | {acc['lm_eval_strict_match']:.3f} | {sec['lm_eval']:.1f} s |"),
+        (page, f"| lm-eval `hf`, flexible-extract | {acc['lm_eval_flexible_extract']:.3f} | (same run) |"),
+        (page, f"{hv['identical_responses']} of {hv['questions']} responses identical"),
+        (page, f"{len(hv['disagreements'])} questions where the extractions disagree"),
+    ]  # fmt: skip
 
 
 def _words(text: str) -> str:
@@ -718,6 +733,8 @@ def test_benchmark_figures_match_results() -> None:
         ("judge_pairwise", ("methods", "cme", "accuracy"), 0.01),
         ("judge_pairwise", ("rubric_cost", "score", "tokens_vs_all_in_one"), 9.99),
         ("prm_eval", ("kinds", "likelihood", "error_acc"), 0.123),
+        ("harness_vs_lmeval", ("ratio",), 9.99),
+        ("harness_vs_lmeval", ("seconds", "lm_eval"), 1.5),
     ],
 )
 def test_benchmark_check_sees_a_changed_result(name: str, path: tuple[str, ...], value: float) -> None:

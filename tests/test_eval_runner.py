@@ -18,7 +18,7 @@ import pytest
 
 from rewardkit import Score, Verifier
 from rewardkit.engine.backends.hf import TransformersBackend
-from rewardkit.errors import ConfigError
+from rewardkit.errors import ConfigError, InputError
 from rewardkit.evals import Run, load_runs, run_suite, summaries
 from rewardkit.evals.metrics import pass_at_k
 
@@ -126,6 +126,13 @@ def test_a_run_writes_its_log_and_resumes_without_repeating(
     )
     table = summaries([out])
     assert list(table["metric"]) == ["accuracy"] and table["complete"].all()
+    assert {"excluded", "samples", "not_ok"} <= set(table.columns) and table["samples"].iloc[0] == 5
+    # a smaller limit reports on the first rows; the others stay in the log
+    run_suite(tiny, out, limit=2)
+    assert [r["key"] for r in Run(out).rows()] == ["0:0", "1:0"] and Run(out).summary["samples"] == 2
+    assert len(keys(out / "samples.jsonl")) == 5
+    with pytest.raises(InputError, match="no such run directory"):
+        Run(tmp_path / "nowhere")
 
 
 def test_a_changed_config_is_refused_unless_forced(tiny: Path, tmp_path: Path) -> None:

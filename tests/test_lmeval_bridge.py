@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -25,11 +26,11 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 lm_eval = pytest.importorskip("lm_eval", reason="lm-eval is in the test extra")
 
 from lm_eval.api.instance import Instance  # noqa: E402
-from lm_eval.api.registry import get_filter, get_metric, get_model  # noqa: E402
+from lm_eval.api.registry import get_aggregation, get_filter, get_metric, get_model  # noqa: E402
 from lm_eval.tasks import TaskManager  # noqa: E402
 
 from rewardkit.engine.models import resolve_model  # noqa: E402
-from rewardkit.errors import ConfigError, InputError  # noqa: E402
+from rewardkit.errors import BackendError, ConfigError, InputError  # noqa: E402
 from rewardkit.evals import lmeval as bridge  # noqa: E402
 from rewardkit.types import Sample  # noqa: E402
 from rewardkit.verifiers.math import MathVerifier  # noqa: E402
@@ -242,10 +243,11 @@ def test_rewardkit_score_with_any_verifier_or_spec() -> None:
         "rewardkit_score": 1.0,
         "rewardkit_score_nonok": 0.0,
     }
-    assert metric(["18"], ["nothing"], verifier="math", config={"mode": "strict"}) == {
-        "rewardkit_score": 0.0,
-        "rewardkit_score_nonok": 1.0,
-    }
+    failed = metric(["18"], ["nothing"], verifier="math", config={"mode": "strict"})
+    assert math.isnan(failed["rewardkit_score"]) and failed["rewardkit_score_nonok"] == 1.0
+    # the aggregation leaves the failed one out instead of averaging a 0 in (a reward may be negative)
+    assert get_aggregation("rewardkit_ok_mean")([1.0, float("nan"), -0.5]) == 0.25
+    assert math.isnan(get_aggregation("rewardkit_ok_mean")([float("nan")]))
     assert metric(["18"], ["The answer is 18."], spec="math")["rewardkit_score"] == 1.0
     with pytest.raises(ConfigError, match="exactly one"):
         metric(["18"], ["18"], verifier="math", spec="math")
@@ -291,3 +293,11 @@ def test_python_m_cli_lists_the_shipped_task() -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "gsm8k_rewardkit" in proc.stdout
+
+
+def test_a_continuation_cut_to_the_window_is_an_error_not_a_partial_sum() -> None:
+    small = get_model("rewardkit").create_from_arg_obj({**MODEL_ARGS, "max_length": 16})
+    long = " ".join(["word"] * 40)
+    request = Instance("loglikelihood", {}, ("Some context:", " " + long), 0)
+    with pytest.raises(BackendError, match="do not fit the model's window"):
+        small.loglikelihood([request])

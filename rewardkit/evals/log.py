@@ -30,6 +30,8 @@ class Run:
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.files = RunFiles(self.path)
+        if not self.path.exists():
+            raise InputError(f"{self.path}: no such run directory; give a folder written by `rewardkit eval`")
         if not self.files.config.is_file():
             raise InputError(
                 f"{self.path}: not a rewardkit run directory (no config.json); give a folder written by "
@@ -57,8 +59,11 @@ class Run:
         return bool(summary and summary.get("complete"))
 
     def rows(self) -> list[dict[str, Any]]:
-        """Every scored sample, sorted by (doc, sample)."""
-        return sorted(RunFiles.read(self.files.samples).values(), key=lambda r: (r["doc"], r["sample"]))
+        """The scored samples of the run's docs (its last ``limit``: rows of docs beyond a reduced limit
+        stay in the log but are not the run's), sorted by (doc, sample)."""
+        limit = self.config.get("limit")
+        rows = [r for r in RunFiles.read(self.files.samples).values() if limit is None or r["doc"] < limit]
+        return sorted(rows, key=lambda r: (r["doc"], r["sample"]))
 
     def frame(self) -> Any:
         """The rows as a pandas DataFrame (``details`` stays a column of dicts)."""
@@ -103,6 +108,9 @@ def summaries(paths: Iterable[str | os.PathLike[str]]) -> Any:
                     "ci_low": ci[0],
                     "ci_high": ci[1],
                     "n": m.get("n"),
+                    "excluded": m.get("excluded", 0),
+                    "samples": summary.get("samples"),
+                    "not_ok": sum(v for k, v in (summary.get("statuses") or {}).items() if k != "ok"),
                     "complete": summary.get("complete", False),
                 }
             )
