@@ -299,5 +299,5 @@ def test_a_continuation_cut_to_the_window_is_an_error_not_a_partial_sum() -> Non
     small = get_model("rewardkit").create_from_arg_obj({**MODEL_ARGS, "max_length": 16})
     long = " ".join(["word"] * 40)
     request = Instance("loglikelihood", {}, ("Some context:", " " + long), 0)
-    with pytest.raises(BackendError, match="do not fit the model's window"):
+    with pytest.raises(BackendError, match="continuations do not fit the model's window"):
         small.loglikelihood([request])

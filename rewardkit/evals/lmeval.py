@@ -184,15 +184,23 @@ def _scorer(verifier: str | None, spec: str | None, config_json: str) -> Any:
     return create_verifier(verifier, **config)
 
 
-def _whole(results: list[Any], requests: Sequence[Any]) -> list[Any]:
-    """The results, unless a continuation was cut to fit the model's window (its sum would cover a part
-    only: a wrong number, so an error that says so)."""
-    cut = [i for i, r in enumerate(results) if r.truncated]
+def _whole(backend: Any, results: list[Any], requests: Sequence[LoglikelihoodRequest]) -> list[Any]:
+    """The results, unless a continuation itself was cut to fit the model's window (its sum would cover
+    part of it only: a wrong number, so an error that says so). A context cut from the left to fit is
+    what lm-eval's own models do, and is kept."""
+    cut = []
+    for i, (result, request) in enumerate(zip(results, requests, strict=True)):
+        if result.truncated:
+            try:
+                if result.count < backend.count_tokens(request.continuation):
+                    cut.append(i)
+            except BackendError:  # no local tokenizer: the backend's word is all there is
+                cut.append(i)
     if cut:
         raise BackendError(
-            f"{len(cut)} of {len(requests)} loglikelihood requests do not fit the model's window (the first: "
-            f"#{cut[0]}); their sums would cover part of the text only. Use a model with a longer context or "
-            "shorter requests"
+            f"{len(cut)} of {len(requests)} loglikelihood continuations do not fit the model's window (the "
+            f"first: #{cut[0]}); their sums would cover part of the text only. Use a model with a longer "
+            "context or shorter requests"
         )
     return results
 
@@ -330,7 +338,7 @@ class RewardkitLM(LM):
             if n:
                 context, continuation = context[:-n], context[-n:] + continuation
             pairs.append(LoglikelihoodRequest(context=context, continuation=continuation))
-        results = _whole(self.backend.loglikelihood(pairs), requests)
+        results = _whole(self.backend, self.backend.loglikelihood(pairs), pairs)
         out = []
         for req, result in zip(requests, results, strict=True):
             answer = (result.sum, bool(result.greedy))
@@ -350,7 +358,7 @@ class RewardkitLM(LM):
             for start, end in self.rolling_windows(text):
                 windows.append(LoglikelihoodRequest(context=text[:start], continuation=text[start:end]))
                 owner.append(i)
-        results = _whole(self.backend.loglikelihood(windows), windows) if windows else []
+        results = _whole(self.backend, self.backend.loglikelihood(windows), windows) if windows else []
         totals = [0.0] * len(requests)
         for i, result in zip(owner, results, strict=True):
             totals[i] += result.sum
