@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+from test_eval_report import embedded
 from typer.testing import CliRunner
 
 from rewardkit.assets import find_asset
@@ -29,7 +30,10 @@ def test_eval_then_report(tmp_path: Path, repo_root: Path) -> None:
     assert "accuracy" in result.output and f"{summary['metrics']['accuracy']['value']:.4f}" in result.output
     assert "2 samples" in result.output and f"run directory: {out}" in result.output
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "gsm8k-sample" in page and "accuracy" in page
+    assert "gsm8k-sample" in page and ">complete<" in page and 'id="plot-statuses"' in page
+    rows = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    fails = sorted(r["key"] for r in rows if r["correct"] is False or r["status"] != "ok")
+    assert sorted(r["key"] for r in embedded(page)["runs"][0]["rows"]) == fails  # the failing samples, all
 
     # again: resumed, nothing to do, same summary numbers
     again = runner.invoke(app, args, env=ENV)

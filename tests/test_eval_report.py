@@ -8,7 +8,6 @@ import io
 import json
 import random
 import re
-import shutil
 import sys
 import time
 from collections import Counter
@@ -19,7 +18,6 @@ import pytest
 
 from rewardkit.errors import InputError
 from rewardkit.evals.report import write_report
-from rewardkit.evals.runner import run_suite
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -789,23 +787,3 @@ def test_a_missing_chromium_fails_and_says_how_to_install_it(monkeypatch: pytest
     monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
     with pytest.raises(pytest.fail.Exception, match=r"apt-get install chromium"):
         _launch(None)
-
-
-def test_report_on_a_real_run(tmp_path: Path, repo_root: Path) -> None:
-    """A tiny real suite (2 GSM8K questions, SmolLM2, 48 tokens) run by the runner, then reported on."""
-    shutil.copy(repo_root / "data" / "gsm8k_sample.jsonl", tmp_path / "gsm8k_sample.jsonl")
-    suite = (
-        (repo_root / "evals" / "gsm8k-sample.yaml").read_text().replace("max_tokens: 192", "max_tokens: 48")
-    )
-    (tmp_path / "tiny.yaml").write_text(suite)
-    run = run_suite(
-        tmp_path / "tiny.yaml", tmp_path / "run", limit=2, data_dir=tmp_path, backend_options={"threads": 1}
-    )
-    summary = json.loads((run / "summary.json").read_text())
-    rows = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
-    page = write_report([run], tmp_path / "report.html").read_text(encoding="utf-8")
-    assert ">complete<" in page and "gsm8k-sample" in page
-    assert f"{summary['metrics']['accuracy']['value']:.4f}" in page
-    fails = sorted(r["key"] for r in rows if r["correct"] is False or r["status"] != "ok")
-    assert sorted(r["key"] for r in embedded(page)["runs"][0]["rows"]) == fails
-    assert '<figure id="plot-statuses">' in page

@@ -67,7 +67,7 @@ def humaneval_file() -> Path:
     return path
 
 
-def short(name: str, max_tokens: int = 32, **changes: Any) -> Suite:
+def short(name: str, max_tokens: int = 16, **changes: Any) -> Suite:
     """The shipped suite with fewer new tokens (and other ``with_changes`` given)."""
     suite = load_suite(name)
     assert suite.source == str(REPO / "evals" / f"{name}.yaml")
@@ -220,10 +220,8 @@ def test_aime_pass_at_k_and_maj_at_k_follow_the_rows(tmp_path: Path, smollm2: An
     data = tmp_path / "aime.jsonl"
     data.write_text("".join(json.dumps(row) + "\n" for row in AIME), encoding="utf-8")
     shipped = load_suite("aime")
-    # BUG (evals/aime.yaml): `config: {mode: boxed}` is refused by the math verifier (modes: flexible,
-    # strict); test_shipped_scorers_build fails on it. Until it is fixed, run with the mode it means.
-    scoring = {"config": {**shipped.scoring.config, "mode": "strict"}}
-    suite = short("aime", generation={"n": 2}, metrics=["pass@1", "pass@2", "maj@2"], scoring=scoring)
+    assert shipped.scoring.config["mode"] == "strict"  # explicit final answers only
+    suite = short("aime", generation={"n": 2}, metrics=["pass@1", "pass@2", "maj@2"])
     assert suite.generation.temperature == shipped.generation.temperature > 0  # sampling kept
     out = run_suite(suite, tmp_path / "run", data=data, backend_options=ONE_THREAD)
     rows, summary = check_run(out, suite, docs=2, n=2, limit=None)
@@ -403,7 +401,8 @@ def test_open_ended_rubric_reports_the_score_and_statuses(
     tmp_path: Path, shared_data: Path, smollm2: Any
 ) -> None:
     shipped = load_suite("open-ended")
-    suite = short("open-ended", max_tokens=24, scoring={"config": {**shipped.scoring.config, **JUDGE}})
+    config = {**shipped.scoring.config, **JUDGE, "judging": "all_in_one"}  # one judge call per response
+    suite = short("open-ended", max_tokens=24, scoring={"config": config})
     data = shared_data / "ifeval" / "input_data.jsonl"
     out = run_suite(suite, tmp_path / "run", limit=1, data=data, backend_options=ONE_THREAD)
     rows, summary = check_run(out, suite, docs=1)
@@ -417,7 +416,5 @@ def test_open_ended_rubric_reports_the_score_and_statuses(
         assert row["correct"] == (row["value"] >= suite.scoring.correct_at)
     else:  # the judge failed: visible as a status and left out of every metric, never a silent number
         assert row["value"] is None and mean["value"] is None and mean["excluded"] == 1
-        # BUG (runner._score_fields): an unparseable score counts as a wrong answer, right for a response
-        # with no answer (math, code) but not for a judge that could not be read: accuracy reports 0.0.
         assert row["correct"] is None, "a judge that failed decided nothing: not a wrong answer"
         assert summary["metrics"]["accuracy"]["value"] is None

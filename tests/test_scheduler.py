@@ -473,7 +473,11 @@ def test_metrics_export_the_shared_backends_scheduler_stats(smollm2_backend) -> 
     assert smollm2_backend in shared_backends()
     values = scraped({"backend": "transformers", "model": "smollm2"})
     # every open shared SmolLM2 backend (this session may hold several, with other options) adds up
-    same = [b.stats()["scheduler"] for b in shared_backends() if b.stats()["model"] == "smollm2"]
+    same = [
+        b.stats()["scheduler"]
+        for b in shared_backends()
+        if (b.kind, b.stats()["model"]) == ("transformers", "smollm2")
+    ]
     total = {key: sum(s[key] for s in same) for key in ("batches", "items", "merged_calls", "oom_splits")}
     assert total["batches"] >= 1 and total["items"] >= 2
     sizes = [bound for s in same for bound, n in s["batch_sizes"].items() for _ in range(n)]
