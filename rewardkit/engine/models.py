@@ -212,7 +212,7 @@ def _ensure_converted(alias: ModelAlias, *, progress: bool, prefer_installed: bo
                 _convert(alias, gguf, alias.sha256, target, status)
             return target
         gguf = fetch_gguf(alias, Path(work), status=status, prefer_installed=prefer_installed)
-        digest = _sha256(gguf)
+        digest = file_sha256(gguf)
         target = target_path(alias, digest)
         with file_lock(target.with_name(target.name + ".lock")):
             if not (target / MARKER).is_file():
@@ -339,7 +339,8 @@ def _copy(source: Any, sink: Any, digest: Any) -> None:
             digest.update(block)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """A file's sha256 (hex), read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while block := f.read(CHUNK):

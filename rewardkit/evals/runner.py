@@ -341,13 +341,15 @@ class Runner:
 
     def _file_hashes(self) -> dict[str, str]:
         """The content hashes of files the suite names beside the data: a reward spec, a few-shot file."""
+        from rewardkit.engine.models import file_sha256
+
         files: dict[str, str] = {}
         if self.suite.scoring.spec:
             from rewardkit.assets import find_asset
 
-            files["scoring.spec"] = _sha256(find_asset("verifiers", self.suite.scoring.spec))
+            files["scoring.spec"] = file_sha256(find_asset("verifiers", self.suite.scoring.spec))
         if self.fewshot_file is not None:
-            files["prompt.fewshot.path"] = _sha256(self.fewshot_file)
+            files["prompt.fewshot.path"] = file_sha256(self.fewshot_file)
         elif self.shots:  # the first rows of the data are the examples
             files["prompt.fewshot.rows"] = row_hash({"shots": self.shots})
         return files
@@ -832,10 +834,6 @@ def split_transcripts(chosen: str, rejected: str) -> tuple[str, str, str]:
 def row_hash(row: dict[str, Any]) -> str:
     """A short content hash of a data row (a resumed run checks its rows are still the same)."""
     return hashlib.sha256(json.dumps(row, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _now() -> str:
