@@ -586,7 +586,10 @@ def test_killed_writer_loses_no_finished_put(tmp_path: Path) -> None:
                 break
             printed.append(line)
         os.kill(proc.pid, signal.SIGKILL)  # mid-run: it is writing continuously
-        rest, err = proc.communicate(timeout=60)
+        # read through the same text wrapper: communicate(timeout=...) reads the raw pipe and would lose the
+        # lines readline() already buffered (the cache then held more puts than the printed keys)
+        rest, err = proc.stdout.read(), proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
