@@ -478,10 +478,16 @@ def test_printed_or_written_verdict_lines_do_not_count(sandbox_level):
 def test_exiting_or_killing_the_harness_passes_nothing(sandbox_level):
     score = run("import os\nos._exit(0)", {"tests": ["assert True is True", "assert 1"]})
     assert score.status is Status.OK and score.value == 0.0 and not score.details["all_passed"]
-    kill_parent = "import os, signal\ndef f():\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\n"
-    score = run(kill_parent, {"tests": ["assert f() == 1", "assert f() == 1"]})
-    assert score.status is Status.OK and score.value == 0.0 and not score.details["all_passed"]
-    assert all(t["verdict"] != "pass" for t in score.details["tests"])
+    # Python asserts run in the harness's own process; call tests in a child of it
+    kill_self = "import os, signal\ndef f(*a):\n    os.kill(os.getpid(), signal.SIGKILL)\n    return 1\n"
+    kill_parent = "import os, signal\ndef f(*a):\n    os.kill(os.getppid(), signal.SIGKILL)\n    return 1\n"
+    for program, reference in (
+        (kill_self, {"tests": ["assert f() == 1", "assert f() == 1"]}),
+        (kill_parent, {"fn_name": "f", "cases": [[[], 1], [[], 1]]}),
+    ):
+        score = run(program, reference)
+        assert score.status is Status.OK and score.value == 0.0 and not score.details["all_passed"]
+        assert all(t["verdict"] != "pass" for t in score.details["tests"])
 
 
 def test_processes_escaping_the_test_are_the_programs_fault_not_an_infrastructure_error(sandbox_level):
@@ -684,3 +690,21 @@ def test_function_call_expected_integers_are_exact():
         Sample(response=fenced("def f():\n    return 100000000.0"), reference=reference)
     )
     assert (close.value, exact.value) == (0.0, 1.0)
+
+
+def test_in_process_asserts_survive_a_swallowed_alarm_and_c_code_holding_the_gil(sandbox_level):
+    # Python asserts run in the harness's own process: a test that swallows its time-limit exception,
+    # or spins in C code where no Python signal handler can run, still costs only itself
+    program = (
+        "import time\n"
+        "def f(x):\n"
+        "    if x == 1:\n"
+        "        while True:\n"
+        "            try:\n                time.sleep(5)\n            except BaseException:\n                pass\n"
+        "    if x == 2:\n        return sum(range(10 ** 12))\n"  # C code that never checks for signals
+        "    return x\n"
+    )
+    for hang in (1, 2):  # each the first to hang: the in-process run meets it, not a forked child
+        score = run(program, {"tests": [f"assert f({i}) == {i}" for i in (0, hang, 3)]}, time_limit=0.5)
+        assert verdicts(score) == ["pass", "timeout", "pass"], score.details["tests"]
+        assert "exceeded the 0.5s time limit" in score.details["tests"][1]["message"]

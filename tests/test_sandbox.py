@@ -33,6 +33,7 @@ from rewardkit.engine.sandbox import (
     default_sandbox,
     probe,
 )
+from rewardkit.errors import ConfigError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # pool workers import this module by name
 
@@ -630,3 +631,21 @@ def test_a_python_installation_under_tmp_is_visible_and_read_only_inside(layout)
     finally:
         shutil.rmtree(top, ignore_errors=True)
         secret.unlink(missing_ok=True)
+
+
+def test_preloaded_modules_are_importable_and_survive_a_zygote_restart():
+    source = "import os\nCOUNT = [0]\ndef bump():\n    COUNT[0] += 1\n    return COUNT[0], os.getpid()\n"
+    with Sandbox() as sb:
+        sb.preload("rk_test_helper", source)
+        r = sb.run_python("import rk_test_helper\nprint(rk_test_helper.bump()[0])")
+        assert r.ok and r.stdout == b"1\n"
+        r = sb.run_python("import rk_test_helper\nprint(rk_test_helper.bump()[0])")
+        assert r.stdout == b"1\n"  # each run gets the zygote's copy: a run's changes do not carry over
+        os.kill(_zygote_pid(sb), signal.SIGKILL)  # the next zygote defines the module at its start
+        r = sb.run_python("import rk_test_helper, sys\nprint(rk_test_helper.__name__ in sys.modules)")
+        assert r.ok and r.stdout == b"True\n"
+        with pytest.raises(ConfigError, match="does not compile"):
+            sb.preload("rk_bad", "def f(:\n")
+        with pytest.raises(ConfigError, match="failed in the sandbox"):
+            sb.preload("rk_raises", "raise RuntimeError('at import')\n")
+        assert sb.run_python("import rk_raises").returncode == 1  # never half-defined

@@ -421,6 +421,7 @@ class Zygote:
         for name in cfg.get("preload", []):  # warm the modules programs commonly import
             with contextlib.suppress(Exception):
                 __import__(name)
+        self.define(cfg.get("modules") or {})
         if self.run_uid is None and self.pid1:
             self.nproc_base = 1  # ourselves: the only other process of the namespace's uid
         if self.run_uid is not None:  # a previous holder of the uid may have left something behind
@@ -434,6 +435,17 @@ class Zygote:
         if self.run_uid is not None:
             self.info["run_uid"] = self.run_uid
             self.info["unreadable"] = self._unreadable_python()
+
+    @staticmethod
+    def define(modules: dict) -> None:
+        """Execute each source as a module of that name, kept in sys.modules (Sandbox.preload)."""
+        for name, source in modules.items():
+            module = types.ModuleType(name)
+            try:
+                exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+            except BaseException:
+                raise BadRequest(f"module {name}:\n{_format_exc()}") from None
+            sys.modules[name] = module
 
     def _private_mounts(self, spec: dict) -> None:
         """Root zygote in a mount namespace of its own (the rlimits level, where the kernel lets root
@@ -958,7 +970,13 @@ def serve(req_fd: int, resp_fd: int) -> None:
         if req is None:
             return
         try:
-            res = zygote.run(req)
+            if "define" in req:
+                zygote.define(req["define"])
+                gc.collect()
+                gc.freeze()
+                res = {"defined": True}
+            else:
+                res = zygote.run(req)
         except BadRequest as exc:
             res = {"bad_request": str(exc)}
         except Exception:

@@ -426,8 +426,9 @@ class _Dead(Exception):
 class _ZygoteHandle:
     """The host's end of one zygote: its process (bwrap, or the zygote itself), pipes and resources."""
 
-    def __init__(self, level: str) -> None:
+    def __init__(self, level: str, modules: dict[str, str] | None = None) -> None:
         self.level = level
+        self.modules = dict(modules or {})  # name -> source, executed by the zygote at start (preload)
         self.proc: subprocess.Popen | None = None
         self.req_w = self.resp_r = -1
         self.slot: _UidSlot | None = None
@@ -549,6 +550,7 @@ class _ZygoteHandle:
             "keep": tops,  # read-only mount points in /tmp or /dev/shm (see _split_binds): never wiped
             "env": dict(_env(), HOME=workdir),
             "preload": list(PRELOAD),
+            "modules": self.modules,
             "private_ipc": True,
             "mqueue": "/dev/mqueue",
             # user keyrings are per user namespace since Linux 5.3; before, they would be the host uid's
@@ -570,6 +572,7 @@ class _ZygoteHandle:
             "wipe": [str(base)],  # the working directory's parent too: the program may write there
             "env": _env(),
             "preload": list(PRELOAD),
+            "modules": self.modules,
             "keyrings": "session",
         }
         cfg["parent_pid"] = os.getpid()
@@ -842,6 +845,7 @@ class Sandbox:
         self._lock = threading.RLock()
         self._holder = _Holder()  # the zygote, reachable from the finalizer without keeping self alive
         self._closed = False
+        self._modules: dict[str, str] = {}  # see preload()
         self._level = self._resolve(isolation)
         _INSTANCES.add(self)
         weakref.finalize(self, self._holder.discard)  # garbage-collected or at exit: kill the zygote
@@ -881,9 +885,8 @@ class Sandbox:
             "`rewardkit doctor` shows what this machine supports."
         )
 
-    @staticmethod
-    def _start(level: str) -> _ZygoteHandle:
-        z = _ZygoteHandle(level)
+    def _start(self, level: str) -> _ZygoteHandle:
+        z = _ZygoteHandle(level, self._modules)
         z.start()
         return z
 
@@ -933,6 +936,37 @@ class Sandbox:
         if not isinstance(code, str):
             raise TypeError(f"code must be a str, got {type(code).__name__}")
         return self._call({"code": code}, files, stdin, limits, collect)
+
+    def preload(self, name: str, source: str) -> None:
+        """Execute ``source`` once in the zygote as the module ``name`` (and again in every zygote this
+        Sandbox restarts): ``run_python`` programs then ``import name`` at no cost, as they do the
+        preloaded standard-library modules. For trusted code only (a harness), never the program under
+        test: it runs in the zygote, as the sandbox's uid. Standard library only (rewardkit is not
+        importable inside). Raises ConfigError when the source does not compile or raises."""
+        if self._modules.get(name) is source:  # the common case: once per run, already there
+            return
+        if not name.isidentifier():
+            raise ConfigError(f"preload: module name must be an identifier, got {name!r}")
+        try:
+            compile(source, f"<{name}>", "exec")
+        except (SyntaxError, ValueError) as exc:
+            raise ConfigError(f"preload: {name} does not compile: {exc}") from None
+        with self._lock:
+            if self._modules.get(name) == source:
+                return
+            self._modules[name] = source
+            z = self._zygote
+            if z is None or z.modules.get(name) == source:
+                return  # the next zygote starts with it
+            try:
+                resp = z.call({"define": {name: source}}, 30.0)
+            except (_Dead, TimeoutError):
+                self._discard()  # the next run starts a fresh zygote, which defines it at start
+                return
+            if "bad_request" in resp:
+                del self._modules[name]
+                raise ConfigError(f"preload: {name} failed in the sandbox:\n{resp['bad_request']}")
+            z.modules[name] = source
 
     def _call(self, req: dict, files, stdin, limits, collect) -> RunResult:
         limits = self.limits if limits is None else limits

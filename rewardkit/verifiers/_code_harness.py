@@ -1,8 +1,9 @@
 """The test harness the code verifier runs inside the sandbox (one sandbox run per sample).
 
-Plain standard-library Python (3.10+) that never imports rewardkit: the verifier compiles this file,
-sends the code object on stdin (see ``code._LOADER``) and runs it with ``Sandbox.run_python``. ``main()``
-then reads a 32-character nonce and a JSON payload (built by :mod:`rewardkit.verifiers.code`), runs every
+Plain standard-library Python (3.10+) that never imports rewardkit: each sandbox's zygote executes this
+file once as the module ``rewardkit_code_harness`` (``Sandbox.preload``), and a run is
+``Sandbox.run_python("import rewardkit_code_harness; rewardkit_code_harness.main()")``. ``main()``
+reads a 32-character nonce and a JSON payload (built by :mod:`rewardkit.verifiers.code`), runs every
 test, and writes one verdict record per line to its own stdout: ``<nonce> <json>``.
 
 Only the harness process (P) can write to that stdout; the defence is structural, not the nonce (which a
@@ -32,6 +33,7 @@ Records P writes: ``{"t": "compile", ...}``, ``{"t": "load", ...}``, ``{"t": "te
 import fcntl
 import json
 import os
+import resource
 import select
 import signal
 import sys
@@ -40,6 +42,7 @@ import time
 NONCE_BYTES = 32
 STDERR_CAP = 16384
 _NONCE = b""
+_OUT = 1  # where verdict records go (in-process asserts: a copy of the original stdout)
 _DEVNULL = -1
 _PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -68,7 +71,9 @@ def _read_all(fd):
 
 def _emit(record):
     line = json.dumps(record, allow_nan=True).encode() + b"\n"
-    os.write(1, _NONCE + b" " + line)
+    view = memoryview(_NONCE + b" " + line)
+    while view:  # a signal may cut a write short
+        view = view[os.write(_OUT, view) :]
 
 
 def _set_dumpable(flag):
@@ -314,60 +319,77 @@ def _load_python(p, main):
         raise _LoadError("syntax", _describe(exc)) from None
     try:
         exec(code, ns)
+    except _TimeLimit:
+        raise
     except BaseException as exc:
         raise _LoadError("error", "the program raised " + _describe(exc)) from None
     if p.get("setup"):
         try:
             exec(compile(p["setup"], "<test setup>", "exec"), ns)
+        except _TimeLimit:
+            raise
         except BaseException as exc:
             raise _LoadError("error", "the test setup raised " + _describe(exc)) from None
     return ns
 
 
+class _TimeLimit(BaseException):
+    """Raised in an in-process test by the SIGALRM of its time limit."""
+
+
+def _prepare(p):
+    """Load the program: the namespace (asserts) or the function (call) its tests use. _LoadError."""
+    ns = _load_python(p, main=False)
+    if p["kind"] == "asserts":
+        test_ns = dict(ns)
+        if p.get("entry_point"):
+            if p["entry_point"] not in ns:
+                raise _LoadError("error", "the program does not define {!r}".format(p["entry_point"]))
+            test_ns[p.get("bind_as") or "candidate"] = ns[p["entry_point"]]
+        return test_ns
+    fn = ns.get(p["fn_name"])
+    if fn is None and isinstance(ns.get("Solution"), type) and hasattr(ns["Solution"], p["fn_name"]):
+        fn = getattr(ns["Solution"](), p["fn_name"])
+    if not callable(fn):
+        raise _LoadError("error", "the program does not define a function {!r}".format(p["fn_name"]))
+    return fn
+
+
+def _run_test(p, target, i):
+    """Test i of an asserts (target: the namespace) or call (target: the function) payload: its result."""
+    try:
+        if p["kind"] == "asserts":
+            try:
+                code = compile(p["tests"][i], f"<test {i + 1}>", "exec")
+            except SyntaxError as exc:
+                return {"v": "error", "m": "the test does not compile: " + _describe(exc)}
+            exec(code, target)
+            return {"v": "pass"}
+        args, kwargs = p["tests"][i]
+        value = json.dumps(jsonable(target(*args, **kwargs)), allow_nan=True)
+        cap = p["max_output_bytes"]
+        if len(value) > cap:
+            return {"v": "error", "m": f"the return value is over {cap} bytes as JSON"}
+        return {"v": "ran", "val": value}
+    except _TimeLimit:
+        raise
+    except AssertionError as exc:
+        return {"v": "fail", "m": _clip(exc) if str(exc) else "assertion failed"}
+    except BaseException as exc:
+        return {"v": "error", "m": _clip(_describe(exc))}
+
+
 def _python_session(p, start):
     """Body of a forked child running tests start.. of an asserts/call payload, reporting on fd 3."""
     try:
-        ns = _load_python(p, main=False)
-        if p["kind"] == "asserts":
-            test_ns = dict(ns)
-            if p.get("entry_point"):
-                if p["entry_point"] not in ns:
-                    raise _LoadError("error", "the program does not define {!r}".format(p["entry_point"]))
-                test_ns[p.get("bind_as") or "candidate"] = ns[p["entry_point"]]
-        else:
-            fn = ns.get(p["fn_name"])
-            if fn is None and isinstance(ns.get("Solution"), type) and hasattr(ns["Solution"], p["fn_name"]):
-                fn = getattr(ns["Solution"](), p["fn_name"])
-            if not callable(fn):
-                raise _LoadError("error", "the program does not define a function {!r}".format(p["fn_name"]))
+        target = _prepare(p)
     except _LoadError as exc:
         _send(3, "E " + json.dumps({"kind": exc.kind, "m": _clip(exc)}))
         return 0
     _send(3, "L")
-    cap = p["max_output_bytes"]
     for i in range(start, len(p["tests"])):
         _send(3, f"S {i}")
-        try:
-            if p["kind"] == "asserts":
-                try:
-                    code = compile(p["tests"][i], f"<test {i + 1}>", "exec")
-                except SyntaxError as exc:
-                    result = {"v": "error", "m": "the test does not compile: " + _describe(exc)}
-                else:
-                    exec(code, test_ns)
-                    result = {"v": "pass"}
-            else:
-                args, kwargs = p["tests"][i]
-                value = json.dumps(jsonable(fn(*args, **kwargs)), allow_nan=True)
-                if len(value) > cap:
-                    result = {"v": "error", "m": f"the return value is over {cap} bytes as JSON"}
-                else:
-                    result = {"v": "ran", "val": value}
-        except AssertionError as exc:
-            result = {"v": "fail", "m": _clip(exc) if str(exc) else "assertion failed"}
-        except BaseException as exc:
-            result = {"v": "error", "m": _clip(_describe(exc))}
-        _send(3, f"R {i} {json.dumps(result)}")
+        _send(3, f"R {i} {json.dumps(_run_test(p, target, i))}")
     return 0
 
 
@@ -522,8 +544,7 @@ class Harness:
 
     # sessions: one child runs many tests (Python asserts/call, JavaScript call)
 
-    def sessions(self, spawn):
-        start = 0
+    def sessions(self, spawn, start=0):
         while start < self.n:
             if self.overall_left() <= 0:
                 self.out_of_time(start)
@@ -639,6 +660,91 @@ class Harness:
         finally:
             child.finish()
 
+    # Python asserts in this very process: no child at all
+
+    def in_process(self):
+        """Run a Python asserts payload here, without a child (assert tests are forgeable by the program
+        anyway: it runs in the process that judges them). Records go to a copy of stdout; fds 0-2 become
+        /dev/null. Each test runs under a SIGALRM at its limit (raising _TimeLimit in it) and a CPU
+        rlimit a second past it (for C code that holds the GIL). Anything that is not a normal end of
+        a test -- a timeout, the program exiting, a crash, a swallowed alarm -- ends this process
+        without a "done" record, after the verdict of that test where it has one; the caller then runs
+        the tests still without a verdict in forked children (``start``), as :meth:`sessions` does."""
+        global _OUT
+        p = self.p
+        _OUT = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 10)
+        for fd in (0, 1, 2):
+            os.dup2(_DEVNULL, fd)
+        state = {"i": None, "t0": 0.0, "fired": 0}
+
+        def on_alarm(signum, frame):
+            state["fired"] += 1
+            if state["fired"] == 1:
+                raise _TimeLimit()
+            self.timed_out(state["i"], state["t0"])  # the program swallowed the first alarm
+            os._exit(0)
+
+        signal.signal(signal.SIGALRM, on_alarm)
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+
+        def arm(i):
+            t0 = time.monotonic()
+            state.update(i=i, t0=t0, fired=0)
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            soft = int(used.ru_utime + used.ru_stime + self.time_limit) + 2
+            if cpu_hard == resource.RLIM_INFINITY or soft < cpu_hard:
+                resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, min(self.time_limit, self.deadline - t0)), 0.25)
+
+        try:
+            arm(None)
+            try:
+                target = _prepare(p)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except _LoadError as exc:
+            _emit({"t": "load", "ok": False, "kind": exc.kind, "m": _clip(exc)})
+            self.rest(0, "error", str(exc))
+            return True
+        except _TimeLimit:
+            self.timed_out(None, state["t0"])
+            return False
+        for i in range(self.n):
+            if self.overall_left() <= 0:
+                self.out_of_time(i)
+                return True
+            try:
+                arm(i)
+                try:
+                    result = _run_test(p, target, i)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except _TimeLimit:
+                result = None
+            if result is None or state["fired"]:
+                self.timed_out(i, state["t0"])
+                return False
+            self.test(i, result.get("v", "error"), result.get("m", ""), time.monotonic() - state["t0"])
+        return True
+
+    def timed_out(self, i, t0):
+        """The in-process test i (None: the program's loading) ran out of time."""
+        now = time.monotonic()
+        overall = now >= self.deadline - 0.001
+        if i is None:
+            if overall:
+                self.out_of_time(0)
+            else:
+                _emit({"t": "load", "ok": False, "kind": "timeout"})
+                self.rest(0, "timeout", f"the program did not finish loading within {self.time_limit:g}s")
+            return
+        if overall:
+            limit = "the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"])
+            self.test(i, "timeout", limit, now - t0)
+            self.out_of_time(i + 1)
+        else:
+            self.test(i, "timeout", f"exceeded the {self.time_limit:g}s time limit", now - t0)
+
     # one process per case: stdin/stdout tests, and assert tests in C/C++/JavaScript
 
     def case(self, i, child, expect_output):
@@ -710,8 +816,13 @@ class Harness:
     # entry
 
     def run(self):
+        """False when the in-process run stopped early (see :meth:`in_process`): no "done" record."""
         p, lang, kind = self.p, self.p["language"], self.p["kind"]
         self.deadline = time.monotonic() + float(p["total_time_limit"])
+        start = int(p.get("start", 0))
+        in_process = lang == "python" and kind == "asserts" and p.get("in_process") and start == 0
+        if not in_process:
+            _set_dumpable(0)  # the programs run in children, which must not reach this process
         if lang != "python" and not self.compile():
             return
         if lang in ("c", "cpp"):  # the overall limit is for the tests: it starts after compilation
@@ -720,8 +831,10 @@ class Harness:
             if kind == "stdio":
                 script = lambda: _python_stdio(p)  # noqa: E731
                 self.cases(lambda i: self.python_child(script, p["tests"][i].encode(), stdout=True), True)
+            elif in_process:
+                return self.in_process()
             else:
-                self.sessions(lambda start: self.python_child(lambda: _python_session(p, start)))
+                self.sessions(lambda first: self.python_child(lambda: _python_session(p, first)), start)
             return
         if lang == "javascript":
             if kind == "call":
@@ -747,9 +860,9 @@ def main():
         sys.stderr.write(f"rewardkit harness: bad input: {exc!r}\n")
         os._exit(2)
     try:
-        _set_dumpable(0)
         _DEVNULL = os.open(os.devnull, os.O_RDWR)
-        Harness(payload).run()
+        if Harness(payload).run() is False:
+            os._exit(0)
     except InfrastructureError as exc:
         _emit({"t": "fatal", "m": _clip(exc, 4000)})
     except BaseException as exc:
