@@ -5,6 +5,7 @@ its deadline instead of hanging.
 """
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -372,3 +373,127 @@ def test_metrics_export_the_shared_pools_stats():
         "rewardkit_pool_restarts_total": 1.0,
     }
     assert pool not in shared_pools()
+
+
+def leave_a_child_holding_the_pipes(item):
+    """Fork a grandchild that keeps this worker's pipes (its sentinel too) open, note its pid, then hang."""
+    pidfile, seconds = item
+    child = os.fork()
+    if child == 0:
+        time.sleep(seconds)
+        os._exit(0)
+    Path(pidfile).write_text(str(child))
+    time.sleep(3600)
+
+
+def wait_until(predicate, within=30.0):
+    end = time.monotonic() + within
+    while not predicate():
+        assert time.monotonic() < end, "timed out waiting"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def stuck_after_kill(monkeypatch):
+    """A fake kernel: after the next kill() the process stays unreaped (as if stuck in D state) until the
+    test releases it. Its exit status reads as unknown and join(timeout) waits out its timeout; every
+    other process, and the kill itself, are real. Returns (arm, stuck, joins)."""
+    from multiprocessing.process import BaseProcess
+
+    arm, stuck, joins = threading.Event(), set(), []
+    real_kill, real_join, real_exitcode = BaseProcess.kill, BaseProcess.join, BaseProcess.exitcode
+
+    def kill(self):
+        real_kill(self)
+        if arm.is_set():
+            arm.clear()
+            stuck.add(self)
+
+    def join(self, timeout=None):
+        if self not in stuck:
+            return real_join(self, timeout)
+        joins.append((threading.current_thread().name, timeout))
+        time.sleep(60 if timeout is None else timeout)
+
+    monkeypatch.setattr(BaseProcess, "kill", kill)
+    monkeypatch.setattr(BaseProcess, "join", join)
+    monkeypatch.setattr(
+        BaseProcess, "exitcode", property(lambda s: None if s in stuck else real_exitcode.fget(s))
+    )
+    return arm, stuck, joins
+
+
+def test_a_worker_stuck_after_its_kill_delays_nobody(stuck_after_kill):
+    """The fake stuck process; the real case beside it: the grandchild test below."""
+    arm, stuck, joins = stuck_after_kill
+    p = WorkerPool(2, preload=())
+    try:
+        assert p.map(h.square, range(4), timeout=10) == [0, 1, 4, 9]
+        arm.set()
+        first = p.submit(h.act, ("sleep", 3600), timeout=0.5)
+        assert isinstance(first.exception(timeout=30), TaskTimeout)  # settled before its worker is reaped
+        assert len(stuck) == 1 and p.stats()["dying"] == 1
+        # a real deadline on another worker still fires, and the queue is served, while it stays stuck
+        second = p.submit(h.act, ("sleep", 3600), timeout=0.5)
+        assert isinstance(second.exception(timeout=30), TaskTimeout)
+        assert p.map(h.act, [("ok", i) for i in range(50)], timeout=10) == list(range(50))
+        stats = p.stats()
+        assert (stats["dying"], stats["alive"], stats["timeouts"], stats["restarts"]) == (1, 2, 2, 2)
+        assert joins == []  # the dispatcher never waited for it
+        stuck.clear()  # it exits at last, and is reaped
+        wait_until(lambda: p.stats()["dying"] == 0)
+        # stuck at close: close kills and waits for it, but only for a bounded time
+        arm.set()
+        third = p.submit(h.act, ("sleep", 3600), timeout=0.5)
+        assert isinstance(third.exception(timeout=30), TaskTimeout) and p.stats()["dying"] == 1
+    finally:
+        p.close()
+    assert len(joins) == 1 and joins[0][0] == "rewardkit-pool" and 0 <= joins[0][1] <= 5  # bounded
+    assert p.stats()["timeouts"] == 3
+
+
+def test_a_killed_worker_is_reaped_though_a_grandchild_holds_its_pipes(tmp_path):
+    pidfile = tmp_path / "grandchild"  # fork start: the worker's sentinel is a pipe its children inherit
+    p = WorkerPool(2, start_method="fork", preload=())
+    try:
+        stuck = p.submit(leave_a_child_holding_the_pipes, (str(pidfile), 60), timeout=1)
+        assert isinstance(stuck.exception(timeout=30), TaskTimeout)
+        other = p.submit(h.act, ("sleep", 3600), timeout=0.5)
+        assert isinstance(other.exception(timeout=30), TaskTimeout)
+        assert p.map(h.square, range(20), timeout=10) == [i * i for i in range(20)]
+        grandchild = psutil.Process(int(pidfile.read_text()))
+        wait_until(lambda: p.stats()["dying"] == 0)  # reaped without its sentinel ever firing
+        assert grandchild.is_running() and grandchild.status() != psutil.STATUS_ZOMBIE
+        assert p.stats()["timeouts"] == 2 and p.stats()["alive"] == 2
+    finally:
+        p.close()
+        if pidfile.exists():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+def test_a_cancelled_batch_behind_others_leaves_the_queue_and_never_runs():
+    with WorkerPool(1, preload=()) as p:
+
+        async def main():
+            head = p.submit(h.act, ("sleep", 3), timeout=30)  # holds the only worker
+            wait_until(lambda: p.stats()["busy"] == 1)
+            ahead = asyncio.ensure_future(p.amap(h.act, [("ok", i) for i in range(5)], timeout=30))
+            middle = asyncio.ensure_future(p.amap(h.act, [("exit", 1)] * 50, timeout=30))
+            behind = asyncio.ensure_future(p.amap(h.square, range(10), timeout=30))
+            single = p.submit(h.act, ("exit", 1), timeout=30)
+            await asyncio.sleep(0)  # the three batches are enqueued
+            assert p.stats()["queue"] == 66
+            middle.cancel()  # cancels the pool's future under it
+            assert single.cancel()
+            while p.stats()["queue"] != 15:
+                assert not head.done(), "the cancelled items left the queue only when they reached its head"
+                await asyncio.sleep(0.02)
+            with pytest.raises(asyncio.CancelledError):
+                await middle
+            return head.result(timeout=30), await ahead, await behind
+
+        assert asyncio.run(main()) == (3, list(range(5)), [i * i for i in range(10)])
+        stats = p.stats()
+    # an item that ran would have crashed the worker (exit 1) and been counted
+    assert (stats["tasks"], stats["crashes"], stats["restarts"], stats["queue"]) == (16, 0, 0, 0)

@@ -5,10 +5,13 @@ One dispatcher thread per pool owns the workers; callers enqueue batches and get
 gets a chunk of items (smaller as the queue drains) and reports each result as it finishes, so an item's
 deadline runs from the moment its worker started it. The dispatcher waits on the workers' pipes, their
 process sentinels and a wake-up pipe, with a timeout set by the nearest deadline. A worker that overruns
-is SIGKILLed, one that dies is reaped; its item becomes a TaskTimeout / WorkerCrashed, the rest of its
-chunk goes back to the front of the queue and a fresh worker takes its place. A batch always completes,
-in order, whether the caller is the main thread, another thread or an asyncio task. No signals in the
-caller (never ``signal.alarm``).
+is SIGKILLed: its item becomes a TaskTimeout, the rest of its chunk goes back to the front of the queue
+and a fresh worker takes its place at once. A worker that dies is replaced the same way; its item becomes
+a WorkerCrashed once its exit status is known (or after ``_EXIT_GRACE`` seconds without it). The
+dispatcher never waits for a dead or killed worker: it keeps it on a "dying" list, watches its sentinel
+and reaps it without blocking, so one process stuck in the kernel delays nobody. A batch always
+completes, in order, whether the caller is the main thread, another thread or an asyncio task; a
+cancelled batch's queued items are dropped. No signals in the caller (never ``signal.alarm``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ from rewardkit.types import Score
 
 MAX_CHUNK = 32  # items sent to a worker at once while the queue is long: cuts IPC for ~1 ms items
 _START_FAILURES = 3  # workers in a row dying before they are ready: fail the queue instead of looping
+_EXIT_GRACE = 1.0  # a crashed worker's item waits this long for its exit status, then settles without it
+_REAP_POLL = 0.1  # how often dying workers are polled (a sentinel may never fire: a grandchild holds it)
+_CLOSE_WAIT = 2.0  # close(): how long, in all, to wait for the killed workers to be reaped
 
 
 _MAIN_LOCK = threading.Lock()
@@ -116,6 +122,9 @@ class _Worker:
         self.ready = False  # said hello: started up and waiting for work
         self.running: collections.deque[tuple[_Batch, int]] = collections.deque()  # sent, not reported
         self.deadline = math.inf  # of running[0]
+        self.crashed: tuple[_Batch, int] | None = None  # dying: the item it died running, not yet settled
+        self.settle_by = math.inf  # dying: settle ``crashed`` then, exit status known or not
+        self.fired = False  # dying: its sentinel fired before it could be reaped: poll, do not wait on it
 
 
 class WorkerPool:
@@ -144,6 +153,8 @@ class WorkerPool:
         self._queue: collections.deque[tuple[_Batch, int]] = collections.deque()
         self._closed = False
         self._workers: list[_Worker] = []  # the dispatcher thread's alone
+        self._dying: list[_Worker] = []  # killed or dead, not yet reaped: the dispatcher thread's alone
+        self._purge = False  # a batch was cancelled: drop its queued items (under the lock)
         self._stats = {"tasks": 0, "timeouts": 0, "crashes": 0, "restarts": 0}
         self._start_failures = 0
         self._pid = os.getpid()
@@ -163,16 +174,17 @@ class WorkerPool:
 
     def stats(self) -> dict[str, Any]:
         """A snapshot for monitoring: ``workers`` (the pool's size), ``alive`` (worker processes running),
-        ``busy`` (workers running items), ``queue`` (items waiting for a worker), ``closed``, and the
-        counters since the pool started: ``tasks`` (items settled), ``timeouts``, ``crashes``,
-        ``restarts`` (workers replaced)."""
-        workers = list(self._workers)  # the dispatcher's list: read a copy
+        ``busy`` (workers running items), ``dying`` (killed or dead workers not yet reaped), ``queue``
+        (items waiting for a worker), ``closed``, and the counters since the pool started: ``tasks``
+        (items settled), ``timeouts``, ``crashes``, ``restarts`` (workers replaced)."""
+        workers, dying = list(self._workers), len(self._dying)  # the dispatcher's lists: read copies
         with self._lock:
             queue, closed = len(self._queue), self._closed
         return {
             "workers": self._n,
             "alive": len(workers),
             "busy": sum(1 for w in workers if w.running),
+            "dying": dying,
             "queue": queue,
             "closed": closed,
             **self._stats,
@@ -180,7 +192,11 @@ class WorkerPool:
 
     def map(self, fn: Callable, items: Sequence, timeout: float) -> list:
         """``fn(item)`` per item, in order; a failed item's entry is a TaskTimeout, WorkerCrashed or
-        TaskError instance (returned, never raised)."""
+        TaskError instance (returned, never raised).
+
+        Interrupted (KeyboardInterrupt), it cancels the batch: its queued items are dropped and never
+        sent to a worker; items already sent (at most one chunk per worker) are left to finish, their
+        results discarded."""
         future = self._enqueue(fn, items, timeout)
         try:
             return future.result()
@@ -189,15 +205,18 @@ class WorkerPool:
             raise
 
     async def amap(self, fn: Callable, items: Sequence, timeout: float) -> list:
-        """:meth:`map`, awaitable; the event loop keeps running meanwhile."""
+        """:meth:`map`, awaitable; the event loop keeps running meanwhile. Cancelling the awaiting task
+        cancels the batch as an interrupted :meth:`map` does."""
         return await asyncio.wrap_future(self._enqueue(fn, items, timeout))
 
     def submit(self, fn: Callable, item: Any, timeout: float) -> concurrent.futures.Future:
-        """One item; the future's ``result()`` raises its TaskTimeout / WorkerCrashed / TaskError."""
+        """One item; the future's ``result()`` raises its TaskTimeout / WorkerCrashed / TaskError.
+        ``cancel()`` drops the item if no worker has it yet (else it finishes, its result discarded)."""
         return self._enqueue(fn, [item], timeout, single=True)
 
     def close(self) -> None:
-        """Kill the workers and stop. Items still pending come back as WorkerCrashed."""
+        """Kill the workers and stop (waiting at most ``_CLOSE_WAIT`` seconds in all for them to be
+        reaped). Items still pending come back as WorkerCrashed."""
         with self._lock:
             if self._closed:
                 return
@@ -221,12 +240,21 @@ class WorkerPool:
         batch = _Batch(fn, list(items), float(timeout), single)
         if not batch.items:
             batch.future.set_result([])
+        batch.future.add_done_callback(self._on_done)
         with self._lock:
             if self._closed:
                 raise PoolError("this WorkerPool is closed; create a new one (or use get_pool())")
             self._queue.extend((batch, i) for i in range(len(batch.items)))
             self._wake()
         return batch.future
+
+    def _on_done(self, future: concurrent.futures.Future) -> None:
+        """A cancelled batch: have the dispatcher drop its queued items (one pass over the queue)."""
+        if future.cancelled():
+            with self._lock:
+                if not self._closed:
+                    self._purge = True
+                    self._wake()
 
     def _wake(self) -> None:  # under the lock, so the pipe cannot be closed underneath
         with contextlib.suppress(BlockingIOError):  # full of wake-ups already
@@ -245,11 +273,14 @@ class WorkerPool:
                 self._closed = True
             raise
         finally:
-            for w in self._workers:
-                w.proc.kill()
-            for w in self._workers:
-                self._reap(w)
-                self._fail(w.running, WorkerCrashed, reason)
+            everyone = self._workers + self._dying
+            for w in everyone:
+                self._kill(w)
+            end = time.monotonic() + _CLOSE_WAIT
+            for w in everyone:
+                w.proc.join(max(0.0, end - time.monotonic()))  # bounded, in all; a no-op once reaped
+                self._reap(w)  # else stuck in the kernel; multiprocessing reaps it later
+                self._fail([*w.running, *([w.crashed] if w.crashed else [])], WorkerCrashed, reason)
             with self._lock:
                 pending, self._queue = self._queue, collections.deque()
                 os.close(self._wake_r)
@@ -260,19 +291,24 @@ class WorkerPool:
         while len(self._workers) < self._n and (self._start_failures < _START_FAILURES or self._queue):
             self._workers.append(self._spawn())
         self._assign()
-        workers = list(self._workers)
-        deadline = min((w.deadline for w in workers), default=math.inf)
-        timeout = None if deadline == math.inf else max(0.0, deadline - time.monotonic())
-        waitables = [self._wake_r, *(w.conn for w in workers), *(w.proc.sentinel for w in workers)]
-        ready = set(wait(waitables, timeout))
+        workers, dying = list(self._workers), list(self._dying)
+        now = time.monotonic()
+        deadline = min([w.deadline for w in workers] + [w.settle_by for w in dying], default=math.inf)
+        if dying:
+            deadline = min(deadline, now + _REAP_POLL)
+        timeout = None if deadline == math.inf else max(0.0, deadline - now)
+        sentinels = [w.proc.sentinel for w in workers + dying if not w.fired]
+        ready = set(wait([self._wake_r, *(w.conn for w in workers), *sentinels], timeout))
         if self._wake_r in ready:
             os.read(self._wake_r, 4096)
         for w in workers:
             if w.conn in ready or w.proc.sentinel in ready:
                 self._receive(w, exited=w.proc.sentinel in ready)
             elif time.monotonic() >= w.deadline:
-                w.proc.kill()
                 self._retire(w, timed_out=True)
+        for w in dying:
+            w.fired = w.fired or w.proc.sentinel in ready
+            self._watch(w)
 
     def _spawn(self) -> _Worker:
         parent_conn, child_conn = self._ctx.Pipe()
@@ -287,6 +323,9 @@ class WorkerPool:
         """A chunk for every idle worker: guided self-scheduling, 1/(2N) of the queue, <= MAX_CHUNK."""
         sends = []
         with self._lock:
+            if self._purge:  # once per cancel (or per burst of them): O(queue)
+                self._queue = collections.deque(t for t in self._queue if not t[0].future.cancelled())
+                self._purge = False
             q = self._queue
             for w in self._workers:
                 while q and q[0][0].future.cancelled():
@@ -329,9 +368,6 @@ class WorkerPool:
         except (EOFError, OSError):
             exited = True
         if exited:
-            w.proc.join(1)  # reap it first, so that kill() cannot hit a recycled pid
-            if w.proc.exitcode is None:
-                w.proc.kill()
             self._retire(w, timed_out=False)
 
     def _handle(self, w: _Worker, msg: tuple) -> None:
@@ -346,10 +382,16 @@ class WorkerPool:
         w.deadline = time.monotonic() + w.running[0][0].timeout if w.running else math.inf
 
     def _retire(self, w: _Worker, timed_out: bool) -> None:
-        """Reap a dead or killed worker, settle the item it was running, requeue the rest of its chunk."""
-        code = self._reap(w)
+        """Replace a worker that overran (killed here) or died, without waiting for it: settle its item
+        (a crash once its exit status is known, see _watch), requeue the rest of its chunk, and move it
+        to the dying list until it is reaped."""
         self._workers.remove(w)  # the next _step() starts its replacement
+        self._dying.append(w)  # before its item settles: a caller woken by that sees it in stats()
         self._stats["restarts"] += 1
+        w.conn.close()
+        if timed_out:
+            self._kill(w)
+        code = w.proc.exitcode  # a non-blocking poll
         if not w.ready:
             self._start_failures += 1
             if self._start_failures >= _START_FAILURES:
@@ -359,27 +401,49 @@ class WorkerPool:
                 self._fail(pending, WorkerCrashed, f"{why}; see their stderr")
         elif w.running:
             batch, i = w.running.popleft()
+            self._requeue(list(w.running))
+            w.running.clear()
+            w.deadline = math.inf
             if timed_out:
                 self._stats["timeouts"] += 1
-                outcome: Exception = TaskTimeout(f"exceeded the {batch.timeout:g}s deadline; worker killed")
+                self._settle(
+                    batch, i, TaskTimeout(f"exceeded the {batch.timeout:g}s deadline; worker killed")
+                )
             else:
-                self._stats["crashes"] += 1
-                cap = f"; memory cap {self._memory_mb} MB" if self._memory_mb and code and code < 0 else ""
-                outcome = WorkerCrashed(f"worker process died running this item ({_exit_text(code)}{cap})")
-            self._settle(batch, i, outcome)
-            self._requeue(list(w.running))
+                w.crashed, w.settle_by = (batch, i), time.monotonic() + _EXIT_GRACE
+        self._watch(w)
 
-    def _reap(self, w: _Worker) -> int | None:
-        w.proc.join(5)
-        w.conn.close()
+    def _watch(self, w: _Worker) -> None:
+        """A dying worker: reap it if it has exited (never blocking); settle the item it crashed on once
+        its exit status is known or its grace is over (killing it then: it is not reaped yet)."""
         code = w.proc.exitcode
-        if code is not None:  # else stuck in the kernel after SIGKILL; multiprocessing reaps it later
+        if w.crashed and (code is not None or time.monotonic() >= w.settle_by):
+            if code is None:
+                self._kill(w)
+            (batch, i), w.crashed, w.settle_by = w.crashed, None, math.inf
+            self._stats["crashes"] += 1
+            cap = f"; memory cap {self._memory_mb} MB" if self._memory_mb and code and code < 0 else ""
+            self._settle(
+                batch, i, WorkerCrashed(f"worker process died running this item ({_exit_text(code)}{cap})")
+            )
+        if code is not None and not w.crashed:
+            self._reap(w)
+            self._dying.remove(w)
+
+    def _kill(self, w: _Worker) -> None:
+        """SIGKILL a worker unless it is reaped (Process.kill() checks): its pid cannot have been reused."""
+        if w.proc.exitcode is None:
+            w.proc.kill()
+
+    def _reap(self, w: _Worker) -> None:
+        """Release a worker's pipe and, once it has been reaped, its process handle."""
+        w.conn.close()
+        if w.proc.exitcode is not None:
             w.proc.close()
-        return code
 
     def _requeue(self, tasks: list[tuple[_Batch, int]]) -> None:
         with self._lock:
-            self._queue.extendleft(reversed(tasks))
+            self._queue.extendleft(reversed([t for t in tasks if not t[0].future.cancelled()]))
 
     def _settle(self, batch: _Batch, i: int, outcome: Any) -> None:
         self._stats["tasks"] += 1
