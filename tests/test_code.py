@@ -708,3 +708,95 @@ def test_in_process_asserts_survive_a_swallowed_alarm_and_c_code_holding_the_gil
         score = run(program, {"tests": [f"assert f({i}) == {i}" for i in (0, hang, 3)]}, time_limit=0.5)
         assert verdicts(score) == ["pass", "timeout", "pass"], score.details["tests"]
         assert "exceeded the 0.5s time limit" in score.details["tests"][1]["message"]
+
+
+# ------------------------------------------------------------------------------ contest-judge programs
+
+JUDGE_STYLES = {
+    # fast input: the whole of stdin in one read, sized from the file (a pipe would give nothing)
+    "fstat_read": "import os\ndata = os.read(0, os.fstat(0).st_size).split()\nprint(sum(map(int, data)))\n",
+    "open_0": "print(sum(map(int, open(0).read().split())))\n",
+    "dev_stdin": "print(sum(map(int, open('/dev/stdin').read().split())))\n",
+    "buffer_lines": "import sys\nprint(sum(int(x) for line in sys.stdin.buffer.readlines() for x in line.split()))\n",
+    # output kept in a buffer and written by an atexit handler (PyRival-style fast output)
+    "atexit_output": (
+        "import atexit, io, os, sys\n"
+        "out = io.StringIO()\n"
+        "atexit.register(lambda: os.write(1, out.getvalue().encode()))\n"
+        "out.write(str(sum(map(int, sys.stdin.read().split()))) + '\\n')\n"
+    ),
+    # a replaced sys.stdout that only writes when flushed, left unflushed
+    "unflushed_wrapper": (
+        "import io, os, sys\n"
+        "class Out(io.IOBase):\n"
+        "    def __init__(self):\n        self.parts = []\n"
+        "    def write(self, s):\n        self.parts.append(s)\n"
+        "    def flush(self):\n        os.write(1, ''.join(self.parts).encode())\n        self.parts = []\n"
+        "sys.stdout = Out()\n"
+        "print(sum(map(int, sys.stdin.read().split())))\n"
+    ),
+    # main() in a thread with a big stack and recursion limit (deep DFS solutions)
+    "threaded_main": (
+        "import sys, threading, time\n"
+        "sys.setrecursionlimit(1 << 20)\n"
+        "threading.stack_size(1 << 26)\n"
+        "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\n"
+        "def main():\n"
+        "    time.sleep(0.2)\n"  # still running when the main thread's code ends
+        "    nums = list(map(int, sys.stdin.read().split()))\n"
+        "    print(sum(nums) + depth(20000) - 20000)\n"
+        "threading.Thread(target=main).start()\n"
+    ),
+    "exit_after_print": "import sys\nprint(sum(map(int, sys.stdin.read().split())))\nsys.exit(0)\n",
+    "write_no_newline": "import sys\nsys.stdout.write(str(sum(map(int, sys.stdin.read().split()))))\n",
+}
+
+
+@pytest.mark.parametrize("style", sorted(JUDGE_STYLES))
+def test_programs_written_for_contest_judges_pass(style, sandbox_level):
+    cases = [{"input": "1 2\n", "output": "3\n"}, {"input": "10\n20\n30\n", "output": "60"}]
+    score = run(JUDGE_STYLES[style], {"cases": cases})
+    assert verdicts(score) == ["pass", "pass"], score.details["tests"]
+
+
+def test_a_references_own_time_limit_replaces_the_default(sandbox_level):
+    slow = "import time\ntime.sleep(1.3)\nprint(int(input()) * 2)\n"
+    cases = [{"input": "2", "output": "4"}]
+    assert verdicts(run(slow, {"cases": cases})) == ["timeout"]  # the default 1 s of these tests
+    for limit in (2, 2.5, "2 seconds", "2000 ms", {"seconds": 2, "nanos": 500000000}):
+        assert verdicts(run(slow, {"cases": cases, "time_limit": limit})) == ["pass"], limit
+    assert verdicts(run(slow, {"cases": cases, "time_limit": 2}, reference_time_limit=False)) == ["timeout"]
+    score = run(slow, {"cases": cases, "time_limit": "soon"})
+    assert score.status is Status.ERROR and "time_limit 'soon' is not a duration" in score.reason
+
+
+def test_stop_on_first_failure_gives_pass_fail_only(sandbox_level):
+    program = "n = int(input())\nif n == 3:\n    while True: pass\nprint(n + (n == 2))\n"
+    cases = [{"input": str(n), "output": str(n)} for n in range(6)]
+    full = run(program, {"cases": cases})
+    assert verdicts(full) == ["pass", "pass", "fail", "timeout", "pass", "pass"]
+    stop = run(program, {"cases": cases}, stop_on_first_failure=True)
+    assert verdicts(stop) == ["pass", "pass", "fail", "not_run", "not_run", "not_run"]
+    assert stop.value == pytest.approx(2 / 6) and not stop.details["all_passed"]
+    crash = run("import os\ndef f(x):\n    if x == 1:\n        os._exit(3)\n    return x\n",
+                {"tests": [f"assert f({i}) == {i}" for i in range(4)]}, stop_on_first_failure=True)  # fmt: skip
+    assert verdicts(crash) == ["pass", "error", "not_run", "not_run"]
+
+
+def test_tests_in_parallel_give_the_serial_verdicts(sandbox_level):
+    program = (
+        "import sys, time\n"
+        "n = int(sys.stdin.read())\n"
+        "if n % 7 == 3:\n    while True: pass\n"
+        "if n % 7 == 5:\n    raise ValueError(n)\n"
+        "time.sleep(0.05)\n"
+        "print(n * n if n % 7 else n)\n"
+    )
+    cases = [{"input": str(n), "output": str(n * n)} for n in range(12)]
+    serial = run(program, {"cases": cases})
+    parallel = run(program, {"cases": cases}, test_workers=4)
+    assert verdicts(parallel) == verdicts(serial)
+    assert verdicts(serial)[:8] == ["pass", "pass", "pass", "timeout", "pass", "error", "pass", "fail"]
+    assert [t["message"] for t in parallel.details["tests"]] == [
+        t["message"] for t in serial.details["tests"]
+    ]

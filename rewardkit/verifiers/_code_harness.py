@@ -170,34 +170,44 @@ class Child:
                 if not self._read(name, fd) or self.overflow:
                     break
 
+    def watch(self):
+        """The descriptors to wait on, and the longest wait (no pidfd: the exit is polled)."""
+        fds = list(self._open.values())
+        if self.pidfd is not None:
+            return [*fds, self.pidfd], None
+        return fds, 0.005
+
+    def take(self, ready):
+        """Read what select() found ready; reap the child when it exited."""
+        fds = {fd: name for name, fd in self._open.items()}
+        for fd in ready:
+            if fd in fds:
+                self._read(fds[fd], fd)
+        if self.pidfd is not None and self.pidfd in ready:
+            self.status = os.waitpid(self.pid, 0)[1]
+            self._drain()
+        elif self.pidfd is None and not self.lines:
+            self._poll_exit()
+
+    def event(self, deadline):
+        """'overflow' | 'line' | 'exit' | 'timeout', or None while none has happened."""
+        if self.overflow:
+            return "overflow"
+        if self.lines:
+            return "line"
+        if self.status is not None:
+            return "exit"
+        return "timeout" if time.monotonic() >= deadline else None
+
     def wait(self, deadline):
         """Until a report line, the exit, the deadline or an overflow: 'line' | 'exit' | 'timeout' | 'overflow'."""
         while True:
-            if self.overflow:
-                return "overflow"
-            if self.lines:
-                return "line"
-            if self.status is not None:
-                return "exit"
+            event = self.event(deadline)
+            if event is not None:
+                return event
+            watch, most = self.watch()
             left = deadline - time.monotonic()
-            if left <= 0:
-                return "timeout"
-            fds = {fd: name for name, fd in self._open.items()}
-            watch = list(fds)
-            if self.pidfd is not None:
-                watch.append(self.pidfd)
-                left_poll = left
-            else:
-                left_poll = min(left, 0.005)
-            ready = select.select(watch, [], [], left_poll)[0]
-            for fd in ready:
-                if fd in fds:
-                    self._read(fds[fd], fd)
-            if self.pidfd is not None and self.pidfd in ready:
-                self.status = os.waitpid(self.pid, 0)[1]
-                self._drain()
-            elif self.pidfd is None and not self.lines:
-                self._poll_exit()
+            self.take(select.select(watch, [], [], max(0.0, left if most is None else min(left, most)))[0])
 
     def finish(self):
         """Kill the whole process group, reap, close everything."""
@@ -394,8 +404,13 @@ def _python_session(p, start):
 
 
 def _python_stdio(p):
-    """Body of a forked child running the program as a script on its stdin; exceptions go to fd 3."""
+    """Body of a forked child running the program as a script on its stdin; exceptions go to fd 3. It
+    ends as ``python prog.py`` does, so programs written for contest judges work: non-daemon threads
+    are joined (``threading.Thread(target=main).start()``), ``atexit`` handlers run (output buffered
+    and written there), and the streams are flushed, whatever ``sys.stdout`` was replaced with."""
+    import atexit
     import builtins
+    import threading
 
     try:
         code = compile(p["program"], "<program>", "exec")
@@ -403,18 +418,43 @@ def _python_stdio(p):
         _send(3, "E " + json.dumps({"kind": "syntax", "m": _clip(_describe(exc))}))
         return 1
     status = 0
+
+    def failed(exc):
+        _send(3, "E " + json.dumps({"kind": "error", "m": _clip(_describe(exc))}))
+        return 1
+
+    def exited(exc):
+        if exc.code is None or exc.code == 0:
+            return 0
+        if isinstance(exc.code, int):
+            return exc.code
+        try:
+            print(exc.code, file=sys.stderr)
+        except BaseException:
+            pass
+        return 1
+
     try:
         exec(code, {"__name__": "__main__", "__builtins__": builtins})
     except SystemExit as exc:
-        if exc.code is not None and exc.code != 0:
-            status = exc.code if isinstance(exc.code, int) else 1
+        status = exited(exc)
     except BaseException as exc:
-        _send(3, "E " + json.dumps({"kind": "error", "m": _clip(_describe(exc))}))
-        status = 1
+        status = failed(exc)
     try:
-        sys.stdout.flush()
+        threading._shutdown()  # join non-daemon threads, as interpreter shutdown does
+    except SystemExit as exc:
+        status = status or exited(exc)
+    except BaseException as exc:
+        status = status or failed(exc)
+    try:
+        atexit._run_exitfuncs()
     except BaseException:
         pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            status = status or 120
     return status
 
 
@@ -426,6 +466,8 @@ class Harness:
         self.p = p
         self.n = len(p["tests"])
         self.done = set()
+        self.stop_on_failure = bool(p.get("stop_on_failure"))
+        self.stopped = False  # stop_on_failure: a test failed, the rest are not run
         self.time_limit = float(p["time_limit"])
         self.deadline = None  # the overall limit, set when the tests start
         self.env = {"PATH": _PATH, "HOME": os.getcwd(), "TMPDIR": os.getcwd(), "LANG": "C.UTF-8"}
@@ -439,6 +481,9 @@ class Harness:
         record = {"t": "test", "i": i, "v": verdict, "m": message, "s": round(seconds, 6)}
         record.update(extra)
         _emit(record)
+        if self.stop_on_failure and verdict not in ("pass", "ran", "not_run") and not self.stopped:
+            self.stopped = True
+            self.rest(0, "not_run", "not run: stopped at the first failure")
 
     def rest(self, start, verdict, message):
         for i in range(start, self.n):
@@ -545,7 +590,7 @@ class Harness:
     # sessions: one child runs many tests (Python asserts/call, JavaScript call)
 
     def sessions(self, spawn, start=0):
-        while start < self.n:
+        while start < self.n and not self.stopped:
             if self.overall_left() <= 0:
                 self.out_of_time(start)
                 return
@@ -600,7 +645,7 @@ class Harness:
                         self.test(
                             current, result.get("v", "error"), result.get("m", ""), now - t_start, **extra
                         )
-                        if current == self.n - 1:
+                        if current == self.n - 1 or self.stopped:
                             return self.n
                         current = None
                         deadline = min(now + self.time_limit, self.deadline)
@@ -725,6 +770,8 @@ class Harness:
                 self.timed_out(i, state["t0"])
                 return False
             self.test(i, result.get("v", "error"), result.get("m", ""), time.monotonic() - state["t0"])
+            if self.stopped:
+                break
         return True
 
     def timed_out(self, i, t0):
@@ -747,71 +794,95 @@ class Harness:
 
     # one process per case: stdin/stdout tests, and assert tests in C/C++/JavaScript
 
-    def case(self, i, child, expect_output):
-        t0 = time.monotonic()
-        try:
-            deadline = min(t0 + self.time_limit, self.deadline)
-            event = child.wait(deadline)
-            while event == "line":
-                line = child.lines.pop(0).decode("utf-8", "replace")
-                if line.startswith("E "):
-                    try:
-                        child.error = json.loads(line[2:])
-                    except ValueError:
-                        pass
-                event = child.wait(deadline)
-            seconds = time.monotonic() - t0
-            if event == "timeout":
-                if time.monotonic() >= self.deadline:
-                    self.test(
-                        i,
-                        "timeout",
-                        "the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"]),
-                        seconds,
-                    )
-                else:
-                    self.test(i, "timeout", f"exceeded the {self.time_limit:g}s time limit", seconds)
-                return
-            if event == "overflow":
-                self.test(
-                    i, "fail", f"the output is over the {self.p['max_output_bytes']}-byte limit", seconds
-                )
-                return
-            error = getattr(child, "error", None)
-            if error is not None:
-                message = error.get("m", "")
-                if error.get("kind") == "syntax":
-                    message = "syntax error: " + message
-                self.test(i, "error", message, seconds)
-                return
-            if child.status != 0:
-                err = child.stderr_text() if "stderr" in child.pipes else ""
-                self.test(
-                    i,
-                    "error" if expect_output else "fail",
-                    _exit_text(child.status) + (": " + err if err else ""),
-                    seconds,
-                )
-                return
-            if expect_output:
-                out = bytes(child.data["stdout"]).decode("utf-8", "replace")
-                self.test(i, "ran", "", seconds, out=out)
+    def case_event(self, child, deadline):
+        """A one-process-per-case child's outcome so far: None while it runs (its ``E`` report lines,
+        the Python child's errors, are kept on it), else 'exit' | 'timeout' | 'overflow'."""
+        while True:
+            event = child.event(deadline)
+            if event != "line":
+                return event
+            line = child.lines.pop(0).decode("utf-8", "replace")
+            if line.startswith("E "):
+                try:
+                    child.error = json.loads(line[2:])
+                except ValueError:
+                    pass
+
+    def settle_case(self, i, child, event, seconds, expect_output):
+        if event == "timeout":
+            if time.monotonic() >= self.deadline:
+                limit = "the overall time limit ({:g}s) was reached".format(self.p["total_time_limit"])
+                self.test(i, "timeout", limit, seconds)
             else:
-                self.test(i, "pass", "", seconds)
-        finally:
-            child.finish()
+                self.test(i, "timeout", f"exceeded the {self.time_limit:g}s time limit", seconds)
+            return
+        if event == "overflow":
+            self.test(i, "fail", f"the output is over the {self.p['max_output_bytes']}-byte limit", seconds)
+            return
+        error = getattr(child, "error", None)
+        if error is not None:
+            message = error.get("m", "")
+            if error.get("kind") == "syntax":
+                message = "syntax error: " + message
+            self.test(i, "error", message, seconds)
+            return
+        if child.status != 0:
+            err = child.stderr_text() if "stderr" in child.pipes else ""
+            verdict = "error" if expect_output else "fail"
+            self.test(i, verdict, _exit_text(child.status) + (": " + err if err else ""), seconds)
+            return
+        if expect_output:
+            self.test(i, "ran", "", seconds, out=bytes(child.data["stdout"]).decode("utf-8", "replace"))
+        else:
+            self.test(i, "pass", "", seconds)
 
     def cases(self, make_child, expect_output):
-        for i in range(self.n):
-            if self.overall_left() <= 0:
-                self.out_of_time(i)
-                return
-            try:
-                child = make_child(i)
-            except OSError as exc:
-                self.cannot_start(i, exc)
-                return
-            self.case(i, child, expect_output)
+        """One process per case, up to ``parallel`` of them at a time (each under its own time limit)."""
+        width = max(1, int(self.p.get("parallel") or 1))
+        running = []  # (test index, child, start time, deadline)
+        nxt = 0
+        try:
+            while True:
+                while nxt < self.n and len(running) < width and not self.stopped:
+                    if self.overall_left() <= 0:
+                        self.out_of_time(nxt)
+                        nxt = self.n
+                        break
+                    try:
+                        child = make_child(nxt)
+                    except OSError as exc:
+                        self.cannot_start(nxt, exc)
+                        nxt = self.n
+                        break
+                    t0 = time.monotonic()
+                    running.append((nxt, child, t0, min(t0 + self.time_limit, self.deadline)))
+                    nxt += 1
+                still = []
+                for i, child, t0, deadline in running:
+                    event = None if self.stopped else self.case_event(child, deadline)
+                    if event is None and not self.stopped:
+                        still.append((i, child, t0, deadline))
+                        continue
+                    if event is not None:
+                        self.settle_case(i, child, event, time.monotonic() - t0, expect_output)
+                    child.finish()
+                running = still
+                if not running:
+                    if nxt >= self.n or self.stopped:
+                        return
+                    continue
+                watch, waits = [], [max(0.0, min(d for *_, d in running) - time.monotonic())]
+                for _, child, _, _ in running:
+                    fds, most = child.watch()
+                    watch += fds
+                    if most is not None:
+                        waits.append(most)
+                ready = set(select.select(watch, [], [], min(waits))[0])
+                for _, child, _, _ in running:
+                    child.take(ready)
+        finally:
+            for _, child, _, _ in running:
+                child.finish()
 
     # entry
 

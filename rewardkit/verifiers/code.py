@@ -225,6 +225,7 @@ class TestSuite:
     bind_as: str = "candidate"
     fn_name: str | None = None
     unwrap: bool = False  # APPS call tasks: expected [x] also accepts x
+    time_limit: float | None = None  # the reference's own per-test limit, seconds
 
 
 _SHAPES = (
@@ -425,8 +426,42 @@ def _livecodebench(ref: dict[str, Any]) -> TestSuite:
     return _stdio([(c["input"], c["output"]) for c in cases])
 
 
+_DURATION = re.compile(
+    r"\s*(?P<n>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>s|secs?|seconds?|ms|milliseconds?)?\s*", re.IGNORECASE
+)
+
+
+def reference_seconds(value: Any) -> float:
+    """A reference's ``time_limit`` in seconds: a number, CodeContests' ``{"seconds", "nanos"}``, or text
+    such as ``"2 seconds"``, ``"1.5 s"``, ``"2000 ms"``. BadReference when it is none of these."""
+    seconds: Any = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, dict) and ("seconds" in value or "nanos" in value):
+        try:
+            seconds = float(value.get("seconds") or 0) + float(value.get("nanos") or 0) / 1e9
+        except (TypeError, ValueError):
+            seconds = None
+    elif isinstance(value, str) and (m := _DURATION.fullmatch(value)):
+        seconds = float(m["n"]) / (1000.0 if (m["unit"] or "s").lower().startswith("m") else 1.0)
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        raise BadReference(
+            f"time_limit {_short(value)!r} is not a duration: give seconds (2, 1.5), "
+            "{'seconds': 2, 'nanos': 0} or text such as '2 seconds' or '500 ms'"
+        )
+    return seconds
+
+
 def load_tests(reference: Any, language: str = "python") -> TestSuite:
     """Normalise ``sample.reference`` into a :class:`TestSuite`; raises BadReference with the reason."""
+    suite = _load_tests(reference, language)
+    ref = _maybe_json(reference, "reference")
+    if isinstance(ref, dict) and ref.get("time_limit") is not None:
+        suite = dataclasses.replace(suite, time_limit=reference_seconds(ref["time_limit"]))
+    return suite
+
+
+def _load_tests(reference: Any, language: str) -> TestSuite:
     ref = _maybe_json(reference, "reference")
     if isinstance(ref, list):
         if ref and all(isinstance(t, str) for t in ref):
@@ -686,6 +721,23 @@ class CodeVerifier(CPUVerifier):
             description="last_block | first_block | all_blocks of the fenced code blocks, or the whole response",
         )
         time_limit: float = Field(3.0, gt=0, description="wall-clock limit per test, seconds")
+        reference_time_limit: bool = Field(
+            True,
+            description="a reference's own time_limit (seconds, CodeContests' {seconds, nanos}, '2 seconds') "
+            "replaces time_limit for its tests (never beyond total_time_limit)",
+        )
+        test_workers: int = Field(
+            1,
+            ge=1,
+            le=16,
+            description="stdin/stdout tests of one sample run this many at a time, each in its own process "
+            "(for samples with many tests when cores are free: e.g. a trainer scoring a few samples)",
+        )
+        stop_on_first_failure: bool = Field(
+            False,
+            description="pass/fail only: every test after the first that does not pass is not_run (the harness "
+            "stops at the first error, crash or timeout it sees; wrong outputs are judged after the run)",
+        )
         total_time_limit: float = Field(20.0, gt=0, description="wall-clock limit for all tests of a sample")
         compile_time_limit: float = Field(20.0, gt=0, description="C/C++ compilation limit, seconds")
         memory_mb: int = Field(1024, gt=0, description="address-space limit per process in the sandbox, MB")
@@ -734,8 +786,13 @@ class CodeVerifier(CPUVerifier):
         except BadReference as exc:
             return Score.error(f"unusable reference: {exc}", language=cfg.language)
         payload.update(
-            time_limit=cfg.time_limit,
+            time_limit=min(
+                suite.time_limit if cfg.reference_time_limit and suite.time_limit else cfg.time_limit,
+                cfg.total_time_limit,
+            ),
             total_time_limit=cfg.total_time_limit,
+            stop_on_failure=cfg.stop_on_first_failure,
+            parallel=cfg.test_workers,
             compile_time_limit=cfg.compile_time_limit,
             max_output_bytes=cfg.max_output_bytes,
         )
@@ -830,6 +887,10 @@ class CodeVerifier(CPUVerifier):
                 # "pass" record can only come from the program writing to the report channel
                 verdict, message = "error", "forged verdict: the program wrote its own test report"
             tests.append({"name": name, "verdict": verdict, "message": message or "", "time_s": seconds})
+        if cfg.stop_on_first_failure:  # what ran after the first failure (wrong outputs) does not count
+            first = next((k for k, t in enumerate(tests) if t["verdict"] != "pass"), len(tests))
+            for t in tests[first + 1 :]:
+                t.update(verdict="not_run", message="not run: stopped at the first failure", time_s=0.0)
         passed = sum(t["verdict"] == "pass" for t in tests)
         total = len(tests)
         details.update(
