@@ -224,6 +224,16 @@ def plan_chunks(samples: Sequence[Sample], batch_size: int) -> list[Chunk]:
 # ------------------------------------------------------------------------------------------ actors
 
 
+def _in_ray_actor() -> bool:
+    """Whether this process is a Ray actor (never the driver, whose pools are not the actor's to close)."""
+    try:
+        import ray
+
+        return ray.is_initialized() and ray.get_runtime_context().get_actor_id() is not None
+    except Exception:
+        return False
+
+
 class ScorerActor:
     """A Ray Data map actor: builds the verifier once (a spec from its text, or a verifier from its class
     and config), then scores one chunk per row.
@@ -244,6 +254,7 @@ class ScorerActor:
     ) -> None:
         # the CPU verifiers' worker pool: as many processes as the actor has CPUs, not one per core
         os.environ["REWARDKIT_WORKERS"] = str(max(1, pool_workers))
+        self._in_actor = _in_ray_actor()
         self.verifier: Verifier
         if verifier_class is not None:
             self.verifier = verifier_class(**(verifier_config or {}))
@@ -254,6 +265,16 @@ class ScorerActor:
         path = Path(self._folder.name) / f"{spec_name}.yaml"  # same stem: the spec keeps its name
         path.write_text(spec_text, encoding="utf-8")
         self.verifier = load_spec(path, **(overrides or {}))
+
+    def __del__(self) -> None:
+        """Ray Data calls this as the actor shuts down: close the actor's worker pools (their sandboxes go
+        with them) before Ray ends the process, rather than have a pool see its workers killed."""
+        if getattr(self, "_in_actor", False):
+            from rewardkit.engine.pool import shared_pools
+
+            for pool in shared_pools():
+                with contextlib.suppress(Exception):
+                    pool.close()
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
