@@ -21,6 +21,17 @@ packaged ``math`` spec on the labelled MATH-500 / GSM8K responses of ``benchmark
 
     python benchmarks/server_load.py            # 10,000 requests + 2,000 in the fault run (a few minutes)
     python benchmarks/server_load.py --quick    # 600 + 200, one offline pass, under 60 s
+    python benchmarks/server_load.py --overhead # per-request overhead only (about a minute)
+
+``--overhead`` measures what a request costs besides the scoring itself, on one-sample requests with
+the labelled rollouts of data/rollouts.jsonl: a spec of rule verifiers only (exact_match + format +
+length) and the packaged ``math`` spec (math + format + length). In this process: ``await
+spec.ascore_batch`` one request after another (the verifiers' own hand-offs: thread hops, tasks);
+through ``rewardkit serve`` on loopback: one keep-alive client, one request after another (ms per
+request), then ``--clients`` concurrent clients (requests/s). Several rounds, the median reported. With
+``--baseline DIR`` (another commit's tree, e.g. ``git archive <commit> | tar -x -C DIR``) that build is
+measured too, taking turns with this one round by round, so both see the same machine load. Results:
+``benchmarks/results/server_load.overhead.json``.
 
 The last line printed is ``ratio=<server samples/s / offline samples/s>`` (goal >= 0.8); results go to
 ``benchmarks/results/server_load.json`` (``server_load.quick.json`` with ``--quick``).
@@ -53,6 +64,7 @@ from _machine import add_output_option, machine_info, results_path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "server_load"
 ROLLOUTS = ROOT / "data" / "rollouts.jsonl"
+OVERHEAD_RESULTS = ROOT / "benchmarks" / "results" / "server_load.overhead.json"
 LIKELIHOOD_SPEC = """\
 name: lm
 description: "benchmark: mean logprob of a short response under SmolLM2 (raw prompt, 16 tokens at most)"
@@ -175,14 +187,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(specs: list[str], log: Path) -> tuple[subprocess.Popen, str, list[str]]:
+def start_server(
+    specs: list[str], log: Path, source: Path | None = None
+) -> tuple[subprocess.Popen, str, list[str]]:
+    """`rewardkit serve` on a free port, once /healthz answers. ``source``: run the rewardkit of this
+    folder (a checkout of another commit) instead of the installed one."""
     import httpx
 
     port = free_port()
     command = [sys.executable, "-m", "rewardkit", "serve", "--port", str(port), "--request-timeout", "60"]
     for spec in specs:
         command += ["--spec", spec]
-    proc = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(command, stdout=log.open("w"), stderr=subprocess.STDOUT, **_source_env(source))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -405,6 +421,193 @@ def fault_run(url: str, server_pid: int, requests: list[dict[str, Any]], clients
     }
 
 
+# -------------------------------------------------------------------------------------------- overhead
+
+RULES_SPEC = """\
+name: rules
+description: "benchmark: rule verifiers only (exact_match + format + length)"
+components:
+  - name: correct
+    verifier: exact_match
+    config: {extract: '(?:answer is|boxed\\{)\\s*\\$?([-\\d./]+)'}
+  - name: boxed
+    verifier: format
+    weight: 0.1
+    config: {pattern: '\\\\boxed\\{'}
+  - name: overlong
+    verifier: length
+    config: {unit: words, max_length: 3000, buffer: 500}
+"""
+
+
+def overhead_requests(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` one-sample requests drawn from data/rollouts.jsonl (response and reference only)."""
+    rng = random.Random(seed)
+    rows = [json.loads(line) for line in ROLLOUTS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [
+        {"samples": [{"id": str(i), "response": r["response"], "reference": r["reference"]}]}
+        for i, r in ((i, rng.choice(rows)) for i in range(n))
+    ]
+
+
+def _source_env(source: Path | None) -> dict[str, Any]:
+    """Popen keywords that make ``python`` import rewardkit from ``source`` (None: as installed)."""
+    if source is None:
+        return {}
+    return {"cwd": source, "env": {**os.environ, "PYTHONPATH": str(source)}}
+
+
+def in_process_ms(spec_path: str, requests: list[dict[str, Any]]) -> float:
+    """Mean ms per ``await spec.ascore_batch`` of one request, one after another on one event loop."""
+    from rewardkit import Sample, load_spec
+
+    verifier = load_spec(spec_path)
+    batches = [[Sample(**s) for s in r["samples"]] for r in requests]
+
+    async def run() -> float:
+        for batch in batches[:50]:  # warm-up (pool start for math)
+            await verifier.ascore_batch(batch)
+        start = time.perf_counter()
+        for batch in batches:
+            await verifier.ascore_batch(batch)
+        return (time.perf_counter() - start) * 1000 / len(batches)
+
+    return asyncio.run(run())
+
+
+def in_process_child(spec_path: str, n: int, seed: int, source: Path | None) -> float:
+    """:func:`in_process_ms` in a fresh process (importing rewardkit from ``source``)."""
+    code = (
+        "import sys; sys.path.insert(1, sys.argv[1]); import server_load as b; "
+        "print(b.in_process_ms(sys.argv[2], b.overhead_requests(int(sys.argv[3]), int(sys.argv[4]))))"
+    )
+    here = str(Path(__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code, here, spec_path, str(n), str(seed)],
+        capture_output=True,
+        text=True,
+        check=True,
+        **_source_env(source or ROOT),
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def sequential_ms(url: str, spec: str, requests: list[dict[str, Any]]) -> tuple[float, float, Counter]:
+    """(mean ms, p50 ms, statuses) per request from one keep-alive client, one request after another."""
+    import httpx
+
+    latencies, statuses = [], Counter()
+    with httpx.Client(timeout=60) as client:
+        for r in requests:
+            start = time.perf_counter()
+            response = client.post(f"{url}/v1/score", json={**r, "spec": spec})
+            latencies.append((time.perf_counter() - start) * 1000)
+            response.raise_for_status()
+            statuses.update(s["status"] for s in response.json()["scores"])
+    latencies.sort()
+    return statistics.fmean(latencies), _pct(latencies, 50), statuses
+
+
+def overhead_run(args: argparse.Namespace, say: Any) -> int:
+    """The ``--overhead`` measurement (see the module docstring); with ``--baseline DIR`` the same
+    measurement of the rewardkit in DIR, round by round in turn with this one."""
+    n, rounds = args.requests or 1000, args.rounds
+    tmp = Path(tempfile.mkdtemp(prefix="rewardkit-server-overhead-"))
+    rules = tmp / "rules.yaml"
+    rules.write_text(RULES_SPEC, encoding="utf-8")
+    specs = {"rules": str(rules), "math": "math"}
+    requests = overhead_requests(n, args.seed)
+    builds: dict[str, Path | None] = {"current": None}
+    if args.baseline is not None:
+        builds["baseline"] = args.baseline.resolve()
+    rows: dict[str, dict[str, dict[str, list[float]]]] = {b: {s: {} for s in specs} for b in builds}
+    statuses: dict[str, dict[str, Counter]] = {b: {s: Counter() for s in specs} for b in builds}
+    servers = {
+        b: start_server(list(specs.values()), tmp / f"{b}.log", source) for b, source in builds.items()
+    }
+    try:
+        for _, url, _ in servers.values():  # warm-up: connections, the pool
+            for name in specs:
+                sequential_ms(url, name, requests[:100])
+        for r in range(rounds):
+            for build, source in builds.items():
+                url = servers[build][1]
+                for name, path in specs.items():
+                    row = rows[build][name]
+                    row.setdefault("in_process_ms", []).append(in_process_child(path, n, args.seed, source))
+                    mean, p50, seen = sequential_ms(url, name, requests)
+                    row.setdefault("sequential_mean_ms", []).append(mean)
+                    row.setdefault("sequential_p50_ms", []).append(p50)
+                    statuses[build][name].update(seen)
+                    records, seconds = asyncio.run(
+                        fire(url, [{**q, "spec": name} for q in requests], args.clients)
+                    )
+                    assert all(q.get("code") == 200 for q in records), "a request failed"
+                    row.setdefault("concurrent_requests_per_s", []).append(len(records) / seconds)
+                say(
+                    f"round {r + 1}, {build}: "
+                    + ", ".join(
+                        f"{k}: {v['in_process_ms'][-1]:.3f} ms in process, {v['sequential_mean_ms'][-1]:.3f} "
+                        f"ms sequential, {v['concurrent_requests_per_s'][-1]:.0f} req/s"
+                        for k, v in rows[build].items()
+                    )
+                )
+        for proc, _, _ in servers.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    finally:
+        for proc, _, _ in servers.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    results = {
+        build: {
+            name: {
+                **{
+                    key: {"median": round(statistics.median(v), 4), "rounds": [round(x, 4) for x in v]}
+                    for key, v in by_key.items()
+                },
+                "statuses": dict(statuses[build][name]),
+            }
+            for name, by_key in by_spec.items()
+        }
+        for build, by_spec in rows.items()
+    }
+    result = {
+        "benchmark": "server_load.overhead",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": {
+            "requests_per_round": n,
+            "rounds": rounds,
+            "clients": args.clients,
+            "samples_per_request": 1,
+            "specs": {"rules": RULES_SPEC, "math": "packaged math spec"},
+            "server_command": " ".join(servers["current"][2][1:]),
+            "baseline": None if args.baseline is None else str(args.baseline),
+            "baseline_commit": args.baseline_commit,
+        },
+        "machine": machine_info(("rewardkit", "fastapi", "uvicorn", "httpx", "aiohttp", "regex")),
+        "results": results,
+        "notes": [
+            "median of the rounds; the builds take turns round by round; clients and servers share the "
+            "machine's cores (loopback)",
+            "in_process_ms: one await of spec.ascore_batch per one-sample request, no HTTP (a fresh process "
+            "per measurement)",
+        ],
+    }
+    output = args.output or OVERHEAD_RESULTS
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name in specs:
+        line = ", ".join(
+            f"{b} {results[b][name]['in_process_ms']['median']:.3f} / {results[b][name]['sequential_mean_ms']['median']:.3f} ms"
+            for b in builds
+        )
+        say(f"{name} (in process / sequential over HTTP, medians): {line}")
+    say(f"results written to {output}")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 
@@ -420,15 +623,28 @@ def main(argv: list[str] | None = None) -> int:
         "--likelihood-fraction", type=float, default=0.05, help="share of likelihood requests"
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--overhead", action="store_true", help="only the per-request overhead (see the module docstring)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="--overhead: rounds (the median is reported)")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="--overhead: also measure the rewardkit of this folder (e.g. `git archive <commit>` unpacked)",
+    )
+    parser.add_argument("--baseline-commit", help="--overhead: the commit the baseline folder holds")
     add_output_option(parser, NAME)
     args = parser.parse_args(argv)
-    args.output = results_path(NAME, args.quick, args.output)
     n = args.requests or (600 if args.quick else 10_000)
     n_fault = args.fault_requests or (200 if args.quick else 2000)
     began = time.perf_counter()
 
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - began:6.1f}s] {text}", flush=True)
+
+    if args.overhead:
+        return overhead_run(args, say)
+    args.output = results_path(NAME, args.quick, args.output)
 
     tmp = Path(tempfile.mkdtemp(prefix="rewardkit-server-load-"))
     lm_spec = tmp / "lm.yaml"

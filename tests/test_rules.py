@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from rewardkit import ConfigError, CPUVerifier, Sample, Status, Verifier, create_verifier
-from rewardkit.verifiers.rules import ExactMatchVerifier, FormatVerifier, LengthVerifier, measure
+from rewardkit.verifiers import rules
+from rewardkit.verifiers.rules import (
+    DEFAULT_REGEX_TIMEOUT_S,
+    BoundedRegex,
+    ExactMatchVerifier,
+    FormatVerifier,
+    LengthVerifier,
+    measure,
+)
 
 
 def s(response: str, reference: object = None) -> Sample:
@@ -66,6 +75,9 @@ def test_format_flags(config: dict, response: str, value: float) -> None:
         ("length", {"max_length": 0}, r"length: max_length: "),
         ("length", {"max_length": 10, "unit": "bytes"}, r"length: unit: "),
         ("exact_match", {"extract": "["}, r"exact_match: extract: invalid regular expression"),
+        ("format", {"pattern": r"\p{L}"}, r"format: pattern: invalid regular expression: bad escape \\p"),
+        ("exact_match", {"extract": "a(?i)b"}, r"exact_match: extract: invalid regular expression: global flags"),
+        ("format", {"pattern": "x", "timeout": 0}, r"format: timeout: .*greater than 0"),
     ],
 )  # fmt: skip
 def test_config_errors_name_the_key(name: str, config: dict, message: str) -> None:
@@ -166,3 +178,111 @@ def test_length_counts_real_tokens_with_a_tokenizer() -> None:
         Sample(response=text)
     )
     assert over.value == -1.0
+
+
+# ---------------------------------------------------------------------------------- bounded regex cost
+
+CATASTROPHIC = r"(a|aa)+$"  # overlapping repeats: exponential backtracking on "aaa...ab"
+LONG = "a" * 60 + "b"
+
+
+def test_a_catastrophic_pattern_is_a_timeout_naming_the_pattern() -> None:
+    fmt = create_verifier("format", pattern=CATASTROPHIC, timeout=0.05)
+    score = fmt.score(s(LONG))
+    assert score.status is Status.TIMEOUT and score.value is None
+    assert f"the `pattern` regex {CATASTROPHIC!r} did not finish within 0.05 s" in score.reason
+    assert "backtracks catastrophically" in score.reason and "raise the verifier's `timeout`" in score.reason
+    assert score.details == {"pattern": CATASTROPHIC, "timeout": 0.05}
+    assert fmt.score(s("baa")).value == 1.0  # the same pattern on a short response is decided
+    absent = create_verifier("format", pattern=CATASTROPHIC, must="absent", timeout=0.05)
+    assert absent.score(s(LONG)).status is Status.TIMEOUT  # never taken for "absent"
+    extract = create_verifier("exact_match", extract=CATASTROPHIC, timeout=0.05)
+    score = extract.score(s(LONG, "a"))
+    assert score.status is Status.TIMEOUT and f"the `extract` regex {CATASTROPHIC!r}" in score.reason
+    assert create_verifier("format", pattern="x").config.timeout == DEFAULT_REGEX_TIMEOUT_S
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the batches rule verifiers hand to a thread (asyncio.to_thread, still called)."""
+    sizes: list[int] = []
+    real = asyncio.to_thread
+
+    async def counted(fn, *args, **kwargs):  # noqa: ANN001, ANN202
+        sizes.append(len(args[0]))
+        return await real(fn, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "to_thread", counted)
+    return sizes
+
+
+def test_async_batches_score_inline_without_a_thread(
+    hops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "INLINE_SLICE_S", 30.0)  # this machine's load never moves work to a thread
+    samples = [s(f"Answer: {c} \\boxed{{{c}}}", c) for c in "ABCDEFGH"] + [s("none", "A")]
+    verifiers = [
+        create_verifier("format", pattern=r"\\boxed\{[A-D]\}"),
+        create_verifier("exact_match", extract=r"Answer:\s*(\w+)"),
+        create_verifier("length", unit="words", max_length=3, buffer=1),
+    ]
+    for verifier in verifiers:
+        assert [x.to_dict() for x in asyncio.run(verifier.ascore_batch(samples))] == [
+            x.to_dict() for x in verifier.score_batch(samples)
+        ]
+    assert hops == []
+    assert [x.value for x in asyncio.run(verifiers[0].ascore_batch(samples))] == [1.0] * 4 + [0.0] * 5
+
+
+def test_a_slow_regex_moves_the_rest_of_the_batch_to_one_thread(hops: list[int]) -> None:
+    fmt = create_verifier("format", pattern=CATASTROPHIC, timeout=0.2)
+    scores = asyncio.run(fmt.ascore_batch([s("xaa"), s(LONG), s("b"), s("aaaa")]))
+    assert [x.status for x in scores] == [Status.OK, Status.TIMEOUT, Status.OK, Status.OK]
+    assert [x.value for x in scores] == [1.0, None, 0.0, 1.0]
+    assert "within 0.2 s" in scores[1].reason  # the full budget, in the thread (not the loop's slice)
+    assert hops == [3]  # the first sample inline; the slow one and those after it in one hop
+
+
+def test_a_batch_past_the_slice_finishes_in_one_thread(
+    hops: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "INLINE_SLICE_S", 0.0)
+    verifier = create_verifier("exact_match", extract=r"(\d+)")
+    samples = [s(f"it is {i}", str(i if i % 2 else -i)) for i in range(1, 50)]
+    scores = asyncio.run(verifier.ascore_batch(samples))
+    assert [x.value for x in scores] == [1.0 if i % 2 else 0.0 for i in range(1, 50)]
+    assert hops == [49]
+    tokenized = create_verifier("length", max_length=5, tokenizer="smollm2")
+    assert tokenized.inline is False  # loading and running a tokenizer is not for the event loop
+
+
+@pytest.mark.parametrize(
+    ("pattern", "flags"),
+    [
+        (r"\\boxed\{", []),
+        (r"(^|\n)[ \t]*(####|.*the answer is)[^\n]*\s*\Z", ["ignorecase"]),
+        (r"^<think>.*</think>", ["dotall"]),
+        (r"^####\s*(\S+)", ["multiline"]),
+        (r"(?i)answer:\s*(\S+)", []),
+        (r"\d+", []),
+        (r"\b\w+\b", []),
+        (r"[\u4e00-\u9fff]+", []),
+        (r"(?P<n>\d)(?P=n)", []),
+        (r"straße|STRASSE", ["ignorecase"]),
+    ],
+)
+def test_bounded_regexes_match_like_re(pattern: str, flags: list[str]) -> None:
+    texts = [
+        "Answer: B\nOn reflection...\nAnswer: C",
+        "#### 42\n\nso the answer is 42.\n",
+        "<think>\n2+2\n</think> 4",
+        "x = ٣ + ३ = 6, 11 22 \\boxed{6}",
+        "日本語 answer: 東京",
+        "Straße STRASSE strasse",
+    ]
+    value = sum({"ignorecase": re.I, "multiline": re.M, "dotall": re.S}[f] for f in flags)
+    plain, bounded = re.compile(pattern, value), BoundedRegex(pattern, flags)
+    for text in texts:
+        expected = [(m.span(), m.groups()) for m in plain.finditer(text)]
+        assert [(m.span(), m.groups()) for m in bounded.findall_matches(text, 1.0)] == expected
+        assert (bounded.search(text, 1.0) is None) == (plain.search(text) is None)

@@ -125,6 +125,62 @@ def test_score_end_to_end_on_a_real_server(live_server) -> None:
     assert "rewardkit_requests_in_flight 1.0" in metrics  # the /metrics request itself
 
 
+BACKTRACK_SPEC = """
+    name: backtrack
+    components:
+      - name: shape
+        verifier: format
+        config: {pattern: '(a|aa)+$', timeout: 3}
+"""
+
+
+def test_rule_specs_on_a_real_server(live_server, rules_spec: Path, write_spec) -> None:
+    """Rule verifiers score on the event loop: right values; a regex that backtracks catastrophically is a
+    visible `timeout` (counted in /metrics), and the server answers others while it runs."""
+    backtrack = write_spec(BACKTRACK_SPEC, "backtrack.yaml")
+    url = live_server(create_app(specs=[str(rules_spec), str(backtrack)]))
+    samples = [
+        {"id": "right", "response": "answer: Paris", "reference": "paris"},
+        {"id": "wrong", "response": "answer: Lyon", "reference": "paris"},
+        {"id": "none", "response": "no idea", "reference": "paris"},
+        {"id": "long", "response": "answer: paris " + "word " * 25, "reference": "paris"},
+    ]
+    result: dict = {}
+
+    def slow_request() -> None:
+        body = {"spec": "backtrack", "samples": [{"response": "a" * 60 + "b"}, {"response": "baa"}]}
+        result["response"] = httpx.post(f"{url}/v1/score", json=body, timeout=60)
+
+    with httpx.Client(base_url=url, timeout=60) as http:
+        r = http.post("/v1/score", json={"samples": samples, "spec": "rules"})
+        assert r.status_code == 200, r.text
+        scores = r.json()["scores"]
+        assert [s["status"] for s in scores] == ["ok", "ok", "unparseable", "ok"]
+        assert [s["value"] for s in scores] == [1.0, 0.0, None, 0.5]  # long: 1 + 0.5 * (-1)
+        offline = load_spec(str(rules_spec)).score_batch(
+            [Sample(response=s["response"], reference=s["reference"]) for s in samples]
+        )
+        assert [s["value"] for s in scores] == [o.value for o in offline]
+        thread = threading.Thread(target=slow_request)
+        thread.start()
+        while "rewardkit_queue_samples 2.0" not in http.get("/metrics").text:
+            assert thread.is_alive()
+            time.sleep(0.02)
+        again = http.post("/v1/score", json={"samples": samples[:1], "spec": "rules"})
+        assert again.json()["scores"][0]["value"] == 1.0
+        assert thread.is_alive()  # answered while the slow regex still runs (in a thread)
+        thread.join(timeout=60)
+        slow = result["response"]
+        assert slow.status_code == 200, slow.text
+        [timed_out, decided] = slow.json()["scores"]
+        assert (timed_out["status"], timed_out["value"]) == ("timeout", None)
+        assert "the `pattern` regex '(a|aa)+$' did not finish within 3 s" in timed_out["reason"]
+        assert (decided["status"], decided["value"]) == ("ok", 1.0)
+        metrics = http.get("/metrics").text
+    assert 'rewardkit_scores_total{spec="backtrack",status="timeout"} 1.0' in metrics
+    assert 'rewardkit_scores_total{spec="rules",status="unparseable"} 1.0' in metrics
+
+
 def test_get_reward_the_way_openrlhf_calls_it(live_server) -> None:
     """OpenRLHF posts {"query", "prompts", "labels"} (query = prompt + response as its tokenizer decoded
     them, special tokens included) and reads "rewards" (+ "scores", "extra_logs") from the JSON."""

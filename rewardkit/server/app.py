@@ -10,9 +10,12 @@
     GET  /healthz      liveness (never needs the API key)
     GET  /metrics      Prometheus: request latency, batch sizes, queue depth, scores by status
 
-Scoring awaits ``verifier.ascore_batch``: CPU verifiers run in the killable worker pool (per-item
-deadlines), model verifiers go through their backend's scheduler thread, which merges the samples of
-concurrent requests into shared micro-batches. The event loop only parses, validates and answers.
+Scoring awaits ``verifier.ascore_batch`` in the request's own task (no task or thread of its own per
+request): CPU verifiers run in the killable worker pool (per-item deadlines), model verifiers go through
+their backend's scheduler thread, which merges the samples of concurrent requests into shared
+micro-batches, and the rule verifiers (format, length, exact_match: bounded regexes) score on the event
+loop itself, at most a few milliseconds per call before the rest moves to a thread
+(:class:`rewardkit.verifiers.rules.RuleVerifier`). Otherwise the event loop parses, validates and answers.
 
 ``/v1/score`` samples are records with Sample's fields (:class:`rewardkit.io.SampleRecord`, mapped by
 :func:`rewardkit.io.to_sample`); a score with step scores carries ``steps`` and ``aggregation``.
@@ -29,10 +32,11 @@ import asyncio
 import hmac
 import json
 import math
+import sys
 import threading
 import time
 from collections import Counter as Tally
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -354,7 +358,7 @@ class ServerState:
         try:
             # A timeout cancels the awaited pool batch / scheduler job: items not started are dropped,
             # running ones end at their own per-item deadline.
-            scores = await asyncio.wait_for(verifier.ascore_batch(samples), self.request_timeout_s)
+            scores = await within(verifier.ascore_batch(samples), self.request_timeout_s)
         except asyncio.TimeoutError:
             raise HTTPException(
                 504,
@@ -368,6 +372,15 @@ class ServerState:
         for status, n in Tally(s.status.value for s in scores).items():
             metrics.scores.labels(name, status).inc(n)
         return name, scores
+
+
+async def within(awaitable: Awaitable[Any], seconds: float) -> Any:
+    """``await awaitable``, cancelled after ``seconds`` (asyncio.TimeoutError): in the calling task on
+    Python 3.11+ (``asyncio.timeout``), through ``asyncio.wait_for`` (a task of its own) before."""
+    if sys.version_info >= (3, 11):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)
 
 
 def create_app(
@@ -522,4 +535,5 @@ __all__ = [
     "create_app",
     "run_server",
     "validation_message",
+    "within",
 ]

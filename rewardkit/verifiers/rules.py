@@ -1,48 +1,161 @@
 """Small deterministic verifiers: response format, length budget, exact match.
 
-They are cheap, so they run inline in the calling process (plain :class:`Verifier`, not the worker
-pool). Regexes are compiled when the verifier is built, so a bad pattern is a ConfigError naming the key.
+They are cheap, so they run in the calling process (not the worker pool), and in a server on the event
+loop itself (:class:`RuleVerifier`). User regexes are bounded: each response's regex work has a time budget
+(the verifier's ``timeout``), enforced by the ``regex`` library; past it the score is ``timeout``, naming the
+pattern. Patterns are checked when the verifier is built (Python ``re`` syntax), so a bad one is a
+ConfigError naming the key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Sequence
 from functools import cache
 from typing import Any, Literal
 
+import regex
 from pydantic import Field, ValidationInfo, field_validator
 
 from rewardkit.types import Sample, Score, gold_answer
 from rewardkit.verifier import Verifier, VerifierConfig, register
 
 RegexFlag = Literal["ignorecase", "multiline", "dotall"]
-_FLAGS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL}
+_FLAGS = {"ignorecase": regex.IGNORECASE, "multiline": regex.MULTILINE, "dotall": regex.DOTALL}
+DEFAULT_REGEX_TIMEOUT_S = 1.0
+#: Event-loop time one ``ascore_batch`` call of a rule verifier may take before the rest of its batch
+#: (and any sample whose regex needs longer) moves to one worker thread.
+INLINE_SLICE_S = 0.005
 
 
-def _compile(pattern: str, flags: Sequence[str] = ()) -> re.Pattern[str]:
-    value = 0
-    for flag in flags:
-        value |= _FLAGS[flag]
-    try:
-        return re.compile(pattern, value)
-    except re.error as err:
-        raise ValueError(f"invalid regular expression: {err}") from None
+class OutOfSlice(Exception):
+    """Inline scoring used up its event-loop slice before this sample was decided."""
+
+
+class RegexTimeout(Exception):
+    """A user regex ran past its full time budget."""
+
+
+class BoundedRegex:
+    """A user regex (Python ``re`` syntax) whose searches stop at a time budget.
+
+    Matching uses the ``regex`` library in its ``re``-compatible mode (VERSION0), which can stop a search
+    that backtracks catastrophically; ``re`` itself checks the syntax, so the patterns accepted are ``re``'s.
+    """
+
+    def __init__(self, pattern: str, flags: Sequence[str] = ()) -> None:
+        self.pattern = pattern
+        value = 0
+        for flag in flags:
+            value |= _FLAGS[flag]
+        try:
+            re.compile(pattern, value)
+            self.compiled = regex.compile(pattern, value | regex.VERSION0)
+        except (re.error, regex.error) as err:
+            raise ValueError(f"invalid regular expression: {err}") from None
+
+    @property
+    def groups(self) -> int:
+        return self.compiled.groups
+
+    def search(self, text: str, timeout: float) -> Any:
+        """The first match in ``text`` or None; RegexTimeout past ``timeout`` seconds."""
+        try:
+            return self.compiled.search(text, timeout=timeout, concurrent=True)
+        except TimeoutError:
+            raise RegexTimeout(self.pattern) from None
+
+    def findall_matches(self, text: str, timeout: float) -> list[Any]:
+        """Every match in ``text``, in order; RegexTimeout when all of them take over ``timeout`` seconds."""
+        try:
+            return list(self.compiled.finditer(text, timeout=timeout, concurrent=True))
+        except TimeoutError:
+            raise RegexTimeout(self.pattern) from None
 
 
 def _valid_regex(pattern: str | None) -> str | None:
     if pattern is not None:
-        _compile(pattern)
+        BoundedRegex(pattern)
     return pattern
 
 
+def regex_timeout_score(key: str, pattern: str, timeout: float) -> Score:
+    """The ``timeout`` score of a response on which ``pattern`` (config key ``key``) ran out of time."""
+    return Score.timeout(
+        f"the `{key}` regex {pattern!r} did not finish within {timeout:g} s on this response (it probably "
+        "backtracks catastrophically, e.g. nested or overlapping repeats such as (a|aa)+): rewrite it so "
+        "that each character can be matched one way only, or raise the verifier's `timeout`",
+        pattern=pattern,
+        timeout=timeout,
+    )
+
+
+class RuleVerifier(Verifier):
+    """A verifier cheap enough to score on the caller's event loop.
+
+    ``ascore_batch`` scores in place, without a thread hop, for at most :data:`INLINE_SLICE_S` of loop
+    time (a regex on the loop gets no more than what is left of it); the rest of the batch, and a sample
+    whose regex needs longer, go to one worker thread, where each sample has the full ``timeout``. The
+    scores are the same either way. Subclasses implement :meth:`rule_score`.
+    """
+
+    inline: bool = True  # False: every batch goes to a thread (e.g. a tokenizer to load)
+
+    def rule_score(self, sample: Sample, budget: float | None) -> Score:
+        """Score one sample. ``budget``: seconds of regex work allowed here (None: the full ``timeout``);
+        OutOfSlice when a budget below the full ``timeout`` ran out."""
+        raise NotImplementedError
+
+    def score_one(self, sample: Sample) -> Score:
+        return self.rule_score(sample, None)
+
+    def _regex_budget(self, budget: float | None) -> float:
+        return self.config.timeout if budget is None else min(budget, self.config.timeout)
+
+    def _timed_out(self, key: str, rx: BoundedRegex, budget: float | None) -> Score:
+        if budget is not None and budget < self.config.timeout:
+            raise OutOfSlice
+        return regex_timeout_score(key, rx.pattern, self.config.timeout)
+
+    async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
+        samples = list(samples)
+        scores: list[Score] = []
+        if self.inline:
+            end = time.perf_counter() + INLINE_SLICE_S
+            for sample in samples:
+                left = end - time.perf_counter()
+                if left <= 0:
+                    break
+                try:
+                    scores.append(self.rule_score(sample, left))
+                except OutOfSlice:
+                    break
+                except Exception as exc:  # as in score_batch: a scored error, not a crash
+                    scores.append(Score.from_exception(exc))
+        if len(scores) < len(samples):
+            scores += await asyncio.to_thread(self.score_batch, samples[len(scores) :])
+        return scores
+
+
+class RegexConfig(VerifierConfig):
+    """Config of a rule verifier that runs user regexes."""
+
+    timeout: float = Field(
+        DEFAULT_REGEX_TIMEOUT_S,
+        gt=0,
+        description="seconds the regex may run on one response; past it the score is `timeout`",
+    )
+
+
 @register
-class FormatVerifier(Verifier):
+class FormatVerifier(RuleVerifier):
     """1.0 when the response has (or, with `must: absent`, lacks) a match for `pattern`, else 0.0."""
 
     name = "format"
 
-    class Config(VerifierConfig):
+    class Config(RegexConfig):
         pattern: str = Field(description="regular expression searched anywhere in the response")
         must: Literal["present", "absent"] = Field("present", description="reward a match, or its absence")
         flags: list[RegexFlag] = Field(
@@ -53,10 +166,13 @@ class FormatVerifier(Verifier):
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        self._regex = _compile(self.config.pattern, self.config.flags)
+        self._regex = BoundedRegex(self.config.pattern, self.config.flags)
 
-    def score_one(self, sample: Sample) -> Score:
-        found = self._regex.search(sample.response) is not None
+    def rule_score(self, sample: Sample, budget: float | None) -> Score:
+        try:
+            found = self._regex.search(sample.response, self._regex_budget(budget)) is not None
+        except RegexTimeout:
+            return self._timed_out("pattern", self._regex, budget)
         passed = found == (self.config.must == "present")
         return Score.correct(passed, f"pattern {'found' if found else 'not found'}", found=found)
 
@@ -74,7 +190,7 @@ def measure(text: str, unit: str) -> int:
 
 
 @register
-class LengthVerifier(Verifier):
+class LengthVerifier(RuleVerifier):
     """DAPO-style overlong penalty: 0 within budget, linear down to -1 over the last `buffer` units.
 
     value = 0 when length <= max_length - buffer; (max_length - buffer - length) / buffer up to
@@ -105,6 +221,10 @@ class LengthVerifier(Verifier):
                 raise ValueError(f"buffer ({buffer}) must not exceed max_length ({max_length})")
             return buffer
 
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        self.inline = not (self.config.unit == "tokens" and self.config.tokenizer)
+
     def penalty(self, length: int) -> float:
         start = self.config.max_length - self.config.buffer
         if length <= start:
@@ -113,7 +233,7 @@ class LengthVerifier(Verifier):
             return -1.0
         return (start - length) / self.config.buffer
 
-    def score_one(self, sample: Sample) -> Score:
+    def rule_score(self, sample: Sample, budget: float | None) -> Score:
         if self.config.unit == "tokens" and self.config.tokenizer:
             length = len(
                 _tokenizer(self.config.tokenizer)(sample.response, add_special_tokens=False)["input_ids"]
@@ -137,12 +257,12 @@ def _tokenizer(name: str) -> Any:
 
 
 @register
-class ExactMatchVerifier(Verifier):
+class ExactMatchVerifier(RuleVerifier):
     """1.0 when the (stripped, optionally extracted and normalised) response equals the reference."""
 
     name = "exact_match"
 
-    class Config(VerifierConfig):
+    class Config(RegexConfig):
         extract: str | None = Field(
             None,
             description="regex whose last match in the response is the answer (group 1 if the regex has "
@@ -155,7 +275,7 @@ class ExactMatchVerifier(Verifier):
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        self._extract = _compile(self.config.extract) if self.config.extract else None
+        self._extract = BoundedRegex(self.config.extract) if self.config.extract else None
 
     def normalize(self, text: str) -> str:
         text = text.strip()
@@ -165,13 +285,16 @@ class ExactMatchVerifier(Verifier):
             text = text.casefold()
         return text
 
-    def score_one(self, sample: Sample) -> Score:
+    def rule_score(self, sample: Sample, budget: float | None) -> Score:
         gold = gold_answer(sample.reference)
         if gold is None:
             return Score.error("sample has no reference answer")
         answer = sample.response
         if self._extract is not None:
-            matches = list(self._extract.finditer(answer))
+            try:
+                matches = self._extract.findall_matches(answer, self._regex_budget(budget))
+            except RegexTimeout:
+                return self._timed_out("extract", self._extract, budget)
             if not matches:
                 return Score.unparseable(f"no match for extract pattern {self.config.extract!r}")
             last = matches[-1]
@@ -181,8 +304,16 @@ class ExactMatchVerifier(Verifier):
 
 
 __all__ = [
+    "DEFAULT_REGEX_TIMEOUT_S",
+    "INLINE_SLICE_S",
+    "BoundedRegex",
     "ExactMatchVerifier",
     "FormatVerifier",
     "LengthVerifier",
+    "OutOfSlice",
+    "RegexConfig",
+    "RegexTimeout",
+    "RuleVerifier",
     "measure",
+    "regex_timeout_score",
 ]
