@@ -341,9 +341,11 @@ def test_timeout_crash_and_exit_in_one_test_spare_the_others(sandbox_level):
 
 
 def test_syntax_error_and_load_failures(sandbox_level):
-    score = run("def f(:\n    pass", {"tests": ["assert f(1)"]})
-    assert score.status is Status.OK and score.value == 0.0 and score.reason == "syntax error"
-    assert "SyntaxError" in score.details["compile_error"]
+    for reference in ({"tests": ["assert f(1)"]}, {"cases": [{"input": "", "output": ""}] * 2}):
+        score = run("def f(:\n    pass", reference)
+        assert score.status is Status.OK and score.value == 0.0 and score.reason == "syntax error"
+        assert "SyntaxError" in score.details["compile_error"]
+        assert all(t["verdict"] == "error" for t in score.details["tests"])
     score = run("raise RuntimeError('at import')", {"tests": ["assert True is not False", "assert 1"]})
     assert verdicts(score) == ["error", "error"]
     assert "the program raised RuntimeError: at import" in score.details["tests"][0]["message"]

@@ -403,20 +403,15 @@ def _python_session(p, start):
     return 0
 
 
-def _python_stdio(p):
-    """Body of a forked child running the program as a script on its stdin; exceptions go to fd 3. It
-    ends as ``python prog.py`` does, so programs written for contest judges work: non-daemon threads
+def _python_stdio(code):
+    """Body of a forked child running the program (compiled once, by the harness) as a script on its
+    stdin; exceptions go to fd 3. It ends as ``python prog.py`` does, so programs written for contest judges work: non-daemon threads
     are joined (``threading.Thread(target=main).start()``), ``atexit`` handlers run (output buffered
     and written there), and the streams are flushed, whatever ``sys.stdout`` was replaced with."""
     import atexit
     import builtins
     import threading
 
-    try:
-        code = compile(p["program"], "<program>", "exec")
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
-        _send(3, "E " + json.dumps({"kind": "syntax", "m": _clip(_describe(exc))}))
-        return 1
     status = 0
 
     def failed(exc):
@@ -900,7 +895,14 @@ class Harness:
             self.deadline = time.monotonic() + float(p["total_time_limit"])
         if lang == "python":
             if kind == "stdio":
-                script = lambda: _python_stdio(p)  # noqa: E731
+                try:  # once, here: the children are forks of this process and inherit the code object
+                    code = compile(p["program"], "<program>", "exec")
+                except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as exc:
+                    message = _clip(_describe(exc))
+                    _emit({"t": "load", "ok": False, "kind": "syntax", "m": message})
+                    self.rest(0, "error", "syntax error: " + message)
+                    return
+                script = lambda: _python_stdio(code)  # noqa: E731
                 self.cases(lambda i: self.python_child(script, p["tests"][i].encode(), stdout=True), True)
             elif in_process:
                 return self.in_process()
