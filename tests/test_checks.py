@@ -269,3 +269,12 @@ def test_code_check_reads_the_sample_reference_and_an_unusable_one_is_unchecked(
     )
     assert good.met is True
     assert unusable.met is None and unusable.reason.startswith("error")
+
+
+def test_a_backtracking_regex_is_unchecked_not_a_hang():
+    check = build_check({"type": "regex", "pattern": "(a|aa)+$", "timeout": 0.2})
+    result = check.check_batch([Sample(response="a" * 5000 + "b"), Sample(response="aaa")])
+    assert result[0].met is None and "did not finish within 0.2 s" in result[0].reason
+    assert result[1].met is True  # the next response is checked as usual
+    full = build_check({"type": "regex", "pattern": "(a|aa)+", "match": "full", "timeout": 0.2})
+    assert full.check_one(Sample(response="a" * 5000 + "b")).met is None

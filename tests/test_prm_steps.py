@@ -269,3 +269,8 @@ def test_given_spans_on_real_prm800k_solutions(shared_data) -> None:
         assert_exact(sample.response, found)
         located += len(found)
     assert located == sum(len(i.steps) for i in items) > 1000
+
+
+def test_a_backtracking_split_pattern_is_a_clear_error_not_a_hang():
+    with pytest.raises(InputError, match="did not finish within 1 s on this response"):
+        split_steps("a" * 5000 + "b", StepSplit(how="regex", pattern="(a|aa)+c"))

@@ -31,6 +31,7 @@ from rewardkit.errors import ConfigError, InputError
 from rewardkit.registry import Configurable, Registry, StrictConfig
 from rewardkit.types import Sample, Score, Status
 from rewardkit.verifiers import ifeval
+from rewardkit.verifiers.rules import DEFAULT_REGEX_TIMEOUT_S, BoundedRegex, RegexTimeout
 
 ENTRY_POINT_GROUP = "rewardkit.checks"
 
@@ -73,9 +74,6 @@ def _guarded(check: Check, sample: Sample) -> CheckResult:
 # ------------------------------------------------------------------------------------------- text
 
 
-_FLAGS = {"ignorecase": re.IGNORECASE, "multiline": re.MULTILINE, "dotall": re.DOTALL}
-
-
 class RegexCheck(Check):
     """Met when the response has a match for ``pattern`` (or, with ``must_match: false``, has none)."""
 
@@ -90,28 +88,34 @@ class RegexCheck(Check):
         match: Literal["search", "full"] = Field(
             "search", description="search: anywhere in the response; full: the whole (stripped) response"
         )
+        timeout: float = Field(
+            DEFAULT_REGEX_TIMEOUT_S, gt=0, description="seconds the pattern may take on one response"
+        )
 
         @field_validator("pattern")
         @classmethod
         def _compiles(cls, pattern: str) -> str:
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                raise ValueError(f"invalid regular expression: {err}") from None
+            BoundedRegex(pattern)  # ValueError: invalid regular expression
             return pattern
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        flags = 0
-        for flag in self.config.flags:
-            flags |= _FLAGS[flag]
-        self._regex = re.compile(self.config.pattern, flags)
+        self._regex = BoundedRegex(self.config.pattern, self.config.flags)
 
     def check_one(self, sample: Sample) -> CheckResult:
-        text = sample.response
-        found = (
-            self._regex.fullmatch(text.strip()) if self.config.match == "full" else self._regex.search(text)
-        )
+        text, cfg = sample.response, self.config
+        try:
+            found = (
+                self._regex.fullmatch(text.strip(), cfg.timeout)
+                if cfg.match == "full"
+                else self._regex.search(text, cfg.timeout)
+            )
+        except RegexTimeout:
+            return CheckResult(
+                None,
+                f"the pattern /{cfg.pattern}/ did not finish within {cfg.timeout:g} s on this response (it "
+                "probably backtracks catastrophically): rewrite it, or raise the check's `timeout`",
+            )
         met = (found is not None) == self.config.must_match
         where = "the whole response" if self.config.match == "full" else "the response"
         reason = f"{where} {'matches' if found else 'does not match'} /{self.config.pattern}/"

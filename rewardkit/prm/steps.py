@@ -45,13 +45,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from functools import lru_cache
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from rewardkit.errors import InputError
 from rewardkit.registry import StrictConfig
 from rewardkit.types import Sample
+from rewardkit.verifiers.rules import DEFAULT_REGEX_TIMEOUT_S, BoundedRegex, RegexTimeout
 
 #: Line breaks, as :meth:`str.splitlines` knows them.
 LINE_BREAK = r"(?:\r\n|\r(?!\n)|[\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029])"  # \r\n is one break
@@ -130,7 +132,7 @@ def _stripped(response: str, start: int, end: int) -> Step | None:
     return Step(text, (begin, begin + len(text)))
 
 
-def _between(response: str, separators: Iterable[re.Match[str]]) -> list[Step]:
+def _between(response: str, separators: Iterable[Any]) -> list[Step]:
     """The steps between separator matches."""
     out, start = [], 0
     for match in separators:
@@ -212,7 +214,19 @@ def split_steps(response: str, split: StepSplit | None = None, steps: Sequence[s
             return Steps(found, "paragraph", "no Step k markers found; split into paragraphs")
         return Steps(_at_markers(response, starts), "markers")
     assert split.pattern is not None  # checked by StepSplit
-    return Steps(_between(response, re.finditer(split.pattern, response)), "regex")
+    try:
+        separators = _bounded(split.pattern).findall_matches(response, DEFAULT_REGEX_TIMEOUT_S)
+    except RegexTimeout:
+        raise InputError(
+            f"steps: the split pattern {split.pattern!r} did not finish within {DEFAULT_REGEX_TIMEOUT_S:g} s "
+            "on this response (it probably backtracks catastrophically): rewrite it"
+        ) from None
+    return Steps(_between(response, separators), "regex")
+
+
+@lru_cache(maxsize=64)
+def _bounded(pattern: str) -> BoundedRegex:
+    return BoundedRegex(pattern)
 
 
 def sample_steps(sample: Sample, split: StepSplit | None = None) -> Steps:

@@ -838,6 +838,16 @@ class Harness:
         nxt = 0
         try:
             while True:
+                still = []  # settle what has finished, then fill the free places, then wait
+                for i, child, t0, deadline in running:
+                    event = None if self.stopped else self.case_event(child, deadline)
+                    if event is None and not self.stopped:
+                        still.append((i, child, t0, deadline))
+                        continue
+                    if event is not None:
+                        self.settle_case(i, child, event, time.monotonic() - t0, expect_output)
+                    child.finish()
+                running = still
                 while nxt < self.n and len(running) < width and not self.stopped:
                     if self.overall_left() <= 0:
                         self.out_of_time(nxt)
@@ -852,20 +862,8 @@ class Harness:
                     t0 = time.monotonic()
                     running.append((nxt, child, t0, min(t0 + self.time_limit, self.deadline)))
                     nxt += 1
-                still = []
-                for i, child, t0, deadline in running:
-                    event = None if self.stopped else self.case_event(child, deadline)
-                    if event is None and not self.stopped:
-                        still.append((i, child, t0, deadline))
-                        continue
-                    if event is not None:
-                        self.settle_case(i, child, event, time.monotonic() - t0, expect_output)
-                    child.finish()
-                running = still
                 if not running:
-                    if nxt >= self.n or self.stopped:
-                        return
-                    continue
+                    return
                 watch, waits = [], [max(0.0, min(d for *_, d in running) - time.monotonic())]
                 for _, child, _, _ in running:
                     fds, most = child.watch()

@@ -67,6 +67,13 @@ class BoundedRegex:
         except TimeoutError:
             raise RegexTimeout(self.pattern) from None
 
+    def fullmatch(self, text: str, timeout: float) -> Any:
+        """A match of the whole of ``text`` or None; RegexTimeout past ``timeout`` seconds."""
+        try:
+            return self.compiled.fullmatch(text, timeout=timeout, concurrent=True)
+        except TimeoutError:
+            raise RegexTimeout(self.pattern) from None
+
     def findall_matches(self, text: str, timeout: float) -> list[Any]:
         """Every match in ``text``, in order; RegexTimeout when all of them take over ``timeout`` seconds."""
         try:
