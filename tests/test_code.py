@@ -802,3 +802,21 @@ def test_tests_in_parallel_give_the_serial_verdicts(sandbox_level):
     assert [t["message"] for t in parallel.details["tests"]] == [
         t["message"] for t in serial.details["tests"]
     ]
+
+
+def test_parallel_cases_really_overlap(sandbox_level):
+    # each case marks its start and end in the run's working directory and looks half-way for another
+    # case that has started and not ended: with two at a time, each of a pair finds the other
+    program = (
+        "import os, sys, time\n"
+        "me = sys.stdin.read().strip()\n"
+        "open('start.' + me, 'w').close()\n"
+        "time.sleep(0.15)\n"
+        "names = os.listdir('.')\n"
+        "print(any(f[6:] != me and 'end.' + f[6:] not in names for f in names if f.startswith('start.')))\n"
+        "time.sleep(0.15)\n"
+        "open('end.' + me, 'w').close()\n"
+    )
+    cases = [{"input": str(n), "output": "True"} for n in range(4)]
+    assert verdicts(run(program, {"cases": cases}, test_workers=2)) == ["pass"] * 4
+    assert verdicts(run(program, {"cases": cases})) == ["fail"] * 4
