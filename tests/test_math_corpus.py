@@ -10,34 +10,17 @@ through rewardkit and Math-Verify and lists every disagreement.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
 from rewardkit import Sample, Score
 from rewardkit.verifiers.math import MathVerifier
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-
-
-def _load(name: str):
-    """A benchmarks/ helper module, loaded by path (benchmarks/ is not a package)."""
-    if str(BENCHMARKS) not in sys.path:
-        sys.path.insert(0, str(BENCHMARKS))  # _math_corpus imports _pairs by name
-    spec = importlib.util.spec_from_file_location(f"rewardkit_corpus{name}", BENCHMARKS / f"{name}.py")
-    assert spec is not None and spec.loader is not None, f"cannot load benchmarks/{name}.py"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-P = _load("_pairs")
-C = _load("_math_corpus")
+P = load_benchmark("_pairs")
+C = load_benchmark("_math_corpus")
 
 pytestmark = pytest.mark.skipif(
     not P.data_available(),

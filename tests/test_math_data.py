@@ -8,13 +8,12 @@ answer was replaced by a value checked to differ (exact fractions, or latex2symp
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import load_benchmark
 
 from rewardkit import Sample, Score
 from rewardkit.verifiers.math import MathVerifier
@@ -34,17 +33,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _load_pairs_module():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "_pairs.py"
-    spec = importlib.util.spec_from_file_location("rewardkit_bench_pairs", path)
-    assert spec is not None and spec.loader is not None, f"cannot load {path}"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-P = _load_pairs_module()
+P = load_benchmark("_pairs")
 assert P.DATA_DIR == DATA_DIR
 
 # The claims these tests hold the verifier to (README, "Tests and data"), measured on the shared data:
