@@ -89,7 +89,10 @@ class CPUVerifier(Verifier):
     Implement ``score_one``; it runs in a worker process on a copy of this verifier built from the same
     config (so keep state in config and in caches, not in attributes set after construction).
     ``workers=0`` runs inline in the calling process instead (no deadline: debugging only).
+    ``pool_chunk``: the most samples a worker is given at once (1 where a sample can take seconds).
     """
+
+    pool_chunk: ClassVar[int] = 32
 
     class Config(VerifierConfig):
         timeout: float = Field(5.0, gt=0, description="hard wall-clock deadline per sample, seconds")
@@ -136,7 +139,7 @@ class CPUVerifier(Verifier):
         if self.config.workers == 0:
             return [_score_guarded(self, s) for s in samples]
         scores, todo, pool, tasks = self._split(samples)
-        outcomes = pool.map(_score_in_worker, tasks, timeout=self.config.timeout) if tasks else []
+        outcomes = pool.map(_score_in_worker, tasks, self.config.timeout, self.pool_chunk) if tasks else []
         return self._merge(scores, todo, outcomes)
 
     async def ascore_batch(self, samples: Sequence[Sample]) -> list[Score]:
@@ -144,7 +147,9 @@ class CPUVerifier(Verifier):
         if self.config.workers == 0:
             return await asyncio.to_thread(self.score_batch, samples)
         scores, todo, pool, tasks = await asyncio.to_thread(self._split, samples)  # keep the loop free
-        outcomes = await pool.amap(_score_in_worker, tasks, timeout=self.config.timeout) if tasks else []
+        outcomes = (
+            await pool.amap(_score_in_worker, tasks, self.config.timeout, self.pool_chunk) if tasks else []
+        )
         return self._merge(scores, todo, outcomes)
 
 

@@ -95,6 +95,8 @@ EXTRACTION = [
     ("<think>\n```python\nprint('draft')\n```\n</think>\nFinal:\n```python\nprint('final')\n```", {},
      "print('final')\n"),
     ("<think>```python\nx=1\n```</think> no code here", {}, None),
+    ("<think>\nTry:\n```python\nprint(3)\n```\nhmm", {}, None),  # cut off inside <think>: no answer yet
+    ("```python\nprint(1)\n```\nExample:\n```python\n# Input: 1 2\n# Output: 3\n```\n", {}, "print(1)\n"),
 ]  # fmt: skip
 
 
@@ -406,8 +408,9 @@ def test_overall_limit_stops_the_run_with_not_run_verdicts(sandbox_level):
 
 
 def test_output_limit(sandbox_level):
-    score = run("print('x' * 5000)", {"cases": [{"input": "", "output": "x"}]}, max_output_bytes=1000)
-    assert verdicts(score) == ["fail"] and "1000-byte limit" in score.details["tests"][0]["message"]
+    score = run("print('x' * 50000)", {"cases": [{"input": "", "output": "x"}]}, max_output_bytes=1000)
+    # the limit is max_output_bytes or room for the expected output (twice it, plus 4 KiB): 4098 here
+    assert verdicts(score) == ["fail"] and "4098-byte limit" in score.details["tests"][0]["message"]
 
 
 # ------------------------------------------------------------------------------------------ function calls
@@ -570,6 +573,13 @@ def test_cpp_stdio_and_compile_error(sandbox_level):
     assert verdicts(score) == ["pass", "fail"] and score.details["language"] == "cpp"
     bad = run("int main() { std::vector<int> v; }", STDIO, language="cpp")
     assert bad.value == 0.0 and "vector" in bad.details["compile_error"]
+    # a contest memory limit holds the program, not the compiler (g++ needs more than 128 MB of address space)
+    hog = "#include <vector>\nint main() { std::vector<char> v(300u << 20, 1); return v[7] == 1 ? 0 : 1; }\n"
+    small = {"cases": [{"input": "1 2", "output": "3"}]}
+    assert verdicts(run(program, small, language="cpp", memory_mb=128)) == ["pass"]
+    assert verdicts(run(hog, {"cases": [{"input": "", "output": ""}]}, language="cpp", memory_mb=128)) == [
+        "error"
+    ]
 
 
 @needs_node
@@ -750,6 +760,15 @@ JUDGE_STYLES = {
         "threading.Thread(target=main).start()\n"
     ),
     "exit_after_print": "import sys\nprint(sum(map(int, sys.stdin.read().split())))\nsys.exit(0)\n",
+    "dunder_stdout": (
+        "import io, sys\nbuf = io.StringIO()\nsys.stdout = buf\n"
+        "print(sum(map(int, sys.stdin.read().split())))\nsys.__stdout__.write(buf.getvalue())\n"
+    ),
+    "closed_stdout": "import sys\nprint(sum(map(int, sys.stdin.read().split())))\nsys.stdout.flush()\nsys.stdout.close()\n",
+    "fd1_file": (
+        "import sys\nout = open(1, 'w')\n"
+        "def main():\n    out.write(str(sum(map(int, sys.stdin.read().split()))) + '\\n')\nmain()\n"
+    ),
     "write_no_newline": "import sys\nsys.stdout.write(str(sum(map(int, sys.stdin.read().split()))))\n",
 }
 
@@ -779,7 +798,7 @@ def test_stop_on_first_failure_gives_pass_fail_only(sandbox_level):
     assert verdicts(full) == ["pass", "pass", "fail", "timeout", "pass", "pass"]
     stop = run(program, {"cases": cases}, stop_on_first_failure=True)
     assert verdicts(stop) == ["pass", "pass", "fail", "not_run", "not_run", "not_run"]
-    assert stop.value == pytest.approx(2 / 6) and not stop.details["all_passed"]
+    assert stop.value == 0.0 and not stop.details["all_passed"]  # pass/fail only
     crash = run("import os\ndef f(x):\n    if x == 1:\n        os._exit(3)\n    return x\n",
                 {"tests": [f"assert f({i}) == {i}" for i in range(4)]}, stop_on_first_failure=True)  # fmt: skip
     assert verdicts(crash) == ["pass", "error", "not_run", "not_run"]
@@ -820,3 +839,58 @@ def test_parallel_cases_really_overlap(sandbox_level):
     cases = [{"input": str(n), "output": "True"} for n in range(4)]
     assert verdicts(run(program, {"cases": cases}, test_workers=2)) == ["pass"] * 4
     assert verdicts(run(program, {"cases": cases})) == ["fail"] * 4
+
+
+def test_review_findings_on_limits_and_verdicts(sandbox_level):
+    # loading that swallows its alarm still times out (in-process asserts)
+    swallow = (
+        "import time\ntry:\n    time.sleep(5)\nexcept BaseException:\n    pass\ndef f(x):\n    return x\n"
+    )
+    score = run(swallow, {"tests": ["assert f(1) == 1", "assert f(2) == 2"]})
+    assert verdicts(score) == ["timeout", "timeout"] and "loading" in score.details["tests"][0]["message"]
+    # a program that ignores SIGALRM at load still gets a per-test limit
+    ignore = "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ndef f(x):\n    if x == 1:\n        time.sleep(100)\n    return x\n"
+    score = run(ignore, {"tests": [f"assert f({i}) == {i}" for i in range(3)]})
+    assert verdicts(score) == ["pass", "timeout", "pass"]
+    # an asserts program writing a "ran" record of its own is an error, not a crash of the scorer
+    forge = (
+        "import json, rewardkit_code_harness as h\n"
+        "h._emit({'t': 'test', 'i': 0, 'v': 'ran', 'm': '', 's': 0})\n"
+        "def f():\n    return 1\n"
+    )
+    score = run(forge, {"tests": ["assert f() == 1"]})
+    assert score.status is Status.OK and verdicts(score) == ["error"]
+    # an expected output longer than max_output_bytes can still be matched
+    big = [{"input": "30000", "output": "\n".join(map(str, range(30000)))}]
+    score = run("print('\\n'.join(map(str, range(int(input())))))", {"cases": big}, max_output_bytes=1000)
+    assert verdicts(score) == ["pass"]
+
+
+def test_stop_on_first_failure_with_parallel_cases_keeps_the_earlier_passes(sandbox_level):
+    program = "import os, sys, time\nn = int(sys.stdin.read())\nif n == 1:\n    os._exit(3)\nif n == 0:\n    time.sleep(0.3)\nprint(n)\n"
+    cases = [{"input": str(n), "output": str(n)} for n in range(3)]
+    for workers in (1, 2):
+        score = run(program, {"cases": cases}, stop_on_first_failure=True, test_workers=workers)
+        assert verdicts(score) == ["pass", "error", "not_run"], workers
+        assert score.value == 0.0  # pass/fail only
+    assert (
+        run(program.replace("os._exit(3)", "pass"), {"cases": cases}, stop_on_first_failure=True).value == 1.0
+    )
+
+
+def test_no_limit_time_limits_fall_back_and_can_be_scaled_or_ignored(sandbox_level):
+    slow = "import time\ntime.sleep(1.3)\nprint(int(input()) * 2)\n"
+    cases = [{"input": "2", "output": "4"}]
+    for none in (None, 0, "None", "", {"seconds": 0, "nanos": 0}):
+        assert verdicts(run(slow, {"cases": cases, "time_limit": none})) == ["timeout"], (
+            none
+        )  # the default 1 s
+    assert verdicts(run(slow, {"cases": cases, "time_limit": 1}, reference_time_scale=2.0)) == ["pass"]
+    assert verdicts(run(slow, {"cases": cases, "time_limit": "soon"}, reference_time_limit=False)) == [
+        "timeout"
+    ]
+
+
+def test_a_memory_limit_too_small_for_the_harness_is_an_error_not_a_wrong_program(sandbox_level):
+    score = run("print(int(input()))", {"cases": [{"input": "1", "output": "1"}]}, memory_mb=16)
+    assert score.status is Status.ERROR and "raise memory_mb" in score.reason

@@ -497,3 +497,17 @@ def test_a_cancelled_batch_behind_others_leaves_the_queue_and_never_runs():
         stats = p.stats()
     # an item that ran would have crashed the worker (exit 1) and been counted
     assert (stats["tasks"], stats["crashes"], stats["restarts"], stats["queue"]) == (16, 0, 0, 0)
+
+
+def test_chunk_one_never_queues_a_slow_item_behind_another_on_one_worker():
+    # the default chunking would give the first idle worker both slow items (2 of 8 queued items, in
+    # order); chunk=1 hands one item per idle worker, so the two slow ones run side by side
+    with WorkerPool(2, preload=()) as p:
+        assert len(set(p.map(h.pid_after, [0.2, 0.2], timeout=30, chunk=1))) == 2  # both workers ready
+        items = [0.5, 0.5] + [0.0] * 6
+        chunked = p.map(h.pid_after, items, timeout=30)
+        single = p.map(h.pid_after, items, timeout=30, chunk=1)
+    assert chunked[0] == chunked[1]
+    assert single[0] != single[1]
+    with pytest.raises(RewardkitError, match="chunk must be a positive whole number"):
+        WorkerPool.map(p, h.square, [1], timeout=1, chunk=0)

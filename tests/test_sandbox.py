@@ -649,3 +649,15 @@ def test_preloaded_modules_are_importable_and_survive_a_zygote_restart():
         with pytest.raises(ConfigError, match="failed in the sandbox"):
             sb.preload("rk_raises", "raise RuntimeError('at import')\n")
         assert sb.run_python("import rk_raises").returncode == 1  # never half-defined
+
+
+def test_a_failed_preload_keeps_the_old_module_and_a_dead_zygote_is_restarted_first():
+    with Sandbox() as sb:
+        sb.preload("rk_keep", "X = 1\n")
+        with pytest.raises(ConfigError, match="failed in the sandbox"):
+            sb.preload("rk_keep", "raise RuntimeError('boom')\n")
+        sb._discard()  # no live zygote: preload starts one and defines there before keeping the source
+        with pytest.raises(ConfigError, match="failed in the sandbox"):
+            sb.preload("rk_never", "raise RuntimeError('boom')\n")
+        r = sb.run_python("import rk_keep\nprint(rk_keep.X)")
+        assert r.ok and r.stdout == b"1\n"  # the zygote still starts, with the first source

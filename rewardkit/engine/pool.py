@@ -97,8 +97,10 @@ _FAILURES = (TaskTimeout, WorkerCrashed, TaskError)
 class _Batch:
     """One map() (or submit()) call: its items, results in order, a future set once all are settled."""
 
-    def __init__(self, fn: Callable, items: list, timeout: float, single: bool) -> None:
-        self.fn, self.items, self.timeout, self.single = fn, items, timeout, single
+    def __init__(
+        self, fn: Callable, items: list, timeout: float, single: bool, chunk: int = MAX_CHUNK
+    ) -> None:
+        self.fn, self.items, self.timeout, self.single, self.chunk = fn, items, timeout, single, chunk
         self.results: list = [None] * len(items)
         self.left = len(items)
         self.future: concurrent.futures.Future = concurrent.futures.Future()
@@ -190,24 +192,26 @@ class WorkerPool:
             **self._stats,
         }
 
-    def map(self, fn: Callable, items: Sequence, timeout: float) -> list:
+    def map(self, fn: Callable, items: Sequence, timeout: float, chunk: int = MAX_CHUNK) -> list:
         """``fn(item)`` per item, in order; a failed item's entry is a TaskTimeout, WorkerCrashed or
-        TaskError instance (returned, never raised).
+        TaskError instance (returned, never raised). ``chunk``: the most items a worker gets at once
+        (1 for items that take long or vary a lot, such as running programs: a worker never holds a
+        second slow item while another worker idles).
 
         Interrupted (KeyboardInterrupt), it cancels the batch: its queued items are dropped and never
         sent to a worker; items already sent (at most one chunk per worker) are left to finish, their
         results discarded."""
-        future = self._enqueue(fn, items, timeout)
+        future = self._enqueue(fn, items, timeout, chunk=chunk)
         try:
             return future.result()
         except BaseException:  # KeyboardInterrupt: drop the items that have not started
             future.cancel()
             raise
 
-    async def amap(self, fn: Callable, items: Sequence, timeout: float) -> list:
+    async def amap(self, fn: Callable, items: Sequence, timeout: float, chunk: int = MAX_CHUNK) -> list:
         """:meth:`map`, awaitable; the event loop keeps running meanwhile. Cancelling the awaiting task
         cancels the batch as an interrupted :meth:`map` does."""
-        return await asyncio.wrap_future(self._enqueue(fn, items, timeout))
+        return await asyncio.wrap_future(self._enqueue(fn, items, timeout, chunk=chunk))
 
     def submit(self, fn: Callable, item: Any, timeout: float) -> concurrent.futures.Future:
         """One item; the future's ``result()`` raises its TaskTimeout / WorkerCrashed / TaskError.
@@ -232,12 +236,16 @@ class WorkerPool:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _enqueue(self, fn: Callable, items: Sequence, timeout: float, single: bool = False) -> Any:
+    def _enqueue(
+        self, fn: Callable, items: Sequence, timeout: float, single: bool = False, chunk: int = MAX_CHUNK
+    ) -> Any:
         if not timeout > 0:
             raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        if not (isinstance(chunk, int) and chunk >= 1):
+            raise ConfigError(f"chunk must be a positive whole number of items, got {chunk!r}")
         if os.getpid() != self._pid:
             raise PoolError("this WorkerPool belongs to the parent process; use get_pool() here")
-        batch = _Batch(fn, list(items), float(timeout), single)
+        batch = _Batch(fn, list(items), float(timeout), single, min(chunk, MAX_CHUNK))
         if not batch.items:
             batch.future.set_result([])
         batch.future.add_done_callback(self._on_done)
@@ -333,7 +341,8 @@ class WorkerPool:
                 if not q:
                     break
                 if w.ready and not w.running:
-                    size, batch, chunk = min(MAX_CHUNK, max(1, len(q) // (2 * self._n))), q[0][0], []
+                    batch = q[0][0]
+                    size, chunk = min(batch.chunk, max(1, len(q) // (2 * self._n))), []
                     while q and len(chunk) < size and q[0][0] is batch:
                         chunk.append(q.popleft())
                     sends.append((w, batch, chunk))

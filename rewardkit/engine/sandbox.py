@@ -954,19 +954,19 @@ class Sandbox:
         with self._lock:
             if self._modules.get(name) == source:
                 return
+            if self._closed:
+                raise SandboxError("this Sandbox is closed")
+            z = self._ensure()  # defined in a live zygote first: a source that fails is never kept
+            if z.modules.get(name) != source:
+                try:
+                    resp = z.call({"define": {name: source}}, 30.0)
+                except (_Dead, TimeoutError):
+                    self._discard()
+                    raise SandboxError(f"preload: the sandbox's zygote died defining {name}") from None
+                if "bad_request" in resp:
+                    raise ConfigError(f"preload: {name} failed in the sandbox:\n{resp['bad_request']}")
+                z.modules[name] = source
             self._modules[name] = source
-            z = self._zygote
-            if z is None or z.modules.get(name) == source:
-                return  # the next zygote starts with it
-            try:
-                resp = z.call({"define": {name: source}}, 30.0)
-            except (_Dead, TimeoutError):
-                self._discard()  # the next run starts a fresh zygote, which defines it at start
-                return
-            if "bad_request" in resp:
-                del self._modules[name]
-                raise ConfigError(f"preload: {name} failed in the sandbox:\n{resp['bad_request']}")
-            z.modules[name] = source
 
     def _call(self, req: dict, files, stdin, limits, collect) -> RunResult:
         limits = self.limits if limits is None else limits

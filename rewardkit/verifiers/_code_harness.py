@@ -267,10 +267,16 @@ def _spawn(body, fds):
     return pid
 
 
-def _exec_body(argv, env):
+def _exec_body(argv, env, memory_mb=None):
     def body():
         for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores these; a fresh program must not
             signal.signal(sig, signal.SIG_DFL)
+        if memory_mb:  # the program's limit, below the sandbox's (which leaves the compiler room)
+            for res in (resource.RLIMIT_AS, resource.RLIMIT_DATA):
+                soft, hard = resource.getrlimit(res)
+                limit = memory_mb << 20
+                if soft == resource.RLIM_INFINITY or limit < soft:
+                    resource.setrlimit(res, (limit, hard))
         try:
             os.execvpe(argv[0], argv, env)
         except OSError as exc:
@@ -435,8 +441,9 @@ def _python_stdio(code):
             pass
         return 1
 
+    ns = {"__name__": "__main__", "__builtins__": builtins}
     try:
-        exec(code, {"__name__": "__main__", "__builtins__": builtins})
+        exec(code, ns)
     except SystemExit as exc:
         status = exited(exc)
     except BaseException as exc:
@@ -451,11 +458,22 @@ def _python_stdio(code):
         atexit._run_exitfuncs()
     except BaseException:
         pass
-    for stream in (sys.stdout, sys.stderr):
+    for stream in (sys.stdout, sys.stderr):  # as CPython's flush_std_files: closed streams are skipped
         try:
-            stream.flush()
+            if stream is not None and not getattr(stream, "closed", False):
+                stream.flush()
         except BaseException:
             status = status or 120
+    try:  # then what finalization does: the program's objects are released (files on fd 1 flush)
+        import gc
+
+        ns.clear()
+        gc.collect()
+        for stream in (sys.__stdout__, sys.__stderr__):
+            if stream is not None and not stream.closed:
+                stream.flush()
+    except BaseException:
+        pass
     return status
 
 
@@ -484,7 +502,7 @@ class Harness:
         _emit(record)
         if self.stop_on_failure and verdict not in ("pass", "ran", "not_run") and not self.stopped:
             self.stopped = True
-            self.rest(0, "not_run", "not run: stopped at the first failure")
+            self.rest(i + 1, "not_run", "not run: stopped at the first failure")
 
     def rest(self, start, verdict, message):
         for i in range(start, self.n):
@@ -527,7 +545,7 @@ class Harness:
             argv = ["node", "--check", src]
         limit = float(self.p["compile_time_limit"]) if lang != "javascript" else self.time_limit + 5.0
         t0 = time.monotonic()
-        child = self.exec_child(argv)
+        child = self.exec_child(argv, program=False)
         event = child.wait(t0 + limit if lang != "javascript" else min(t0 + limit, self.deadline))
         child.finish()
         seconds = time.monotonic() - t0
@@ -582,8 +600,10 @@ class Harness:
                 os.close(fd)
         return Child(pid, pipes, caps)
 
-    def exec_child(self, argv, stdin=b"", stdout=False, report=False):
-        return self.child(_exec_body(argv, self.env), stdin, stdout, stderr=True, report=report)
+    def exec_child(self, argv, stdin=b"", stdout=False, report=False, program=True):
+        """``program``: the program under test (held to memory_mb), not a compiler or syntax check."""
+        memory_mb = self.p.get("memory_mb") if program else None
+        return self.child(_exec_body(argv, self.env, memory_mb), stdin, stdout, stderr=True, report=report)
 
     def python_child(self, body, stdin=b"", stdout=False):
         return self.child(body, stdin, stdout, report=True)
@@ -738,8 +758,11 @@ class Harness:
             state.update(i=i, t0=t0, fired=0)
             used = resource.getrusage(resource.RUSAGE_SELF)
             soft = int(used.ru_utime + used.ru_stime + self.time_limit) + 2
-            if cpu_hard == resource.RLIM_INFINITY or soft < cpu_hard:
-                resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            if cpu_hard != resource.RLIM_INFINITY:
+                soft = min(soft, cpu_hard)
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, cpu_hard))
+            signal.signal(signal.SIGALRM, on_alarm)  # the program may have replaced or ignored it
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGALRM])
             signal.setitimer(signal.ITIMER_REAL, max(0.001, min(self.time_limit, self.deadline - t0)), 0.25)
 
         try:
@@ -753,6 +776,9 @@ class Harness:
             self.rest(0, "error", str(exc))
             return True
         except _TimeLimit:
+            self.timed_out(None, state["t0"])
+            return False
+        if state["fired"]:  # the program swallowed the alarm while loading
             self.timed_out(None, state["t0"])
             return False
         for i in range(self.n):
@@ -846,8 +872,8 @@ class Harness:
             while True:
                 still = []  # settle what has finished, then fill the free places, then wait
                 for i, child, t0, deadline in running:
-                    event = None if self.stopped else self.case_event(child, deadline)
-                    if event is None and not self.stopped:
+                    event = None if i in self.done else self.case_event(child, deadline)
+                    if event is None and i not in self.done:  # a stop spares the cases before it
                         still.append((i, child, t0, deadline))
                         continue
                     if event is not None:

@@ -16,7 +16,9 @@ of the text). Blocks tagged with the verifier's language win (``python``/``py``/
 ``cpp``/``c++``/``cc``, ``javascript``/``js``/``node``); without one, untagged blocks are used; blocks
 tagged with another language (``bash``, ``text``, ``output``...) are never run. ``whole`` takes the whole
 response (raw completions, e.g. a HumanEval body continuing the prompt). Text up to a ``</think>`` is
-ignored. No code found → status ``unparseable``.
+ignored, and a response that stops inside an unclosed ``<think>`` has no code yet; blocks holding only
+comments (a trailing "# Input: ... / # Output: ..." example) are skipped. No code found → status
+``unparseable``.
 
 **Reference formats** (``sample.reference``: a dict, or a JSON string of one):
 
@@ -186,16 +188,23 @@ def find_blocks(text: str) -> list[CodeBlock]:
     return blocks
 
 
+def _has_code(code: str) -> bool:
+    """More than blank and comment lines (a trailing "# Input: 1 2 / # Output: 3" block is not code)."""
+    return any(line.strip() and not line.lstrip().startswith(("#", "//")) for line in code.split("\n"))
+
+
 def extract_code(text: str, language: str = "python", mode: str = "last_block") -> str | None:
     """The program in a response, or None. See the module docstring for the rules."""
     if "</think>" in text:
         text = text.rsplit("</think>", 1)[1]
+    elif "<think>" in text:  # cut off while still reasoning: no answer yet
+        return None
     if mode == "whole":
         lines = text.rstrip().split("\n")
         while lines and not lines[0].strip():
             lines.pop(0)
         return "\n".join(lines) + "\n" if lines else None
-    blocks = [b for b in find_blocks(text) if b.code.strip()]
+    blocks = [b for b in find_blocks(text) if _has_code(b.code)]
     chosen = [b for b in blocks if b.language == language] or [b for b in blocks if not b.tag]
     if not chosen:
         return None
@@ -256,8 +265,12 @@ def _maybe_json(value: Any, what: str) -> Any:
         try:
             return _json(value)
         except ValueError:
+            if not value.strip():
+                raise BadReference(f"{what} is an empty string: the reference holds no tests") from None
             raise BadReference(
-                f"{what} is a string but not JSON (compressed or pickled test blobs are not read)"
+                f"{what} is a string but not JSON: compressed or pickled test blobs (e.g. LiveCodeBench's "
+                "private_test_cases) are never unpickled here; decode them into plain JSON first, or drop "
+                "the field to score on the other tests"
             ) from None
     return value
 
@@ -436,9 +449,19 @@ _DURATION = re.compile(
 )
 
 
-def reference_seconds(value: Any) -> float:
+_NO_LIMIT = ("", "none", "null", "nan")
+
+
+def reference_seconds(value: Any) -> float | None:
     """A reference's ``time_limit`` in seconds: a number, CodeContests' ``{"seconds", "nanos"}``, or text
-    such as ``"2 seconds"``, ``"1.5 s"``, ``"2000 ms"``. BadReference when it is none of these."""
+    such as ``"2 seconds"``, ``"1.5 s"``, ``"2000 ms"``; None for no limit given (None, 0, ``"None"``,
+    ``{"seconds": 0, "nanos": 0}``, as stringified datasets write it). BadReference for anything else."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in _NO_LIMIT):
+        return None
+    if isinstance(value, dict) and not any(value.get(k) for k in ("seconds", "nanos")):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+        return None
     seconds: Any = None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = float(value)
@@ -457,11 +480,12 @@ def reference_seconds(value: Any) -> float:
     return seconds
 
 
-def load_tests(reference: Any, language: str = "python") -> TestSuite:
-    """Normalise ``sample.reference`` into a :class:`TestSuite`; raises BadReference with the reason."""
+def load_tests(reference: Any, language: str = "python", time_limit: bool = True) -> TestSuite:
+    """Normalise ``sample.reference`` into a :class:`TestSuite`; raises BadReference with the reason.
+    ``time_limit``: read the reference's own ``time_limit`` too."""
     suite = _load_tests(reference, language)
     ref = _maybe_json(reference, "reference")
-    if isinstance(ref, dict) and ref.get("time_limit") is not None:
+    if time_limit and isinstance(ref, dict) and "time_limit" in ref:
         suite = dataclasses.replace(suite, time_limit=reference_seconds(ref["time_limit"]))
     return suite
 
@@ -677,6 +701,7 @@ def build_payload(language: str, program: str, suite: TestSuite) -> dict[str, An
 
 # ------------------------------------------------------------------------------------------- the verifier
 
+COMPILER_MEMORY_MB = 2048  # the address space gcc/g++ get, whatever memory_mb the programs have
 _SANDBOXES: dict[str, Any] = {}
 _SANDBOXES_LOCK = threading.Lock()
 
@@ -713,6 +738,7 @@ class CodeVerifier(CPUVerifier):
     """Fraction of the reference's tests the response's program passes, run in the sandbox."""
 
     name = "code"
+    pool_chunk = 1  # a sample can run for seconds: never queue a second one behind it on one worker
 
     class Config(CPUVerifier.Config):
         timeout: float = Field(
@@ -731,6 +757,12 @@ class CodeVerifier(CPUVerifier):
             description="a reference's own time_limit (seconds, CodeContests' {seconds, nanos}, '2 seconds') "
             "replaces time_limit for its tests (never beyond total_time_limit)",
         )
+        reference_time_scale: float = Field(
+            1.0,
+            gt=0,
+            description="multiplies a reference's own time_limit (contest limits are often set for C++; "
+            "judges give Python 2-5x)",
+        )
         test_workers: int = Field(
             1,
             ge=1,
@@ -740,7 +772,8 @@ class CodeVerifier(CPUVerifier):
         )
         stop_on_first_failure: bool = Field(
             False,
-            description="pass/fail only: every test after the first that does not pass is not_run (the harness "
+            description="pass/fail only: the value is 1 or 0, and every test after the first that does not "
+            "pass is not_run (the harness "
             "stops at the first error, crash or timeout it sees; wrong outputs are judged after the run)",
         )
         total_time_limit: float = Field(20.0, gt=0, description="wall-clock limit for all tests of a sample")
@@ -786,29 +819,36 @@ class CodeVerifier(CPUVerifier):
         if program is None:
             return self._unparseable()
         try:
-            suite = for_language(load_tests(sample.reference, cfg.language), cfg.language)
+            suite = for_language(
+                load_tests(sample.reference, cfg.language, cfg.reference_time_limit), cfg.language
+            )
             payload = build_payload(cfg.language, program, suite)
         except BadReference as exc:
             return Score.error(f"unusable reference: {exc}", language=cfg.language)
+        max_output = cfg.max_output_bytes
+        if suite.kind == "stdio":  # room for the right answer however long it is, and for some slack
+            max_output = max(max_output, 2 * max(len(e.encode()) for e in suite.expected) + 4096)
         payload.update(
             time_limit=min(
-                suite.time_limit if cfg.reference_time_limit and suite.time_limit else cfg.time_limit,
+                suite.time_limit * cfg.reference_time_scale if suite.time_limit else cfg.time_limit,
                 cfg.total_time_limit,
             ),
             total_time_limit=cfg.total_time_limit,
             stop_on_failure=cfg.stop_on_first_failure,
             parallel=cfg.test_workers,
             compile_time_limit=cfg.compile_time_limit,
-            max_output_bytes=cfg.max_output_bytes,
+            max_output_bytes=max_output,
+            memory_mb=cfg.memory_mb,
         )
-        compile_s = cfg.compile_time_limit if cfg.language in ("c", "cpp") else 0.0
-        budget = cfg.total_time_limit + compile_s + 2.0
+        compiled = cfg.language in ("c", "cpp")
+        budget = cfg.total_time_limit + (cfg.compile_time_limit if compiled else 0.0) + 2.0
         n = len(suite.tests)
         limits = Limits(
             wall_s=budget,
             cpu_s=budget,
-            memory_mb=cfg.memory_mb,
-            output_bytes=min(64 << 20, (64 << 10) + n * (1024 + 2 * cfg.max_output_bytes)),
+            # the compiler gets room of its own; the harness holds the program's processes to memory_mb
+            memory_mb=max(cfg.memory_mb, COMPILER_MEMORY_MB) if compiled else cfg.memory_mb,
+            output_bytes=min(64 << 20, (64 << 10) + n * (1024 + 2 * max_output)),
         )
         in_process = cfg.language == "python" and suite.kind == "asserts"
         try:
@@ -868,6 +908,10 @@ class CodeVerifier(CPUVerifier):
             elif t == "test" and isinstance(rec.get("i"), int):
                 by_test.setdefault(rec["i"], rec)
         done = any(rec.get("t") == "done" for rec in records)
+        if not records and result.stderr.startswith(b"rewardkit harness:"):  # it could not even start
+            text = result.stderr.decode(errors="replace").strip()[:500]
+            hint = f": raise memory_mb (now {cfg.memory_mb})" if "MemoryError" in text else ""
+            return Score.error(f"the code harness could not start in the sandbox ({text}){hint}", **details)
         if result.timed_out:
             missing = ("timeout", "no verdict: the sandbox run hit its time limit")
         elif result.stdout_truncated:
@@ -884,7 +928,9 @@ class CodeVerifier(CPUVerifier):
                 verdict, message, seconds = *missing, 0.0
             else:
                 verdict, message, seconds = rec.get("v", "error"), rec.get("m", ""), rec.get("s", 0.0)
-            if verdict == "ran":
+            if verdict == "ran" and suite.kind == "asserts":  # only the program can have written it
+                verdict, message = "error", "forged verdict: the program wrote its own test report"
+            elif verdict == "ran":
                 message = self._compare(suite, i, rec or {})
                 verdict = "fail" if message else "pass"
             elif suite.kind != "asserts" and verdict == "pass":
@@ -907,7 +953,10 @@ class CodeVerifier(CPUVerifier):
             reason = "compile error" if cfg.language in ("c", "cpp") else "syntax error"
         else:
             first = next(t for t in tests if t["verdict"] != "pass")
-            reason = f"{passed}/{total} tests passed; first failure: {first['name']}: {first['verdict']}"
+            why = f" ({_short(first['message'], 120)})" if first["message"] else ""
+            reason = f"{passed}/{total} tests passed; first failure: {first['name']}: {first['verdict']}{why}"
+        if cfg.stop_on_first_failure:  # pass/fail only: a fraction would depend on the order of the tests
+            return Score(float(passed == total), reason=reason, details=details)
         return Score(passed / total, reason=reason, details=details)
 
     def _compare(self, suite: TestSuite, i: int, rec: dict[str, Any]) -> str | None:
