@@ -222,7 +222,7 @@ def test_unknown_spec_and_bad_paths_exit_2(write_jsonl, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert (
         "no verifiers asset named 'no_such_spec'" in result.stderr
-        and "available: cme, gsm8k, hybrid, math" in result.stderr
+        and "available: cme, code, gsm8k, hybrid, math" in result.stderr
     )
     result = score("-s", "math", "-i", path, "-o", tmp_path / "o.csv")
     assert result.exit_code == 2 and "cannot tell the format from the extension" in result.stderr

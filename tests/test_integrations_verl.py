@@ -411,3 +411,14 @@ def test_verl_overlay(run_in_overlay):
     import transformers
 
     assert (torch.__version__.split("+")[0], transformers.__version__) == ("2.13.0", "5.19.0")
+
+
+def test_code_data_sources_get_the_packaged_code_spec(monkeypatch):
+    monkeypatch.delenv("REWARDKIT_SPEC", raising=False)
+    truth = json.dumps({"public_tests": {"input": ["2\n", "5\n"], "output": ["4\n", "10\n"]}, "time_limit": None})
+    right = "Read n, print twice n.\n```python\nprint(int(input()) * 2)\n```"
+    wrong = "```python\nprint(int(input()) + 2)\n```"
+    out = rk_verl.compute_score("codecontests", right, truth)
+    assert out["score"] == 1.0 and out["ok"] == 1.0
+    assert rk_verl.compute_score("codecontests", wrong, truth)["score"] == 0.5
+    assert rk_verl.compute_score("codecontests", "no code", truth)["status"] == "unparseable"

@@ -386,7 +386,7 @@ def test_component_errors_name_the_config_key(write_spec) -> None:
     message = error_of(path)
     assert f"{path}:5: components[0].config.pattern: invalid regular expression" in message
     assert (
-        f"{path}:6: components[0].config.colour: unknown key 'colour'; allowed: pattern, must, flags"
+        f"{path}:6: components[0].config.colour: unknown key 'colour'; allowed: timeout, pattern, must, flags"
         in message
     )
     assert f"{path}:7: components[1].name: duplicate component name 'a'" in message
@@ -418,7 +418,7 @@ def test_unknown_spec_lists_the_available_ones() -> None:
     with pytest.raises(AssetNotFoundError) as info:
         load_spec("no_such_spec")
     assert "no verifiers asset named 'no_such_spec'" in str(info.value)
-    assert "available: cme, gsm8k, hybrid, math" in str(info.value)
+    assert "available: cme, code, gsm8k, hybrid, math" in str(info.value)
 
 
 def test_overrides_merge_into_component_config(write_spec) -> None:

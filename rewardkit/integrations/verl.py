@@ -74,6 +74,8 @@ from rewardkit.types import Sample, Score
 from rewardkit.verifier import Verifier
 
 DEFAULT_SPEC = "math"
+#: data sources verl's own default_compute_score sends to its code reward: they get the ``code`` spec
+CODE_SOURCES = ("codecontests", "apps", "codeforces", "taco")
 PROMPT_KEYS = ("prompt", "question", "problem")
 GROUP_KEYS = ("uid", "group", "index")
 MAX_REASON_CHARS = 500
@@ -85,13 +87,12 @@ SpecOption = SpecLike | Mapping[str, SpecLike] | None
 VERL_FIELDS = replace(ADAPTER_FIELDS, prompt=PROMPT_KEYS, reference="reference")
 
 
-def _default_spec() -> str:
-    return os.environ.get("REWARDKIT_SPEC", "").strip() or DEFAULT_SPEC
-
-
 def _spec_for(data_source: Any, spec: SpecOption) -> SpecLike:
     if spec is None:
-        return _default_spec()
+        chosen = os.environ.get("REWARDKIT_SPEC", "").strip()
+        if not chosen and str(data_source).lower() in CODE_SOURCES:
+            return "code"
+        return chosen or DEFAULT_SPEC
     if isinstance(spec, Mapping):
         key = str(data_source)
         if key in spec:
