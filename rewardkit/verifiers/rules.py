@@ -19,6 +19,7 @@ from typing import Any, Literal
 import regex
 from pydantic import Field, ValidationInfo, field_validator
 
+from rewardkit.errors import RewardkitError
 from rewardkit.types import Sample, Score, gold_answer
 from rewardkit.verifier import Verifier, VerifierConfig, register
 
@@ -30,11 +31,11 @@ DEFAULT_REGEX_TIMEOUT_S = 1.0
 INLINE_SLICE_S = 0.005
 
 
-class OutOfSlice(Exception):
+class OutOfSlice(RewardkitError):
     """Inline scoring used up its event-loop slice before this sample was decided."""
 
 
-class RegexTimeout(Exception):
+class RegexTimeout(RewardkitError):
     """A user regex ran past its full time budget."""
 
 
