@@ -781,12 +781,18 @@ def test_programs_written_for_contest_judges_pass(style, sandbox_level):
 
 
 def test_a_references_own_time_limit_replaces_the_default(sandbox_level):
-    slow = "import time\ntime.sleep(1.3)\nprint(int(input()) * 2)\n"
+    slow = "import time\ntime.sleep(0.6)\nprint(int(input()) * 2)\n"
     cases = [{"input": "2", "output": "4"}]
-    assert verdicts(run(slow, {"cases": cases})) == ["timeout"]  # the default 1 s of these tests
-    for limit in (2, 2.5, "2 seconds", "2000 ms", {"seconds": 2, "nanos": 500000000}):
-        assert verdicts(run(slow, {"cases": cases, "time_limit": limit})) == ["pass"], limit
-    assert verdicts(run(slow, {"cases": cases, "time_limit": 2}, reference_time_limit=False)) == ["timeout"]
+    limits = [None, 1, 1.5, "1 second", "1000 ms", {"seconds": 0, "nanos": 900000000}]
+    code = CodeVerifier(**{**FAST, "time_limit": 0.3}, extract="whole", workers=2)
+    scores = code.score_batch(
+        [Sample(response=slow, reference={"cases": cases, "time_limit": t}) for t in limits]
+    )
+    assert [verdicts(s) for s in scores] == [["timeout"]] + [["pass"]] * 5  # None: the default 0.3 s
+    ignored = CodeVerifier(**{**FAST, "time_limit": 0.3}, extract="whole", reference_time_limit=False)
+    assert verdicts(ignored.score(Sample(response=slow, reference={"cases": cases, "time_limit": 1}))) == [
+        "timeout"
+    ]
     score = run(slow, {"cases": cases, "time_limit": "soon"})
     assert score.status is Status.ERROR and "time_limit 'soon' is not a duration" in score.reason
 
@@ -879,16 +885,19 @@ def test_stop_on_first_failure_with_parallel_cases_keeps_the_earlier_passes(sand
 
 
 def test_no_limit_time_limits_fall_back_and_can_be_scaled_or_ignored(sandbox_level):
-    slow = "import time\ntime.sleep(1.3)\nprint(int(input()) * 2)\n"
+    slow = "import time\ntime.sleep(0.6)\nprint(int(input()) * 2)\n"
     cases = [{"input": "2", "output": "4"}]
-    for none in (None, 0, "None", "", {"seconds": 0, "nanos": 0}):
-        assert verdicts(run(slow, {"cases": cases, "time_limit": none})) == ["timeout"], (
-            none
-        )  # the default 1 s
-    assert verdicts(run(slow, {"cases": cases, "time_limit": 1}, reference_time_scale=2.0)) == ["pass"]
-    assert verdicts(run(slow, {"cases": cases, "time_limit": "soon"}, reference_time_limit=False)) == [
-        "timeout"
+    nones = [0, "None", "", {"seconds": 0, "nanos": 0}]
+    code = CodeVerifier(**{**FAST, "time_limit": 0.3}, extract="whole", workers=2)
+    scores = code.score_batch(
+        [Sample(response=slow, reference={"cases": cases, "time_limit": t}) for t in nones]
+    )
+    assert [verdicts(s) for s in scores] == [["timeout"]] * 4  # no limit given: the default 0.3 s
+    scaled = CodeVerifier(**{**FAST, "time_limit": 0.3}, extract="whole", reference_time_scale=2.0)
+    assert verdicts(scaled.score(Sample(response=slow, reference={"cases": cases, "time_limit": 0.4}))) == [
+        "pass"
     ]
+    assert verdicts(run(slow, {"cases": cases, "time_limit": "soon"}, reference_time_limit=False)) == ["pass"]
 
 
 def test_a_memory_limit_too_small_for_the_harness_is_an_error_not_a_wrong_program(sandbox_level):

@@ -319,7 +319,6 @@ def test_rubric_cli_list_show_and_generate(tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "REWARDKIT_CACHE": str(tmp_path / "cache")},
     )
     log = json.loads(out.with_suffix(".attempts.json").read_text())
     assert len(log["attempts"]) == 1 and log["attempts"][0]["judge_output"]
