@@ -415,7 +415,9 @@ def test_verl_overlay(run_in_overlay):
 
 def test_code_data_sources_get_the_packaged_code_spec(monkeypatch):
     monkeypatch.delenv("REWARDKIT_SPEC", raising=False)
-    truth = json.dumps({"public_tests": {"input": ["2\n", "5\n"], "output": ["4\n", "10\n"]}, "time_limit": None})
+    truth = json.dumps(
+        {"public_tests": {"input": ["2\n", "5\n"], "output": ["4\n", "10\n"]}, "time_limit": None}
+    )
     right = "Read n, print twice n.\n```python\nprint(int(input()) * 2)\n```"
     wrong = "```python\nprint(int(input()) + 2)\n```"
     out = rk_verl.compute_score("codecontests", right, truth)
